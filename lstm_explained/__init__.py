@@ -1,0 +1,71 @@
+"""lstm-explained: open up a Keras LSTM for teaching.
+
+The package pulls the forget, input, candidate and output gate activations and the
+cell state out of a trained Keras 3 model at every timestep, exactly, and lets you
+step through them. Data flows one way::
+
+    data -> model -> forecast
+    model -> trace (gates) -> views (plots, widgets, static export)
+
+Importing the package is cheap and quiet: TensorFlow is imported only when a
+function that needs it (building, training, loading or tracing a model) is called.
+
+Example
+-------
+>>> import lstm_explained as lx
+>>> len(lx.data.sine_wave())
+5001
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from lstm_explained.errors import LSTMExplainedError
+
+__version__ = "0.1.0"
+
+# Submodules, imported on first use so that `import lstm_explained` stays light.
+_SUBMODULES = {
+    "activations",
+    "analysis",
+    "cell",
+    "checks",
+    "data",
+    "errors",
+    "export",
+    "forecast",
+    "model",
+    "plots",
+    "trace",
+    "tracer",
+    "widgets",
+}
+
+# Top-level shortcuts: name -> (module, attribute).
+_SHORTCUTS = {
+    "trace_gates": ("tracer", "trace_gates"),
+    "trace_forecast": ("tracer", "trace_forecast"),
+    "load_trace": ("trace", "load_trace"),
+    "Trace": ("trace", "Trace"),
+    "LayerTrace": ("trace", "LayerTrace"),
+}
+
+__all__ = sorted(_SUBMODULES | set(_SHORTCUTS) | {"LSTMExplainedError", "__version__"})
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lstm_explained import data, forecast, model, plots  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"lstm_explained.{name}")
+    if name in _SHORTCUTS:
+        module, attr = _SHORTCUTS[name]
+        return getattr(importlib.import_module(f"lstm_explained.{module}"), attr)
+    raise AttributeError(f"module 'lstm_explained' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__
