@@ -1,0 +1,217 @@
+r"""The LSTM cell in numpy, written in Olah's notation.
+
+This is both the explanation and the engine: the first tutorial reads this code, and the
+tracer runs it to recover every gate of a trained Keras layer. One step of the cell::
+
+    f_t  = σ(W_f x_t + U_f h_{t-1} + b_f)     forget gate: how much of C_{t-1} to keep
+    i_t  = σ(W_i x_t + U_i h_{t-1} + b_i)     input gate: how much of the candidate to write
+    C̃_t  = tanh(W_c x_t + U_c h_{t-1} + b_c)  candidate: what could be written
+    o_t  = σ(W_o x_t + U_o h_{t-1} + b_o)     output gate: how much of the cell to show
+    C_t  = f_t ⊙ C_{t-1} + i_t ⊙ C̃_t           the conveyor belt moves on
+    h_t  = o_t ⊙ tanh(C_t)                     what the cell shows
+
+``σ`` is the layer's ``recurrent_activation`` and ``tanh`` its ``activation``; Keras
+lets both be chosen, so they are looked up by name in :mod:`lstm_explained.activations`.
+
+Weights use Keras' layout: ``kernel`` (features, 4·units), ``recurrent_kernel``
+(units, 4·units) and ``bias`` (4·units,), the four blocks in the order i, f, c, o.
+
+Example
+-------
+>>> import numpy as np
+>>> from lstm_explained.cell import LSTMWeights, run_lstm
+>>> w = LSTMWeights.random(features=1, units=3, seed=0)
+>>> run = run_lstm(np.ones((2, 5, 1)), w)
+>>> run.hidden.shape
+(2, 5, 3)
+>>> bool(np.allclose(run.cell[:, 1], run.forget[:, 1] * run.cell[:, 0]
+...                  + run.input[:, 1] * run.candidate[:, 1]))
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstm_explained.activations import get_activation
+from lstm_explained.errors import DataError
+
+
+@dataclass(frozen=True)
+class LSTMWeights:
+    """The weights of one LSTM layer, in Keras' layout (gate blocks i, f, c, o).
+
+    Args:
+        kernel: (features, 4·units) input weights ``W``.
+        recurrent_kernel: (units, 4·units) recurrent weights ``U``.
+        bias: (4·units,) bias ``b``, or None for a layer with ``use_bias=False``.
+        activation: name of the candidate / output squashing (Keras ``activation``).
+        recurrent_activation: name of the gates' activation (Keras ``recurrent_activation``).
+    """
+
+    kernel: np.ndarray
+    recurrent_kernel: np.ndarray
+    bias: np.ndarray | None = None
+    activation: str = "tanh"
+    recurrent_activation: str = "sigmoid"
+
+    def __post_init__(self) -> None:
+        k = np.asarray(self.kernel, dtype=np.float64)
+        r = np.asarray(self.recurrent_kernel, dtype=np.float64)
+        units = r.shape[0]
+        if k.ndim != 2 or r.shape != (units, 4 * units) or k.shape[1] != 4 * units:
+            raise DataError(
+                f"LSTM weights have inconsistent shapes: kernel {k.shape}, recurrent_kernel "
+                f"{r.shape}; expected (features, 4*units) and (units, 4*units)."
+            )
+        object.__setattr__(self, "kernel", k)
+        object.__setattr__(self, "recurrent_kernel", r)
+        if self.bias is not None:
+            b = np.asarray(self.bias, dtype=np.float64).reshape(-1)
+            if b.shape != (4 * units,):
+                raise DataError(f"LSTM bias has shape {b.shape}; expected ({4 * units},).")
+            object.__setattr__(self, "bias", b)
+        # Resolve the activations now so that a bad name fails at construction.
+        get_activation(self.activation)
+        get_activation(self.recurrent_activation)
+
+    @property
+    def units(self) -> int:
+        """Number of units (the size of h_t and C_t)."""
+        return self.recurrent_kernel.shape[0]
+
+    @property
+    def features(self) -> int:
+        """Number of input features (the size of x_t)."""
+        return self.kernel.shape[0]
+
+    @classmethod
+    def random(
+        cls, features: int, units: int, seed: int = 0, scale: float = 0.5, **kwargs: str
+    ) -> LSTMWeights:
+        """Random weights, for examples and tests.
+
+        Example
+        -------
+        >>> LSTMWeights.random(features=2, units=4).kernel.shape
+        (2, 16)
+        """
+        rng = np.random.default_rng(seed)
+        return cls(
+            kernel=rng.normal(0, scale, (features, 4 * units)),
+            recurrent_kernel=rng.normal(0, scale, (units, 4 * units)),
+            bias=rng.normal(0, scale, 4 * units),
+            **kwargs,
+        )
+
+
+@dataclass
+class LSTMRun:
+    """Everything one LSTM layer computed, each array (batch, timesteps, units).
+
+    ``forget``, ``input``, ``candidate`` and ``output`` are f_t, i_t, C̃_t and o_t;
+    ``cell`` and ``hidden`` are C_t and h_t after step t.
+    """
+
+    forget: np.ndarray
+    input: np.ndarray
+    candidate: np.ndarray
+    output: np.ndarray
+    cell: np.ndarray
+    hidden: np.ndarray
+
+
+def project_inputs(x: np.ndarray, weights: LSTMWeights) -> np.ndarray:
+    """``W x_t + b`` for every timestep at once: (batch, timesteps, 4·units).
+
+    The input half of each gate does not depend on the recurrence, so it is computed
+    for the whole sequence in one matrix product; only ``U h_{t-1}`` is left to the loop.
+    """
+    z = np.asarray(x, dtype=np.float64) @ weights.kernel
+    if weights.bias is not None:
+        z = z + weights.bias
+    return z
+
+
+def lstm_step(
+    x_proj_t: np.ndarray,
+    h_prev: np.ndarray,
+    c_prev: np.ndarray,
+    weights: LSTMWeights,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One step of the cell, batched.
+
+    Args:
+        x_proj_t: (batch, 4·units) the projected input ``W x_t + b`` (see :func:`project_inputs`).
+        h_prev: (batch, units) the previous hidden state h_{t-1}.
+        c_prev: (batch, units) the previous cell state C_{t-1}.
+        weights: the layer's weights.
+
+    Returns:
+        ``(f_t, i_t, C̃_t, o_t, C_t, h_t)``, each (batch, units).
+    """
+    sigma = get_activation(weights.recurrent_activation)
+    act = get_activation(weights.activation)
+    u = weights.units
+    z = x_proj_t + h_prev @ weights.recurrent_kernel
+    i_t = sigma(z[:, 0 * u : 1 * u])
+    f_t = sigma(z[:, 1 * u : 2 * u])
+    c_tilde_t = act(z[:, 2 * u : 3 * u])
+    o_t = sigma(z[:, 3 * u : 4 * u])
+    c_t = f_t * c_prev + i_t * c_tilde_t  # the conveyor belt: keep some, write some
+    h_t = o_t * act(c_t)  # show a squashed, gated view of the belt
+    return f_t, i_t, c_tilde_t, o_t, c_t, h_t
+
+
+def run_lstm(
+    x: np.ndarray,
+    weights: LSTMWeights,
+    h0: np.ndarray | None = None,
+    c0: np.ndarray | None = None,
+    mask: np.ndarray | None = None,
+) -> LSTMRun:
+    """Run the cell over whole sequences and keep every gate at every step.
+
+    Args:
+        x: (batch, timesteps, features) input sequences, in processing order.
+        weights: the layer's weights.
+        h0, c0: (batch, units) initial states; zeros (as in Keras) when None.
+        mask: optional (batch, timesteps) booleans; where False the step is skipped as
+            Keras skips it: h and C are carried over unchanged. The gates are still
+            reported for masked steps (what the cell would have computed) so that arrays
+            stay rectangular; use the mask to hide them.
+
+    Returns:
+        An :class:`LSTMRun` with arrays of shape (batch, timesteps, units).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 3 or x.shape[2] != weights.features:
+        raise DataError(
+            f"x must have shape (batch, timesteps, {weights.features}); got {x.shape}."
+        )
+    n, steps, _ = x.shape
+    u = weights.units
+    h = np.zeros((n, u)) if h0 is None else np.asarray(h0, dtype=np.float64)
+    c = np.zeros((n, u)) if c0 is None else np.asarray(c0, dtype=np.float64)
+    out = {name: np.empty((n, steps, u)) for name in ("f", "i", "c~", "o", "C", "h")}
+    x_proj = project_inputs(x, weights)
+    keep = None if mask is None else np.asarray(mask, dtype=bool)
+    for t in range(steps):
+        f_t, i_t, c_tilde_t, o_t, c_t, h_t = lstm_step(x_proj[:, t], h, c, weights)
+        if keep is not None:
+            m = keep[:, t, None]
+            c_t = np.where(m, c_t, c)
+            h_t = np.where(m, h_t, h)
+        h, c = h_t, c_t
+        out["f"][:, t], out["i"][:, t], out["c~"][:, t], out["o"][:, t] = f_t, i_t, c_tilde_t, o_t
+        out["C"][:, t], out["h"][:, t] = c_t, h_t
+    return LSTMRun(
+        forget=out["f"],
+        input=out["i"],
+        candidate=out["c~"],
+        output=out["o"],
+        cell=out["C"],
+        hidden=out["h"],
+    )
