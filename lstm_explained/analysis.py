@@ -1,0 +1,212 @@
+"""Analyses of a layer trace, in numpy only: gate saturation and the conveyor-belt ledger.
+
+* :func:`saturation` follows Karpathy, Johnson & Fei-Fei (2015), "Visualizing and
+  Understanding Recurrent Networks": for every gate and unit, the fraction of timesteps
+  at which the gate is *left-saturated* (value < 0.1, nearly closed) or
+  *right-saturated* (value > 0.9, nearly open). Masked steps are not counted.
+* :func:`ledger` splits each step of the cell state into what the forget gate kept,
+  what it dropped and what the input gate wrote:
+  ``C_t = kept + written`` and ``C_{t-1} = kept + forgotten``, with
+  ``kept = f_t * C_{t-1}``, ``forgotten = (1 - f_t) * C_{t-1}``, ``written = i_t * C~_t``.
+
+Both accept a :class:`~lstm_explained.trace.LayerTrace` (or anything with the same
+attributes) and import neither TensorFlow nor Keras.
+
+Example
+-------
+>>> import numpy as np
+>>> from lstm_explained.cell import LSTMWeights, run_lstm
+>>> from lstm_explained.trace import LayerTrace
+>>> run = run_lstm(np.ones((2, 6, 1)), LSTMWeights.random(features=1, units=3))
+>>> lt = LayerTrace(name="l", layer_name="l", inputs=np.ones((2, 6, 1)), **vars(run))
+>>> sat = saturation(lt)
+>>> sat.left.shape  # (gates, units)
+(3, 3)
+>>> led = ledger(lt)
+>>> bool(np.allclose(led.kept + led.written, lt.cell))
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lstm_explained.errors import DataError
+
+#: The gates Karpathy et al. measure: the three sigmoid gates (the candidate is signed).
+SATURATION_GATES: tuple[str, ...] = ("forget", "input", "output")
+
+
+@dataclass
+class Saturation:
+    """Per gate and unit, the fraction of (sample, timestep) pairs that are saturated.
+
+    Attributes
+    ----------
+    gates : tuple of str
+        The gates, in the order of the rows of ``left`` and ``right``.
+    left : ndarray
+        (gates, units) fraction of counted steps with value < ``low``.
+    right : ndarray
+        (gates, units) fraction of counted steps with value > ``high``.
+    low, high : float
+        The thresholds used.
+    n_steps : int
+        How many (sample, timestep) pairs were counted (unmasked ones).
+    """
+
+    gates: tuple[str, ...]
+    left: np.ndarray
+    right: np.ndarray
+    low: float
+    high: float
+    n_steps: int
+
+    def __getitem__(self, gate: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(left, right)`` fractions of one gate, each (units,)."""
+        if gate not in self.gates:
+            raise KeyError(f"no saturation for {gate!r}; measured gates: {self.gates}")
+        g = self.gates.index(gate)
+        return self.left[g], self.right[g]
+
+    @property
+    def unsaturated(self) -> np.ndarray:
+        """(gates, units) fraction of counted steps in neither regime."""
+        return 1.0 - self.left - self.right
+
+
+def saturation(
+    trace: Any,
+    low: float = 0.1,
+    high: float = 0.9,
+    gates: tuple[str, ...] = SATURATION_GATES,
+) -> Saturation:
+    """Fraction of timesteps at which each gate unit is left- or right-saturated.
+
+    After Karpathy, Johnson & Fei-Fei (2015): a gate value below ``low`` counts as
+    left-saturated (the gate is nearly closed), above ``high`` as right-saturated (nearly
+    open). Fractions are over all samples and timesteps of the trace; masked steps (the
+    trace's ``mask`` is False) are left out, since the cell skipped them.
+
+    Parameters
+    ----------
+    trace : LayerTrace
+        A layer trace (anything with the gate arrays (N, T, units) and ``mask``).
+    low, high : float
+        Thresholds; Karpathy et al. use 0.1 and 0.9.
+    gates : tuple of str
+        Which gates to measure; by default forget, input and output.
+
+    Returns
+    -------
+    Saturation
+        ``left`` and ``right`` fractions, each (len(gates), units).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> f = np.array([[[0.05], [0.5], [0.95], [0.99]]])
+    >>> s = saturation(SimpleNamespace(forget=f, mask=None), gates=("forget",))
+    >>> s.left.tolist(), s.right.tolist()
+    ([[0.25]], [[0.5]])
+    """
+    if not low < high:
+        raise DataError(f"saturation thresholds must satisfy low < high; got {low}, {high}.")
+    mask = getattr(trace, "mask", None)
+    lefts, rights = [], []
+    n_steps = 0
+    for gate in gates:
+        values = np.asarray(getattr(trace, gate))
+        if values.ndim != 3:
+            raise DataError(f"{gate} must be (N, T, units); got shape {values.shape}.")
+        if mask is None:
+            flat = values.reshape(-1, values.shape[-1])
+        else:
+            flat = values[np.asarray(mask, dtype=bool)]
+        n_steps = int(flat.shape[0])
+        if n_steps == 0:
+            lefts.append(np.full(values.shape[-1], np.nan))
+            rights.append(np.full(values.shape[-1], np.nan))
+            continue
+        lefts.append(np.mean(flat < low, axis=0))
+        rights.append(np.mean(flat > high, axis=0))
+    return Saturation(
+        gates=tuple(gates),
+        left=np.array(lefts),
+        right=np.array(rights),
+        low=float(low),
+        high=float(high),
+        n_steps=n_steps,
+    )
+
+
+@dataclass
+class Ledger:
+    """The conveyor belt's books for every step, each array (N, T, units).
+
+    ``previous`` is C_{t-1}; ``kept`` = f_t * C_{t-1}; ``forgotten`` = (1 - f_t) * C_{t-1};
+    ``written`` = i_t * C~_t. So ``previous = kept + forgotten`` and ``cell = kept + written``.
+    At a masked step the cell did not move: everything was kept, nothing forgotten or written.
+    """
+
+    previous: np.ndarray
+    kept: np.ndarray
+    forgotten: np.ndarray
+    written: np.ndarray
+    cell: np.ndarray
+
+    @property
+    def net_change(self) -> np.ndarray:
+        """C_t - C_{t-1} = written - forgotten."""
+        return self.written - self.forgotten
+
+
+def ledger(trace: Any) -> Ledger:
+    """Split every cell-state update into kept, forgotten and written parts.
+
+    The belt starts from ``trace.initial_cell`` (zeros when None, as in Keras), so at
+    t = 0 nothing is kept or forgotten unless the layer had an initial state.
+
+    Parameters
+    ----------
+    trace : LayerTrace
+        A layer trace (processing order, so C_{t-1} is index t - 1).
+
+    Returns
+    -------
+    Ledger
+        ``previous``, ``kept``, ``forgotten``, ``written`` and ``cell``, each (N, T, units).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> one = np.ones((1, 2, 1))
+    >>> lt = SimpleNamespace(forget=0.5 * one, input=one, candidate=one,
+    ...                      cell=np.array([[[1.0], [1.5]]]), mask=None, initial_cell=None)
+    >>> led = ledger(lt)
+    >>> led.kept[0, :, 0].tolist(), led.forgotten[0, :, 0].tolist()
+    ([0.0, 0.5], [0.0, 0.5])
+    """
+    f = np.asarray(trace.forget)
+    cell = np.asarray(trace.cell)
+    c0 = getattr(trace, "initial_cell", None)
+    c0 = np.zeros_like(cell[:, 0]) if c0 is None else np.asarray(c0, dtype=cell.dtype)
+    previous = np.concatenate([c0[:, None], cell[:, :-1]], axis=1)
+    kept = f * previous
+    forgotten = (1.0 - f) * previous
+    written = np.asarray(trace.input) * np.asarray(trace.candidate)
+    mask = getattr(trace, "mask", None)
+    if mask is not None:
+        m = np.asarray(mask, dtype=bool)[..., None]
+        kept = np.where(m, kept, previous)
+        forgotten = np.where(m, forgotten, 0.0)
+        written = np.where(m, written, 0.0)
+    return Ledger(previous=previous, kept=kept, forgotten=forgotten, written=written, cell=cell)
+
+
+__all__ = ["SATURATION_GATES", "Ledger", "Saturation", "ledger", "saturation"]
