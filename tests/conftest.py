@@ -1,0 +1,52 @@
+"""Shared test setup: quiet TensorFlow, a headless matplotlib, hypothesis profiles, models.
+
+Hypothesis profiles (choose with the ``HYPOTHESIS_PROFILE`` environment variable):
+
+* ``ci`` (default): 50 examples per property, what CI runs;
+* ``thorough``: 300 examples, e.g.
+  ``HYPOTHESIS_PROFILE=thorough python3 -m pytest tests/test_tracer.py -k property``.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+_COMMON = dict(
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+settings.register_profile("ci", max_examples=50, **_COMMON)
+settings.register_profile("thorough", max_examples=300, **_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def sine_model():
+    """The pretrained sine model (loaded once per test session)."""
+    import lstm_explained as lx
+
+    return lx.model.load_pretrained("sine")
+
+
+@pytest.fixture(scope="session")
+def sp500_model():
+    """The pretrained S&P 500 model (loaded once per test session)."""
+    import lstm_explained as lx
+
+    return lx.model.load_pretrained("sp500")
+
+
+@pytest.fixture(scope="session")
+def sp500_windows():
+    """The seed's S&P 500 windows: 50 steps, normalised, 90/10 split."""
+    import lstm_explained as lx
+
+    return lx.data.make_windows(lx.data.load_sp500(), seq_len=50, normalise=True)
