@@ -25,6 +25,17 @@ from lstm_explained.errors import UnsupportedLayerError
 
 Activation = Callable[[np.ndarray], np.ndarray]
 
+
+def _f(x: np.ndarray) -> np.ndarray:
+    """``x`` as a float array: float32 and float64 stay as they are, anything else is float64.
+
+    Keeping float32 lets the tracer compute in the precision Keras itself uses.
+    """
+    x = np.asarray(x)
+    if x.dtype in (np.float32, np.float64):
+        return x
+    return x.astype(np.float64)
+
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
@@ -35,7 +46,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     Computed as ``(1 + tanh(x / 2)) / 2``: the same function, free of overflow, and about
     ten times faster in numpy than the exp-and-divide form (it is the tracer's hot loop).
     """
-    x = np.asarray(x, dtype=np.float64)
+    x = _f(x)
     return 0.5 + 0.5 * np.tanh(0.5 * x)
 
 
@@ -46,85 +57,87 @@ def tanh(x: np.ndarray) -> np.ndarray:
 
 def hard_sigmoid(x: np.ndarray) -> np.ndarray:
     """Keras 3's ``hard_sigmoid``: ``relu6(x + 3) / 6`` = ``clip(x / 6 + 0.5, 0, 1)``."""
-    return np.clip(np.asarray(x, dtype=np.float64) + 3.0, 0.0, 6.0) / 6.0
+    return np.clip(_f(x) + 3.0, 0.0, 6.0) / 6.0
 
 
 def softplus(x: np.ndarray) -> np.ndarray:
     """``log(1 + exp(x))``, computed without overflow."""
-    x = np.asarray(x, dtype=np.float64)
+    x = _f(x)
     return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0.0)
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
     """Error function (Abramowitz & Stegun 7.1.26 refined to ~1e-7 by one Newton step)."""
-    x = np.asarray(x, dtype=np.float64)
+    x = _f(x)
     sign = np.sign(x)
     a = np.abs(x)
     t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    poly = t * (
+        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
+    )
     y = 1.0 - poly * np.exp(-a * a)
     return sign * y
 
 
 def gelu(x: np.ndarray) -> np.ndarray:
     """Gaussian error linear unit, exact form ``0.5 x (1 + erf(x / sqrt 2))`` (Keras default)."""
-    x = np.asarray(x, dtype=np.float64)
+    x = _f(x)
     return 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0)))
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
+    x = _f(x)
     z = np.exp(x - x.max(axis=-1, keepdims=True))
     return z / z.sum(axis=-1, keepdims=True)
 
 
 def _log_softmax(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
+    x = _f(x)
     s = x - x.max(axis=-1, keepdims=True)
     return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
 
 
 def _elu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
+    x = _f(x)
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
 
 
 def _shrink(x: np.ndarray, threshold: float = 0.5) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
+    x = _f(x)
     return np.where(x > threshold, x - threshold, np.where(x < -threshold, x + threshold, 0.0))
 
 
 #: name -> numpy function, for every element-wise (or last-axis) Keras 3 activation.
 ACTIVATIONS: dict[str, Activation] = {
-    "linear": lambda x: np.asarray(x, dtype=np.float64),
+    "linear": lambda x: _f(x),
     "tanh": tanh,
     "sigmoid": sigmoid,
     "hard_sigmoid": hard_sigmoid,
-    "relu": lambda x: np.maximum(np.asarray(x, dtype=np.float64), 0.0),
-    "relu6": lambda x: np.clip(np.asarray(x, dtype=np.float64), 0.0, 6.0),
-    "leaky_relu": lambda x: np.where(np.asarray(x) > 0, x, 0.2 * np.asarray(x, dtype=np.float64)),
+    "relu": lambda x: np.maximum(_f(x), 0.0),
+    "relu6": lambda x: np.clip(_f(x), 0.0, 6.0),
+    "leaky_relu": lambda x: np.where(np.asarray(x) > 0, x, 0.2 * _f(x)),
     "elu": _elu,
     "celu": _elu,  # celu with its default alpha = 1 is elu
     "selu": lambda x: _SELU_SCALE * _elu(x, _SELU_ALPHA),
     "softplus": softplus,
-    "softsign": lambda x: np.asarray(x, dtype=np.float64) / (1.0 + np.abs(x)),
+    "softsign": lambda x: _f(x) / (1.0 + np.abs(x)),
     "soft_shrink": _shrink,
-    "hard_shrink": lambda x: np.where(np.abs(x) > 0.5, np.asarray(x, dtype=np.float64), 0.0),
+    "hard_shrink": lambda x: np.where(np.abs(x) > 0.5, _f(x), 0.0),
     "sparse_plus": lambda x: np.where(
-        np.asarray(x) <= -1.0, 0.0, np.where(np.asarray(x) >= 1.0, x, (np.asarray(x) + 1.0) ** 2 / 4.0)
+        _f(x) <= -1.0, 0.0, np.where(_f(x) >= 1.0, _f(x), (_f(x) + 1.0) ** 2 / 4.0)
     ),
-    "sparse_sigmoid": lambda x: np.clip(0.5 * (np.asarray(x, dtype=np.float64) + 1.0), 0.0, 1.0),
-    "silu": lambda x: np.asarray(x, dtype=np.float64) * sigmoid(x),
-    "swish": lambda x: np.asarray(x, dtype=np.float64) * sigmoid(x),
-    "hard_silu": lambda x: np.asarray(x, dtype=np.float64) * hard_sigmoid(x),
-    "hard_swish": lambda x: np.asarray(x, dtype=np.float64) * hard_sigmoid(x),
-    "hard_tanh": lambda x: np.clip(np.asarray(x, dtype=np.float64), -1.0, 1.0),
-    "squareplus": lambda x: 0.5 * (np.asarray(x, dtype=np.float64) + np.sqrt(np.square(x) + 4.0)),
+    "sparse_sigmoid": lambda x: np.clip(0.5 * (_f(x) + 1.0), 0.0, 1.0),
+    "silu": lambda x: _f(x) * sigmoid(x),
+    "swish": lambda x: _f(x) * sigmoid(x),
+    "hard_silu": lambda x: _f(x) * hard_sigmoid(x),
+    "hard_swish": lambda x: _f(x) * hard_sigmoid(x),
+    "hard_tanh": lambda x: np.clip(_f(x), -1.0, 1.0),
+    "squareplus": lambda x: 0.5 * (_f(x) + np.sqrt(np.square(x) + 4.0)),
     "gelu": gelu,
-    "tanh_shrink": lambda x: np.asarray(x, dtype=np.float64) - np.tanh(x),
-    "exponential": lambda x: np.exp(np.asarray(x, dtype=np.float64)),
-    "mish": lambda x: np.asarray(x, dtype=np.float64) * np.tanh(softplus(x)),
-    "log_sigmoid": lambda x: -softplus(-np.asarray(x, dtype=np.float64)),
+    "tanh_shrink": lambda x: _f(x) - np.tanh(x),
+    "exponential": lambda x: np.exp(_f(x)),
+    "mish": lambda x: _f(x) * np.tanh(softplus(x)),
+    "log_sigmoid": lambda x: -softplus(-_f(x)),
     "softmax": _softmax,
     "log_softmax": _log_softmax,
 }
@@ -132,6 +145,51 @@ ACTIVATIONS: dict[str, Activation] = {
 #: Keras activations that the LSTM cannot use as they are (they change the shape or
 #: need arguments a layer config does not carry).
 UNSUPPORTED = {"glu", "threshold", "sparsemax"}
+
+
+def _sigmoid_inplace(z: np.ndarray) -> None:
+    np.multiply(z, 0.5, out=z)
+    np.tanh(z, out=z)
+    np.multiply(z, 0.5, out=z)
+    np.add(z, 0.5, out=z)
+
+
+def _hard_sigmoid_inplace(z: np.ndarray) -> None:
+    np.add(z, 3.0, out=z)
+    np.clip(z, 0.0, 6.0, out=z)
+    np.divide(z, 6.0, out=z)
+
+
+#: In-place versions of the commonest activations, for the cell's hot loop: each
+#: overwrites its float array argument with the activation of it (same values as
+#: :data:`ACTIVATIONS`).
+INPLACE: dict[str, Callable[[np.ndarray], None]] = {
+    "sigmoid": _sigmoid_inplace,
+    "tanh": lambda z: np.tanh(z, out=z),
+    "hard_sigmoid": _hard_sigmoid_inplace,
+    "relu": lambda z: np.maximum(z, 0.0, out=z),
+    "linear": lambda z: None,
+}
+
+
+def apply_inplace(name: str, z: np.ndarray) -> None:
+    """Overwrite the float array ``z`` with activation ``name`` of it.
+
+    Uses an in-place kernel when there is one, else assigns the result of
+    :func:`get_activation`. ``z`` may be a view (e.g. some columns of a larger array).
+
+    Example
+    -------
+    >>> z = np.array([0.0, 100.0])
+    >>> apply_inplace("sigmoid", z)
+    >>> z.tolist()
+    [0.5, 1.0]
+    """
+    fn = INPLACE.get(name)
+    if fn is not None:
+        fn(z)
+    else:
+        z[...] = get_activation(name)(z)
 
 
 def get_activation(name: str) -> Activation:
@@ -145,7 +203,8 @@ def get_activation(name: str) -> Activation:
     Returns
     -------
     callable
-        A function of one numpy array that returns a float64 array of the same shape.
+        A function of one numpy array that returns a float array of the same shape
+        (float32 in, float32 out; anything else gives float64).
 
     Raises
     ------
