@@ -31,16 +31,16 @@ _SUBMODULES = {
     "activations",
     "analysis",
     "cell",
-    "checks",
     "data",
     "errors",
-    "export",
     "forecast",
+    "gates",
+    "demo",
+    "cli",
     "model",
     "plots",
     "trace",
     "tracer",
-    "widgets",
 }
 
 # Top-level shortcuts: name -> (module, attribute).

@@ -1,0 +1,377 @@
+"""Series and windows: the data end of ``data -> model -> forecast``.
+
+Two series ship with the package, so nothing is downloaded: the seed notebook's sine wave
+(computed) and its S&P 500 closes (a CSV copied from the ``arch`` package, see
+``data/README.md``). :func:`make_windows` cuts a series into the seed's training windows:
+``seq_len`` inputs and the value after them as target, a chronological train/test split,
+and optionally the seed's window normalisation ``p / p0 - 1`` with each window's own p0.
+
+Example
+-------
+>>> import lstm_explained as lx
+>>> sp = lx.data.load_sp500()
+>>> len(sp), str(sp.dates[0]), float(sp.values[-1])
+(4171, '2000-01-03', 2170.840088)
+>>> w = lx.data.make_windows(sp, seq_len=50, normalise=True)
+>>> w.x_train.shape, w.x_test.shape
+((3709, 50, 1), (412, 50, 1))
+>>> bool(abs(w.denormalise(w.y_test)[-1] - 2170.840088) < 1e-6)
+True
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from lstm_explained.errors import DataError
+
+#: The span of the seed notebook's S&P 500 file.
+SEED_SP500_SPAN = ("2000-01-03", "2016-08-01")
+
+
+@dataclass(frozen=True)
+class Series:
+    """A univariate time series with optional dates.
+
+    Args:
+        values: (n,) float64 values.
+        dates: (n,) ``datetime64[D]`` dates, or None for an undated series.
+        name: a short label for plots and tables.
+
+    ``np.asarray(series)`` and ``len(series)`` work as for ``values``.
+    """
+
+    values: np.ndarray
+    dates: np.ndarray | None = None
+    name: str = "series"
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        return self.values if dtype is None else self.values.astype(dtype)
+
+
+def sine_wave(n: int = 5001, period: float = 100.0, phase: float = 1.0) -> Series:
+    """The seed's sine wave: value ``k`` is ``sin(phase + 2*pi*k/period)``.
+
+    Defaults give the seed's ``sinwave.csv`` exactly: 5001 points, a period of 100 samples.
+
+    Example
+    -------
+    >>> s = sine_wave()
+    >>> len(s), round(float(s.values[0]), 6)
+    (5001, 0.841471)
+    """
+    k = np.arange(n, dtype=np.float64)
+    return Series(values=np.sin(phase + 2.0 * np.pi * k / period), name="sine")
+
+
+def _resource(name: str) -> Path:
+    return Path(str(resources.files("lstm_explained") / "resources" / name))
+
+
+def load_sp500(
+    start: str | None = SEED_SP500_SPAN[0],
+    end: str | None = SEED_SP500_SPAN[1],
+    column: str = "Close",
+) -> Series:
+    """Daily S&P 500 values shipped with the package (1999-01-04 .. 2018-12-31).
+
+    By default, the seed notebook's 4171 closes from 2000-01-03 to 2016-08-01.
+
+    Args:
+        start, end: inclusive ISO dates (``"YYYY-MM-DD"``); None for the shipped data's
+            first or last day.
+        column: one of Open, High, Low, Close, Adj Close, Volume.
+
+    Returns:
+        A :class:`Series` with dates.
+
+    Example
+    -------
+    >>> load_sp500(start="2008-09-01", end="2008-09-30").values.shape
+    (21,)
+    """
+    full = load_csv(_resource("sp500.csv"), column=column)
+    assert full.dates is not None
+    keep = np.ones(len(full), dtype=bool)
+    try:
+        if start is not None:
+            keep &= full.dates >= np.datetime64(start, "D")
+        if end is not None:
+            keep &= full.dates <= np.datetime64(end, "D")
+    except ValueError as exc:
+        raise DataError(f"start/end must be ISO dates like '2000-01-03': {exc}") from None
+    if not keep.any():
+        raise DataError(
+            f"no S&P 500 data between {start} and {end}: the shipped data covers "
+            f"{full.dates[0]} .. {full.dates[-1]}."
+        )
+    return Series(values=full.values[keep], dates=full.dates[keep], name=f"S&P 500 {column}")
+
+
+def _parse_number(text: str, line: int, path: Path) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise DataError(
+            f"{path}: line {line} holds {text!r}, which is not a number. Every value must be "
+            "a number (one per line, or in the chosen column)."
+        ) from None
+    if not math.isfinite(value):
+        raise DataError(
+            f"{path}: line {line} holds {text!r}. NaN and infinite values cannot be windowed: "
+            "remove or fill them first."
+        )
+    return value
+
+
+def load_csv(path: str | Path, column: str | None = None) -> Series:
+    """Read a univariate series from a CSV file.
+
+    Two layouts are understood:
+
+    * the seed's: one number per line, no header;
+    * a table with a header and a ``Date`` column (e.g. OHLCV downloads): ``column``
+      chooses the values, ``Close`` by default.
+
+    Args:
+        path: the CSV file.
+        column: the column to read from a table with a header.
+
+    Returns:
+        A :class:`Series` (with dates when the file has a ``Date`` column).
+
+    Raises:
+        DataError: missing or empty file, unknown column, a non-numeric, NaN or infinite
+            value (the message names the line).
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "s.csv")
+    >>> _ = open(p, "w").write("1.0\\n2.5\\n3\\n")
+    >>> load_csv(p).values.tolist()
+    [1.0, 2.5, 3.0]
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file. Check the path (it is relative to {Path.cwd()}).")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot be read as a text CSV file ({exc}).") from None
+    rows = [(i + 1, row) for i, row in enumerate(csv.reader(text.splitlines())) if any(row)]
+    if not rows:
+        raise DataError(f"{path}: the file is empty; expected numbers, one per line.")
+    first_line, header = rows[0]
+    try:
+        float(header[0])
+        has_header = False
+    except ValueError:
+        has_header = True
+    if not has_header:
+        if column is not None:
+            raise DataError(
+                f"{path}: column={column!r} was given but the file has no header row; "
+                "leave column out for a file of one number per line."
+            )
+        values = []
+        for line, row in rows:
+            if len(row) != 1:
+                raise DataError(
+                    f"{path}: line {line} has {len(row)} fields; a file without a header must "
+                    "hold one number per line. Add a header row to read a table."
+                )
+            values.append(_parse_number(row[0].strip(), line, path))
+        return Series(values=np.asarray(values, dtype=np.float64), name=path.stem)
+
+    names = [h.strip() for h in header]
+    wanted = "Close" if column is None else column
+    if wanted not in names:
+        raise DataError(
+            f"{path}: no column {wanted!r}; the header has {names}. Choose one with column=..."
+        )
+    col = names.index(wanted)
+    date_col = names.index("Date") if "Date" in names else None
+    values, dates = [], []
+    for line, row in rows[1:]:
+        if len(row) != len(names):
+            raise DataError(
+                f"{path}: line {line} has {len(row)} fields but the header has {len(names)}."
+            )
+        values.append(_parse_number(row[col].strip(), line, path))
+        if date_col is not None:
+            try:
+                dates.append(np.datetime64(row[date_col].strip()[:10], "D"))
+            except ValueError:
+                raise DataError(
+                    f"{path}: line {line} has date {row[date_col]!r}; expected YYYY-MM-DD."
+                ) from None
+    if not values:
+        raise DataError(f"{path}: the file has a header but no data rows.")
+    return Series(
+        values=np.asarray(values, dtype=np.float64),
+        dates=np.asarray(dates, dtype="datetime64[D]") if date_col is not None else None,
+        name=f"{path.stem} {wanted}",
+    )
+
+
+def denormalise(normalised: np.ndarray, p0: np.ndarray | float) -> np.ndarray:
+    """Undo the window normalisation: ``p = p0 * (n + 1)``.
+
+    Example
+    -------
+    >>> float(denormalise(0.1, 200.0))
+    220.00000000000003
+    """
+    return np.asarray(p0, dtype=np.float64) * (np.asarray(normalised, dtype=np.float64) + 1.0)
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Train and test windows cut from one series, as the seed built them.
+
+    Attributes:
+        x_train, x_test: (N, seq_len, 1) input windows (normalised if ``normalise``).
+        y_train, y_test: (N,) the value right after each window.
+        p0_train, p0_test: (N,) each window's first raw value (ones if not normalised).
+        train_index, test_index: (N,) position in the series of each window's first value;
+            the target of window ``k`` sits at ``index[k] + seq_len``.
+        series: the source series.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    p0_train: np.ndarray
+    p0_test: np.ndarray
+    train_index: np.ndarray
+    test_index: np.ndarray
+    seq_len: int
+    normalise: bool
+    train_fraction: float
+    series: Series = field(repr=False)
+
+    def _split(self, split: str) -> tuple[np.ndarray, np.ndarray]:
+        if split == "train":
+            return self.p0_train, self.train_index
+        if split == "test":
+            return self.p0_test, self.test_index
+        raise DataError(f"split must be 'train' or 'test', not {split!r}.")
+
+    def denormalise(
+        self, values: np.ndarray, split: str = "test", window: np.ndarray | int | None = None
+    ) -> np.ndarray:
+        """Turn normalised values back into the series' units.
+
+        Args:
+            values: values in window units. Without ``window``, ``values[k]`` belongs to
+                window ``k`` of the split (point-by-point forecasts, targets).
+            split: ``"train"`` or ``"test"``.
+            window: the window(s) whose p0 to use: an int for values that all live in one
+                window's units (a multi-step forecast started from that window, whose
+                fed-back predictions stay in its units), or an array matching ``values``.
+
+        Returns:
+            The values in price units (unchanged if the windows are not normalised).
+        """
+        values = np.asarray(values, dtype=np.float64)
+        if not self.normalise:
+            return values.copy()
+        p0, _ = self._split(split)
+        if window is None:
+            window = np.arange(values.shape[0])
+        return denormalise(values, np.asarray(p0)[np.asarray(window)])
+
+    def target_positions(self, split: str = "test") -> np.ndarray:
+        """Position in the series of each window's target."""
+        return self._split(split)[1] + self.seq_len
+
+    def target_dates(self, split: str = "test") -> np.ndarray | None:
+        """Dates of each window's target, or None for an undated series."""
+        if self.series.dates is None:
+            return None
+        return self.series.dates[self.target_positions(split)]
+
+
+def make_windows(
+    values: Series | np.ndarray,
+    seq_len: int = 50,
+    normalise: bool = False,
+    train_fraction: float = 0.9,
+) -> Windows:
+    """Cut a series into the seed's windows and split them chronologically.
+
+    Every run of ``seq_len + 1`` consecutive values is one window: the first ``seq_len``
+    are the input, the last the target. The first ``round(train_fraction * N)`` windows
+    train, the rest test (no shuffling: the test set is the future). With ``normalise``,
+    each window is divided by its own first value: ``p / p0 - 1``.
+
+    Args:
+        values: a :class:`Series` or a 1-D array of finite numbers.
+        seq_len: input length (the seed's 50).
+        normalise: apply the seed's window normalisation (needs positive values).
+        train_fraction: share of windows for training, in (0, 1).
+
+    Returns:
+        A :class:`Windows` with ``x_*`` shaped (N, seq_len, 1) and ``y_*`` (N,).
+
+    Example
+    -------
+    >>> w = make_windows(sine_wave(), seq_len=50)
+    >>> w.x_train.shape, w.y_test.shape
+    ((4456, 50, 1), (495,))
+    """
+    series = values if isinstance(values, Series) else Series(np.asarray(values, dtype=np.float64))
+    v = np.asarray(series.values, dtype=np.float64)
+    if isinstance(seq_len, bool) or not isinstance(seq_len, (int, np.integer)) or seq_len < 1:
+        raise DataError(f"seq_len must be a whole number >= 1, not {seq_len!r}.")
+    if not (isinstance(train_fraction, (int, float)) and 0.0 < train_fraction < 1.0):
+        raise DataError(f"train_fraction must lie strictly between 0 and 1, not {train_fraction!r}.")
+    if v.ndim != 1:
+        raise DataError(f"values must be one series (1-D); got shape {v.shape}.")
+    if not np.all(np.isfinite(v)):
+        bad = int(np.flatnonzero(~np.isfinite(v))[0])
+        raise DataError(f"values[{bad}] is {v[bad]}: NaN and infinite values cannot be windowed.")
+    n_windows = len(v) - seq_len
+    n_train = round(train_fraction * n_windows) if n_windows > 0 else 0
+    if n_windows < 2 or n_train < 1 or n_train >= n_windows:
+        raise DataError(
+            f"the series has {len(v)} values: too short for windows of {seq_len} + 1 with "
+            f"train_fraction={train_fraction} (needs at least one training and one test "
+            f"window). Use a longer series or a smaller seq_len."
+        )
+    if normalise and np.any(v <= 0):
+        bad = int(np.flatnonzero(v <= 0)[0])
+        raise DataError(
+            f"values[{bad}] is {v[bad]}: window normalisation p/p0 - 1 needs positive values "
+            "(prices). Use normalise=False for series that cross zero."
+        )
+    windows = sliding_window_view(v, seq_len + 1)  # (n_windows, seq_len + 1), a view
+    p0 = windows[:, 0].copy() if normalise else np.ones(n_windows)
+    data = windows / p0[:, None] - 1.0 if normalise else windows.copy()
+    index = np.arange(n_windows)
+    return Windows(
+        x_train=data[:n_train, :-1, None],
+        y_train=data[:n_train, -1],
+        x_test=data[n_train:, :-1, None],
+        y_test=data[n_train:, -1],
+        p0_train=p0[:n_train],
+        p0_test=p0[n_train:],
+        train_index=index[:n_train],
+        test_index=index[n_train:],
+        seq_len=int(seq_len),
+        normalise=bool(normalise),
+        train_fraction=float(train_fraction),
+        series=series,
+    )

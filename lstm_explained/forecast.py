@@ -1,0 +1,295 @@
+"""Forecasts from a window model, the seed's three kinds, and the persistence baseline.
+
+* :func:`point_by_point`: each test window, true values only, predicts the next value.
+* :func:`multi_sequence`: every ``prediction_len``-th window starts a run of
+  ``prediction_len`` steps that feeds its own predictions back in.
+* :func:`full_sequence`: the first window alone, fed back for the whole test set.
+* :func:`persistence`: the baseline to beat, "tomorrow equals today".
+
+The seed called ``model.predict`` once per predicted point (about 0.1 s a call). Here every
+forecast is batched. For the seed's kind of model (a ``Sequential`` of LSTMs, dropout and
+one dense layer) the feedback loop runs in the package's numpy LSTM cell with all windows
+advancing together (see :func:`rollout`), which gives Keras' numbers to about 1e-7 at a
+small fraction of the cost. Other models fall back to one batched Keras call per step.
+
+Example
+-------
+>>> import lstm_explained as lx
+>>> w = lx.data.make_windows(lx.data.sine_wave(), 50)
+>>> model = lx.model.load_pretrained("sine")          # doctest: +SKIP
+>>> lx.forecast.multi_sequence(model, w.x_test).shape  # doctest: +SKIP
+(9, 50)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lstm_explained.activations import get_activation
+from lstm_explained.cell import LSTMWeights, lstm_step
+from lstm_explained.errors import DataError
+
+_PASS_THROUGH = {"Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout"}
+
+
+def _check_windows(x: np.ndarray, model: Any | None = None) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 2:
+        x = x[:, :, None]
+    if x.ndim != 3 or x.shape[0] == 0 or x.shape[1] == 0:
+        raise DataError(
+            f"x must be windows shaped (N, seq_len, features), e.g. Windows.x_test; got {x.shape}."
+        )
+    if not np.all(np.isfinite(x)):
+        raise DataError("x holds NaN or infinite values; forecasts need finite inputs.")
+    if model is not None:
+        want = model.inputs[0].shape[-1] if getattr(model, "inputs", None) else None
+        if want is not None and want != x.shape[2]:
+            raise DataError(f"the model takes {want} feature(s) per step; x has {x.shape[2]}.")
+    return x
+
+
+@dataclass
+class _Dense:
+    kernel: np.ndarray
+    bias: np.ndarray | None
+    activation: str
+
+    def __call__(self, h: np.ndarray) -> np.ndarray:
+        z = h @ self.kernel
+        if self.bias is not None:
+            z = z + self.bias
+        return get_activation(self.activation)(z)
+
+
+def _activation_name(fn: Any) -> str:
+    from lstm_explained._keras import keras
+
+    try:
+        name = keras().activations.serialize(fn)
+    except Exception:
+        return getattr(fn, "__name__", repr(fn))
+    return name if isinstance(name, str) else str(name.get("config", name))
+
+
+def numpy_stack(model: Any) -> tuple[list[LSTMWeights], _Dense] | None:
+    """The model as numpy layers, if it is the seed's kind of stack; else None.
+
+    The seed's kind: a ``keras.Sequential`` of forward LSTMs (all but the last returning
+    sequences, not stateful, no masking), optional dropout-like layers (inference no-ops)
+    and a final ``Dense`` with a built-in activation.
+    """
+    from lstm_explained._keras import keras
+
+    k = keras()
+    if not isinstance(model, k.Sequential):
+        return None
+    lstms: list[LSTMWeights] = []
+    dense: _Dense | None = None
+    layers = list(model.layers)
+    for n, layer in enumerate(layers):
+        kind = type(layer).__name__
+        if kind in _PASS_THROUGH:
+            continue
+        if kind == "LSTM" and dense is None:
+            last_lstm = not any(type(rest).__name__ == "LSTM" for rest in layers[n + 1 :])
+            if (
+                layer.go_backwards
+                or layer.stateful
+                or layer.return_sequences == last_lstm
+                or getattr(layer, "return_state", False)
+            ):
+                return None
+            weights = layer.get_weights()
+            try:
+                lstms.append(
+                    LSTMWeights(
+                        kernel=weights[0],
+                        recurrent_kernel=weights[1],
+                        bias=weights[2] if layer.use_bias else None,
+                        activation=_activation_name(layer.activation),
+                        recurrent_activation=_activation_name(layer.recurrent_activation),
+                    )
+                )
+            except Exception:
+                return None
+        elif kind == "Dense" and dense is None and lstms and n == len(layers) - 1:
+            weights = layer.get_weights()
+            name = _activation_name(layer.activation)
+            try:
+                get_activation(name)
+            except Exception:
+                return None
+            dense = _Dense(weights[0], weights[1] if layer.use_bias else None, name)
+        else:
+            return None
+    if not lstms or dense is None:
+        return None
+    return lstms, dense
+
+
+def rollout(model: Any, x: np.ndarray, steps: int) -> np.ndarray:
+    """Feed predictions back: from each window in ``x``, predict ``steps`` values.
+
+    Step ``j`` from window ``s`` sees ``x[s, j:]`` followed by its own first ``j``
+    predictions, exactly as the seed's loop (shift the window, append the prediction).
+
+    For the seed's kind of model (see :func:`numpy_stack`), all the windows of all steps
+    advance together through the numpy LSTM cell: at position ``a`` of the extended series
+    every window that contains it takes one cell step, a window that starts there starts
+    from zero state, and a window that ends there emits its prediction, which becomes the
+    input at position ``a + 1``. So the whole forecast costs ``steps + seq_len`` batched
+    cell steps instead of ``steps`` full model calls.
+
+    Args:
+        model: a Keras model mapping (N, seq_len, features) to (N, features).
+        x: (S, seq_len, features) start windows.
+        steps: how many values to predict from each window.
+
+    Returns:
+        (S, steps) predictions for one feature, (S, steps, features) for several.
+    """
+    x = _check_windows(x, model)
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise DataError(f"the number of steps must be a whole number >= 1, not {steps!r}.")
+    n_seq, width, features = x.shape
+    out_size = int(model.outputs[0].shape[-1])
+    if out_size != features:
+        raise DataError(
+            f"the model predicts {out_size} value(s) per step but its windows have {features} "
+            "feature(s): a multi-step forecast feeds each prediction back as the next input, "
+            "so the two must match (the seed's bug wrote one prediction into every feature)."
+        )
+    stack = numpy_stack(model)
+    if stack is None:
+        pred = _rollout_keras(model, x, steps)
+    else:
+        pred = _rollout_numpy(*stack, x, steps)
+    return pred[..., 0] if features == 1 else pred
+
+
+def _rollout_numpy(
+    lstms: list[LSTMWeights], dense: _Dense, x: np.ndarray, steps: int
+) -> np.ndarray:
+    n_seq, width, features = x.shape
+    pred = np.zeros((steps, n_seq, features))
+    # State of window j of sequence s in a layer: h[j, s], c[j, s]; zero until it starts.
+    # Windows first, so that the windows alive at a position are one contiguous block.
+    h = [np.zeros((steps, n_seq, w.units)) for w in lstms]
+    c = [np.zeros((steps, n_seq, w.units)) for w in lstms]
+    for a in range(steps + width - 1):
+        lo, hi = max(0, a - width + 1), min(a, steps - 1) + 1  # windows that contain position a
+        rows = (hi - lo) * n_seq
+        value = x[:, a] if a < width else pred[a - width]  # (S, F), the same for all of them
+        x_proj = None
+        for layer, w in enumerate(lstms):
+            if layer == 0:  # one projection per sequence, shared by its live windows
+                z = value @ w.kernel
+                x_proj = np.broadcast_to(z, (hi - lo, n_seq, z.shape[1])).reshape(rows, -1)
+            else:
+                x_proj = h[layer - 1][lo:hi].reshape(rows, -1) @ w.kernel
+            if w.bias is not None:
+                x_proj = x_proj + w.bias
+            h_prev = h[layer][lo:hi].reshape(rows, w.units)
+            c_prev = c[layer][lo:hi].reshape(rows, w.units)
+            *_, c_t, h_t = lstm_step(x_proj, h_prev, c_prev, w)
+            h[layer][lo:hi] = h_t.reshape(hi - lo, n_seq, w.units)
+            c[layer][lo:hi] = c_t.reshape(hi - lo, n_seq, w.units)
+        done = a - width + 1  # the window that ends at position a, if any
+        if done >= 0:
+            pred[done] = dense(h[-1][done])
+    return pred.transpose(1, 0, 2)
+
+
+def _rollout_keras(model: Any, x: np.ndarray, steps: int) -> np.ndarray:
+    frames = x.astype(np.float32)
+    pred = np.zeros((x.shape[0], steps, x.shape[2]))
+    for j in range(steps):
+        p = np.asarray(model.predict_on_batch(frames), dtype=np.float64).reshape(x.shape[0], -1)
+        pred[:, j] = p
+        frames = np.concatenate([frames[:, 1:], p[:, None, :].astype(np.float32)], axis=1)
+    return pred
+
+
+def point_by_point(model: Any, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    """One step ahead from every window (true values only): (N,) predictions.
+
+    Example
+    -------
+    >>> point_by_point(model, w.x_test).shape   # doctest: +SKIP
+    (495,)
+    """
+    x = _check_windows(x, model)
+    pred = model.predict(x.astype(np.float32), batch_size=batch_size, verbose=0)
+    pred = np.asarray(pred, dtype=np.float64).reshape(x.shape[0], -1)
+    return pred[:, 0] if pred.shape[1] == 1 else pred
+
+
+def multi_sequence(model: Any, x: np.ndarray, prediction_len: int = 50) -> np.ndarray:
+    """The seed's multi-sequence forecast: (len(x) // prediction_len, prediction_len).
+
+    Run ``k`` starts from window ``k * prediction_len`` and feeds its own predictions back
+    for ``prediction_len`` steps; with normalised windows its values stay in the units of
+    that start window (``Windows.denormalise(values, window=k * prediction_len)``).
+    """
+    x = _check_windows(x, model)
+    if isinstance(prediction_len, bool) or not isinstance(prediction_len, (int, np.integer)):
+        raise DataError(f"prediction_len must be a whole number, not {prediction_len!r}.")
+    n_seq = len(x) // prediction_len if prediction_len >= 1 else 0
+    if n_seq < 1:
+        raise DataError(
+            f"prediction_len={prediction_len} needs at least that many windows; x has {len(x)}."
+        )
+    return rollout(model, x[: n_seq * prediction_len : prediction_len], prediction_len)
+
+
+def full_sequence(model: Any, x: np.ndarray) -> np.ndarray:
+    """The seed's full-sequence forecast: from ``x[0]`` alone, ``len(x)`` fed-back steps."""
+    x = _check_windows(x, model)
+    return rollout(model, x[:1], len(x))[0]
+
+
+def persistence(x: np.ndarray, prediction_len: int | None = None) -> np.ndarray:
+    """The persistence baseline: the next value equals the last one seen.
+
+    Args:
+        x: (N, seq_len, features) windows.
+        prediction_len: None for one step ahead from every window, (N,); or the
+            multi-sequence layout, (N // prediction_len, prediction_len), each run
+            repeating the last value of its start window.
+
+    Example
+    -------
+    >>> persistence(np.arange(6.0).reshape(2, 3, 1)).tolist()
+    [2.0, 5.0]
+    """
+    x = _check_windows(x)
+    last = x[:, -1, 0]
+    if prediction_len is None:
+        return last
+    n_seq = len(x) // prediction_len
+    if n_seq < 1:
+        raise DataError(f"prediction_len={prediction_len} needs at least that many windows.")
+    return np.repeat(last[: n_seq * prediction_len : prediction_len, None], prediction_len, axis=1)
+
+
+def seed_multi_sequence(model: Any, x: np.ndarray, prediction_len: int = 50) -> np.ndarray:
+    """The seed's own loop, one ``model.predict`` per point: the reference, slow on purpose.
+
+    Kept for tests and benchmarks that prove the batched forecasts give the same numbers.
+    """
+    x = _check_windows(x, model)
+    window_size = x.shape[1]
+    seqs = []
+    for i in range(len(x) // prediction_len):
+        frame = x[i * prediction_len].astype(np.float32)
+        predicted = []
+        for _ in range(prediction_len):
+            predicted.append(float(model.predict(frame[np.newaxis], verbose=0)[0, 0]))
+            frame = frame[1:]
+            frame = np.insert(frame, [window_size - 1], predicted[-1], axis=0)
+        seqs.append(predicted)
+    return np.asarray(seqs)

@@ -1,0 +1,170 @@
+"""The seed's model in Keras 3: build, train reproducibly, load the shipped pretrained ones.
+
+The seed stacks ``[1, 50, 100, 1]``: one input feature, an LSTM of 50 units that returns
+its whole sequence, an LSTM of 100 units that returns its last step, and one linear
+output, with dropout 0.2 after each LSTM, trained on mean squared error with RMSprop.
+Keras is imported only when one of these functions runs.
+
+Example
+-------
+>>> import lstm_explained as lx
+>>> model = lx.model.load_pretrained("sine")   # doctest: +SKIP
+>>> [layer.__class__.__name__ for layer in model.layers]   # doctest: +SKIP
+['LSTM', 'Dropout', 'LSTM', 'Dropout', 'Dense']
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lstm_explained._keras import keras
+from lstm_explained.data import Windows, _resource
+from lstm_explained.errors import DataError, ModelError
+
+#: Names accepted by :func:`load_pretrained`.
+PRETRAINED = ("sine", "sp500")
+
+
+def build_model(
+    layers: Sequence[int] = (1, 50, 100, 1),
+    dropout: float = 0.2,
+    seq_len: int | None = None,
+    seed: int | None = 0,
+) -> Any:
+    """Build and compile the seed's LSTM stack.
+
+    Args:
+        layers: ``(features, lstm_units..., outputs)``; the seed's ``(1, 50, 100, 1)``.
+            Every LSTM but the last returns its whole sequence.
+        dropout: dropout rate after each LSTM (active only while training).
+        seq_len: fixed window length, or None to accept windows of any length.
+        seed: seeds the weight initialisation (None: not reproducible).
+
+    Returns:
+        A compiled ``keras.Sequential`` (loss ``mse``, optimiser ``rmsprop``).
+
+    Example
+    -------
+    >>> build_model((1, 8, 1)).count_params()   # doctest: +SKIP
+    329
+    """
+    layers = tuple(layers)
+    if len(layers) < 3 or any(
+        isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in layers
+    ):
+        raise ModelError(
+            f"layers must be (features, lstm_units..., outputs) with at least one LSTM and "
+            f"positive whole numbers, e.g. (1, 50, 100, 1); got {layers!r}."
+        )
+    if not 0.0 <= dropout < 1.0:
+        raise ModelError(f"dropout must be in [0, 1), not {dropout!r}.")
+    k = keras()
+    if seed is not None:
+        k.utils.set_random_seed(seed)
+    lstm_units = layers[1:-1]
+    stack: list[Any] = [k.Input(shape=(seq_len, layers[0]), name="window")]
+    for n, units in enumerate(lstm_units, start=1):
+        last = n == len(lstm_units)
+        stack.append(k.layers.LSTM(int(units), return_sequences=not last, name=f"lstm_{n}"))
+        stack.append(k.layers.Dropout(dropout, name=f"dropout_{n}"))
+    stack.append(k.layers.Dense(int(layers[-1]), activation="linear", name="dense"))
+    model = k.Sequential(stack, name="seed_lstm_" + "_".join(str(n) for n in layers))
+    model.compile(loss="mse", optimizer="rmsprop")
+    return model
+
+
+def train(
+    model: Any,
+    windows: Windows,
+    epochs: int = 1,
+    batch_size: int = 512,
+    validation_split: float = 0.05,
+    seed: int = 0,
+    verbose: int | str = "auto",
+) -> Any:
+    """Fit ``model`` on the training windows, as the seed did, reproducibly.
+
+    Seeds Python, numpy and TensorFlow and turns on TensorFlow's deterministic ops, so the
+    same seed, model and data give the same weights. Keras' progress bar shows progress.
+
+    Args:
+        model: a compiled Keras model (see :func:`build_model`).
+        windows: from :func:`lstm_explained.data.make_windows`.
+        epochs, batch_size, validation_split: as in ``model.fit`` (the seed's values).
+        seed: random seed for shuffling and dropout.
+        verbose: Keras verbosity (``"auto"`` shows a progress bar; 0 is silent).
+
+    Returns:
+        The Keras ``History`` of the fit.
+    """
+    if not isinstance(windows, Windows):
+        raise DataError("windows must come from lstm_explained.data.make_windows(...).")
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ModelError(f"epochs must be a whole number >= 1, not {epochs!r}.")
+    k = keras()
+    import tensorflow as tf
+
+    k.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    return model.fit(
+        windows.x_train.astype("float32"),
+        windows.y_train.astype("float32"),
+        batch_size=batch_size,
+        epochs=int(epochs),
+        validation_split=validation_split,
+        verbose=verbose,
+    )
+
+
+def load(path: str | Path) -> Any:
+    """Load a Keras model from a ``.keras`` file, in safe mode, with a clear error.
+
+    Example
+    -------
+    >>> load("no/such/model.keras")
+    Traceback (most recent call last):
+    ...
+    lstm_explained.errors.ModelError: no/such/model.keras: no such file. ...
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{path}: no such file. Give the path of a saved .keras model.")
+    if path.suffix != ".keras" or not zipfile.is_zipfile(path):
+        raise ModelError(
+            f"{path}: not a Keras 3 '.keras' model file. Save models with model.save('name.keras')."
+        )
+    k = keras()
+    try:
+        return k.saving.load_model(path, safe_mode=True)
+    except Exception as exc:  # Keras raises many kinds here: corrupt zip, bad config, ...
+        raise ModelError(f"{path}: the model could not be loaded ({type(exc).__name__}: {exc}).") from None
+
+
+def pretrained_info() -> dict[str, Any]:
+    """How the shipped models were trained and how well they forecast (from their script).
+
+    Example
+    -------
+    >>> sorted(pretrained_info())
+    ['sine', 'sp500']
+    """
+    return json.loads(_resource("pretrained.json").read_text())
+
+
+def load_pretrained(name: str) -> Any:
+    """Load a pretrained seed model shipped in the package: ``"sine"`` or ``"sp500"``.
+
+    Both were made by ``data/train_pretrained.py`` (see ``data/README.md``).
+
+    Raises:
+        ModelError: for any other name.
+    """
+    if name not in PRETRAINED:
+        raise ModelError(f"unknown pretrained model {name!r}; choose one of {list(PRETRAINED)}.")
+    return load(_resource(f"{name}.keras"))

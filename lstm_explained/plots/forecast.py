@@ -1,0 +1,153 @@
+"""The seed's forecast plots, and the same in price units next to the persistence baseline.
+
+Example
+-------
+>>> import numpy as np
+>>> from lstm_explained.plots import plot_results_multiple
+>>> fig = plot_results_multiple(np.zeros((2, 5)), np.arange(10.0), prediction_len=5)
+>>> len(fig.axes[0].lines)
+3
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from lstm_explained.data import Windows
+from lstm_explained.errors import DataError
+
+TRUE_COLOR = "#444444"
+MODEL_COLOR = "#0072B2"
+BASELINE_COLOR = "#999999"
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (10, 4)) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def plot_results(
+    predicted: np.ndarray, true: np.ndarray, ax: Axes | None = None, title: str | None = None
+) -> Figure:
+    """The seed's point-by-point plot: true data and predictions on one axis.
+
+    Args:
+        predicted: (N,) predictions.
+        true: (N,) true values.
+        ax: axes to draw into; a new figure if None.
+        title: optional title.
+
+    Returns:
+        The matplotlib Figure.
+    """
+    fig, ax = _axes(ax)
+    ax.plot(np.asarray(true), color=TRUE_COLOR, lw=1.2, label="True data")
+    ax.plot(np.asarray(predicted), color=MODEL_COLOR, lw=1.2, label="Prediction")
+    ax.set_xlabel("test window")
+    ax.legend(loc="best")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_results_multiple(
+    predicted: np.ndarray,
+    true: np.ndarray,
+    prediction_len: int,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    """The seed's multi-sequence plot: each run drawn from where it starts.
+
+    Args:
+        predicted: (n_runs, prediction_len) runs from :func:`lstm_explained.forecast.multi_sequence`.
+        true: (N,) true values.
+        prediction_len: length of each run.
+
+    Returns:
+        The matplotlib Figure.
+    """
+    fig, ax = _axes(ax)
+    ax.plot(np.asarray(true), color=TRUE_COLOR, lw=1.2, label="True data")
+    for k, run in enumerate(np.asarray(predicted)):
+        start = k * prediction_len
+        ax.plot(
+            np.arange(start, start + len(run)),
+            run,
+            color=MODEL_COLOR,
+            lw=1.4,
+            label="Prediction" if k == 0 else None,
+        )
+    ax.set_xlabel("test window")
+    ax.legend(loc="best")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_forecast_prices(
+    windows: Windows,
+    predicted: np.ndarray,
+    kind: str = "point",
+    prediction_len: int = 50,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    """A test-set forecast in the series' own units, with the persistence baseline beside it.
+
+    Normalised predictions are turned back into prices with the right window's p0: each
+    window's own for point-by-point forecasts, the start window's for a whole multi-step
+    run (its fed-back predictions stay in that window's units). Dates label the x axis
+    when the series has them.
+
+    Args:
+        windows: the windows the forecast was made from.
+        predicted: (N,) for ``kind="point"``; (n_runs, prediction_len) for ``kind="multi"``.
+        kind: ``"point"`` or ``"multi"``.
+        prediction_len: run length for ``kind="multi"``.
+
+    Returns:
+        The matplotlib Figure.
+    """
+    from lstm_explained.forecast import persistence
+
+    fig, ax = _axes(ax)
+    true = windows.denormalise(windows.y_test)
+    dates = windows.target_dates("test")
+    xs: Any = dates if dates is not None else np.arange(len(true))
+    ax.plot(xs, true, color=TRUE_COLOR, lw=1.2, label="True")
+    predicted = np.asarray(predicted, dtype=np.float64)
+    x_test = windows.x_test
+    if kind == "point":
+        if predicted.shape != true.shape:
+            raise DataError(f"a point forecast must have shape {true.shape}; got {predicted.shape}.")
+        ax.plot(xs, windows.denormalise(predicted), color=MODEL_COLOR, lw=1.2, label="LSTM")
+        base = windows.denormalise(persistence(x_test))
+        ax.plot(xs, base, color=BASELINE_COLOR, lw=1.0, ls="--", label="Persistence")
+    elif kind == "multi":
+        if predicted.ndim != 2 or predicted.shape[1] != prediction_len:
+            raise DataError(
+                f"a multi-sequence forecast must have shape (runs, {prediction_len}); "
+                f"got {predicted.shape}."
+            )
+        base = persistence(x_test, prediction_len)
+        for k, (run, flat) in enumerate(zip(predicted, base)):
+            start = k * prediction_len
+            idx = np.arange(start, start + prediction_len)
+            ax.plot(xs[idx], windows.denormalise(run, window=start), color=MODEL_COLOR, lw=1.4,
+                    label="LSTM (fed back)" if k == 0 else None)
+            ax.plot(xs[idx], windows.denormalise(flat, window=start), color=BASELINE_COLOR,
+                    lw=1.0, ls="--", label="Persistence" if k == 0 else None)
+    else:
+        raise DataError(f"kind must be 'point' or 'multi', not {kind!r}.")
+    ax.set_ylabel(windows.series.name)
+    ax.legend(loc="best")
+    if title:
+        ax.set_title(title)
+    return fig

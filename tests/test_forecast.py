@@ -1,0 +1,128 @@
+"""Tests for lstm_explained.forecast: batched forecasts equal the seed's loops."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lstm_explained as lx
+from lstm_explained.errors import DataError
+from lstm_explained.forecast import (
+    _rollout_keras,
+    full_sequence,
+    multi_sequence,
+    numpy_stack,
+    persistence,
+    point_by_point,
+    rollout,
+    seed_multi_sequence,
+)
+
+
+def seed_full_sequence(model, data, steps):
+    """The seed's predict_sequence_full, one predict per point (reference)."""
+    frame = data[0].astype(np.float32)
+    out = []
+    for _ in range(steps):
+        out.append(float(model.predict(frame[np.newaxis], verbose=0)[0, 0]))
+        frame = np.insert(frame[1:], [data.shape[1] - 1], out[-1], axis=0)
+    return np.array(out)
+
+
+def test_multi_sequence_equals_the_seeds_loop(sp500_model, sp500_windows):
+    x = sp500_windows.x_test
+    fast = multi_sequence(sp500_model, x, prediction_len=50)
+    assert fast.shape == (412 // 50, 50)
+    ref = seed_multi_sequence(sp500_model, x[:100], prediction_len=50)  # first two runs
+    np.testing.assert_allclose(fast[:2], ref, rtol=0, atol=1e-5)
+
+
+def test_full_sequence_equals_the_seeds_loop(sine_model):
+    w = lx.data.make_windows(lx.data.sine_wave(), 50)
+    full = full_sequence(sine_model, w.x_test[:60])
+    assert full.shape == (60,)
+    np.testing.assert_allclose(full[:25], seed_full_sequence(sine_model, w.x_test, 25), atol=1e-5)
+
+
+def test_point_by_point_is_predict(sp500_model, sp500_windows):
+    x = sp500_windows.x_test
+    pred = point_by_point(sp500_model, x)
+    ref = sp500_model.predict(x.astype("float32"), verbose=0)[:, 0]
+    assert pred.shape == (412,)
+    np.testing.assert_allclose(pred, ref, atol=1e-6)
+
+
+def _seq_model(k, units, act="tanh", rec="sigmoid", dense_act="linear", use_bias=True):
+    layers = [k.Input((None, 1))]
+    for n, u in enumerate(units):
+        layers.append(
+            k.layers.LSTM(u, return_sequences=n < len(units) - 1, activation=act,
+                          recurrent_activation=rec, use_bias=use_bias)
+        )
+        layers.append(k.layers.Dropout(0.3))
+    layers.append(k.layers.Dense(1, activation=dense_act))
+    return k.Sequential(layers)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        dict(units=(3,)),
+        dict(units=(5, 7, 4), act="relu", rec="hard_sigmoid", dense_act="tanh"),
+        dict(units=(6, 2), act="softsign", rec="sigmoid", use_bias=False),
+    ],
+)
+def test_numpy_rollout_equals_keras_rollout(config):
+    k = lx._keras.keras()
+    k.utils.set_random_seed(1)
+    model = _seq_model(k, **config)
+    assert numpy_stack(model) is not None
+    x = np.random.default_rng(0).normal(0, 0.5, (4, 9, 1))
+    fast = rollout(model, x, 13)
+    slow = _rollout_keras(model, x, 13)[..., 0]
+    np.testing.assert_allclose(fast, slow, atol=1e-5)
+
+
+def test_other_models_fall_back_to_keras():
+    k = lx._keras.keras()
+    k.utils.set_random_seed(2)
+    inp = k.Input((8, 2))
+    h = k.layers.GRU(4)(inp)
+    model = k.Model(inp, k.layers.Dense(2)(h))
+    assert numpy_stack(model) is None
+    x = np.random.default_rng(1).normal(size=(3, 8, 2))
+    out = rollout(model, x, 5)
+    assert out.shape == (3, 5, 2)
+    # step 1 of the fed-back forecast is the model's own prediction on the first window
+    np.testing.assert_allclose(out[:, 0], model.predict(x.astype("float32"), verbose=0), atol=1e-6)
+    # the second step sees the window shifted by one with the prediction appended
+    shifted = np.concatenate([x[:, 1:], out[:, :1]], axis=1).astype("float32")
+    np.testing.assert_allclose(out[:, 1], model.predict(shifted, verbose=0), atol=1e-5)
+
+
+def test_persistence():
+    x = np.arange(24.0).reshape(4, 6, 1)
+    assert persistence(x).tolist() == [5.0, 11.0, 17.0, 23.0]
+    assert persistence(x, prediction_len=2).tolist() == [[5.0, 5.0], [17.0, 17.0]]
+
+
+def test_forecast_bad_input(sp500_model):
+    with pytest.raises(DataError, match="windows shaped"):
+        point_by_point(sp500_model, np.zeros(10))
+    with pytest.raises(DataError, match="feature"):
+        point_by_point(sp500_model, np.zeros((2, 50, 3)))
+    with pytest.raises(DataError, match="needs at least"):
+        multi_sequence(sp500_model, np.zeros((10, 50, 1)), prediction_len=50)
+    with pytest.raises(DataError, match="NaN"):
+        full_sequence(sp500_model, np.full((2, 50, 1), np.nan))
+    with pytest.raises(DataError, match="whole number"):
+        rollout(sp500_model, np.zeros((2, 50, 1)), 0)
+    with pytest.raises(DataError, match="needs at least"):
+        persistence(np.zeros((3, 5, 1)), prediction_len=4)
+
+
+def test_multi_feature_feedback_needs_matching_output():
+    k = lx._keras.keras()
+    model = k.Sequential([k.Input((5, 3)), k.layers.LSTM(4), k.layers.Dense(1)])
+    with pytest.raises(DataError, match="feeds each prediction back"):
+        rollout(model, np.zeros((2, 5, 3)), 3)

@@ -1,0 +1,116 @@
+"""Tests for lstm_explained.model: the seed stack, reproducible training, pretrained models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lstm_explained as lx
+from lstm_explained.errors import DataError, ModelError
+from lstm_explained.model import build_model, load, load_pretrained, pretrained_info, train
+
+
+def test_build_model_is_the_seed_stack():
+    model = build_model()
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds == ["LSTM", "Dropout", "LSTM", "Dropout", "Dense"]
+    l1, d1, l2, d2, dense = model.layers
+    assert (l1.units, l1.return_sequences, l2.units, l2.return_sequences) == (50, True, 100, False)
+    assert d1.rate == d2.rate == 0.2
+    assert dense.units == 1 and dense.activation.__name__ == "linear"
+    assert model.loss == "mse" and type(model.optimizer).__name__ == "RMSprop"
+    assert model.count_params() == 4 * 50 * (1 + 50 + 1) + 4 * 100 * (50 + 100 + 1) + 101
+
+
+def test_build_model_other_stacks():
+    model = build_model((2, 3, 4, 5, 1), dropout=0.0)
+    lstms = [layer for layer in model.layers if type(layer).__name__ == "LSTM"]
+    assert [layer.units for layer in lstms] == [3, 4, 5]
+    assert [layer.return_sequences for layer in lstms] == [True, True, False]
+
+
+@pytest.mark.parametrize("layers", [(1, 1), (1, 0, 1), (1, 2.5, 1), ()])
+def test_build_model_bad_layers(layers):
+    with pytest.raises(ModelError, match="layers must be"):
+        build_model(layers)
+
+
+def test_build_model_bad_dropout():
+    with pytest.raises(ModelError, match="dropout"):
+        build_model(dropout=1.0)
+
+
+def _tiny_windows():
+    return lx.data.make_windows(lx.data.sine_wave().values[:400], seq_len=10)
+
+
+def test_train_is_reproducible_for_a_seed():
+    w = _tiny_windows()
+
+    def weights(seed):
+        model = build_model((1, 4, 1), seed=seed)
+        history = train(model, w, epochs=2, batch_size=64, seed=seed, verbose=0)
+        assert len(history.history["loss"]) == 2
+        return np.concatenate([a.ravel() for a in model.get_weights()])
+
+    a, b, c = weights(0), weights(0), weights(1)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_train_bad_arguments():
+    model = build_model((1, 4, 1))
+    with pytest.raises(DataError, match="make_windows"):
+        train(model, np.zeros((5, 10, 1)))
+    with pytest.raises(ModelError, match="epochs"):
+        train(model, _tiny_windows(), epochs=0)
+
+
+def test_pretrained_models_load(sine_model, sp500_model):
+    for model in (sine_model, sp500_model):
+        assert [type(layer).__name__ for layer in model.layers] == [
+            "LSTM", "Dropout", "LSTM", "Dropout", "Dense"
+        ]
+    with pytest.raises(ModelError, match="unknown pretrained model 'gru'"):
+        load_pretrained("gru")
+
+
+@pytest.mark.parametrize("name", ["sine", "sp500"])
+def test_pretrained_scores_are_what_the_model_does(name, sine_model, sp500_model):
+    """pretrained.json's figures are recomputed here, so they cannot go stale."""
+    model = sine_model if name == "sine" else sp500_model
+    info = pretrained_info()[name]
+    series = lx.data.sine_wave() if name == "sine" else lx.data.load_sp500()
+    w = lx.data.make_windows(series, info["seq_len"], normalise=info["normalise"])
+    point = lx.forecast.point_by_point(model, w.x_test)
+    multi = lx.forecast.multi_sequence(model, w.x_test, 50)
+    point_mse = np.mean((point - w.y_test) ** 2)
+    multi_mse = np.mean((multi.ravel() - w.y_test[: multi.size]) ** 2)
+    assert point_mse == pytest.approx(info["test_scores"]["point_mse"], rel=1e-3)
+    assert multi_mse == pytest.approx(info["test_scores"]["multi_mse"], rel=1e-3)
+    # at least as good as the seed's own recipe (one epoch), trained by the same script
+    assert point_mse <= info["seed_recipe_test_scores"]["point_mse"]
+
+
+def test_pretrained_sine_is_visibly_right(sine_model):
+    w = lx.data.make_windows(lx.data.sine_wave(), 50)
+    point = lx.forecast.point_by_point(sine_model, w.x_test)
+    assert np.max(np.abs(point - w.y_test)) < 0.1  # the amplitude is 1
+    multi = lx.forecast.multi_sequence(sine_model, w.x_test, 50)
+    assert np.corrcoef(multi.ravel(), w.y_test[: multi.size])[0, 1] > 0.95
+
+
+def test_load_bad_files(tmp_path):
+    with pytest.raises(ModelError, match="no such file"):
+        load(tmp_path / "missing.keras")
+    bad = tmp_path / "bad.keras"
+    bad.write_bytes(b"not a zip at all")
+    with pytest.raises(ModelError, match="not a Keras 3"):
+        load(bad)
+    import zipfile
+
+    junk = tmp_path / "junk.keras"
+    with zipfile.ZipFile(junk, "w") as z:
+        z.writestr("config.json", "{broken")
+    with pytest.raises(ModelError, match="could not be loaded"):
+        load(junk)

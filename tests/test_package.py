@@ -1,0 +1,103 @@
+"""Tests for the package as a whole: a light, quiet import; a wheel that works anywhere."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import sysconfig
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_python(code: str, cwd: Path | None = None, python: str = sys.executable):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
+    return subprocess.run(
+        [python, "-c", textwrap.dedent(code)], capture_output=True, text=True, cwd=cwd, env=env
+    )
+
+
+def test_import_does_not_import_tensorflow():
+    out = run_python(
+        """
+        import sys
+        import lstm_explained as lx
+        lx.data.sine_wave(); lx.data.load_sp500(); lx.plots; lx.gates; lx.errors
+        bad = [m for m in ("tensorflow", "keras") if m in sys.modules]
+        print("loaded:", bad)
+        """
+    )
+    assert out.returncode == 0, out.stderr
+    assert "loaded: []" in out.stdout
+    assert out.stderr == ""
+
+
+def test_keras_import_is_quiet():
+    out = run_python(
+        """
+        import lstm_explained as lx
+        model = lx.model.load_pretrained("sine")
+        print(type(model).__name__)
+        """
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "Sequential"
+    noisy = [line for line in out.stderr.splitlines() if line.strip()]
+    assert noisy == [], noisy
+
+
+def test_unknown_attribute():
+    import lstm_explained as lx
+
+    with pytest.raises(AttributeError):
+        lx.no_such_thing  # noqa: B018
+    assert "trace_gates" in dir(lx)
+
+
+@pytest.mark.slow
+def test_wheel_installs_and_works_from_another_folder(tmp_path):
+    """Build a wheel, install it (without deps) in a fresh venv, use it from elsewhere.
+
+    The fresh venv reaches the already-installed dependencies through a path entry, but
+    not this checkout: the package must come from the wheel, data and models included.
+    """
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+         "-w", str(dist), str(ROOT)],
+        check=True, capture_output=True,
+    )
+    wheel = next(dist.glob("lstm_explained-*.whl"))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    py = str(venv / "bin" / "python")
+    subprocess.run([py, "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True,
+                   capture_output=True)
+    site = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    deps = sysconfig.get_paths()["purelib"]
+    Path(site, "_deps_from_dev_env.pth").write_text(deps + "\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = run_python(
+        """
+        import lstm_explained as lx
+        print(lx.__file__)
+        print(len(lx.data.sine_wave()), len(lx.data.load_sp500()))
+        for name in ("sine", "sp500"):
+            print(name, lx.model.load_pretrained(name).count_params())
+        print(sorted(lx.model.pretrained_info()))
+        """,
+        cwd=elsewhere,
+        python=py,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith(str(venv)), lines[0]  # the wheel's copy, not the checkout
+    assert lines[1] == "5001 4171"
+    assert lines[2] == "sine 70901" and lines[3] == "sp500 70901"
+    assert lines[4] == "['sine', 'sp500']"
