@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from lstm_explained.errors import LSTMExplainedError
+from lstm_explained.errors import LSTMExplainedError  # noqa: F401  (re-exported)
 
 __version__ = "0.1.0"
 

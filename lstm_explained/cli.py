@@ -24,10 +24,18 @@ def _parser() -> argparse.ArgumentParser:
         "demo",
         help="forecast the sine wave and the S&P 500, write figures and a table of errors",
     )
-    demo.add_argument("--out", default="lstm-explained-demo", help="output folder (default: %(default)s)")
+    demo.add_argument(
+        "--out", default="lstm-explained-demo", help="output folder (default: %(default)s)"
+    )
     demo.add_argument("--dataset", choices=["sine", "sp500", "both"], default="both")
-    demo.add_argument("--retrain", action="store_true", help="train the models instead of loading the pretrained ones")
-    demo.add_argument("--force", action="store_true", help="write into a non-empty folder the demo did not create")
+    demo.add_argument(
+        "--retrain",
+        action="store_true",
+        help="train the models instead of loading the pretrained ones",
+    )
+    demo.add_argument(
+        "--force", action="store_true", help="write into a non-empty folder the demo did not create"
+    )
     return p
 
 

@@ -337,7 +337,9 @@ def make_windows(
     if isinstance(seq_len, bool) or not isinstance(seq_len, (int, np.integer)) or seq_len < 1:
         raise DataError(f"seq_len must be a whole number >= 1, not {seq_len!r}.")
     if not (isinstance(train_fraction, (int, float)) and 0.0 < train_fraction < 1.0):
-        raise DataError(f"train_fraction must lie strictly between 0 and 1, not {train_fraction!r}.")
+        raise DataError(
+            f"train_fraction must lie strictly between 0 and 1, not {train_fraction!r}."
+        )
     if v.ndim != 1:
         raise DataError(f"values must be one series (1-D); got shape {v.shape}.")
     if not np.all(np.isfinite(v)):

@@ -78,7 +78,9 @@ def _scores(name: str, kind: str, pred, base, true, to_price: Callable) -> list[
     return rows
 
 
-def demo_dataset(name: str, out: Path, retrain: bool = False, log: Callable = print) -> tuple[list[Path], list[Score]]:
+def demo_dataset(
+    name: str, out: Path, retrain: bool = False, log: Callable = print
+) -> tuple[list[Path], list[Score]]:
     """Run the demo for one dataset; return the files written and the scores."""
     import lstm_explained as lx
 
@@ -90,7 +92,14 @@ def demo_dataset(name: str, out: Path, retrain: bool = False, log: Callable = pr
     if retrain:
         log(f"[{name}] training the seed model for {info['epochs']} epoch(s) ...")
         model = lx.model.build_model(seed=info["seed"])
-        lx.model.train(model, windows, epochs=info["epochs"], seed=info["seed"], verbose=1)
+        lx.model.train(
+            model,
+            windows,
+            epochs=info["epochs"],
+            batch_size=info["batch_size"],
+            seed=info["seed"],
+            verbose=1,
+        )
     else:
         log(f"[{name}] loading the pretrained model")
         model = lx.model.load_pretrained(name)
@@ -103,25 +112,48 @@ def demo_dataset(name: str, out: Path, retrain: bool = False, log: Callable = pr
     n = multi.size
     starts = np.repeat(np.arange(0, n, L), L)
     scores = []
-    scores += _scores(name, "point-by-point", point, lx.forecast.persistence(x), y,
-                      lambda v, _k: windows.denormalise(v))
-    scores += _scores(name, "multi-sequence", multi.reshape(-1),
-                      lx.forecast.persistence(x, L).reshape(-1), y[:n],
-                      lambda v, _k: windows.denormalise(v, window=starts))
-    scores += _scores(name, "full-sequence", full, np.full(len(full), x[0, -1, 0]), y,
-                      lambda v, _k: windows.denormalise(v, window=0))
+    scores += _scores(
+        name,
+        "point-by-point",
+        point,
+        lx.forecast.persistence(x),
+        y,
+        lambda v, _k: windows.denormalise(v),
+    )
+    scores += _scores(
+        name,
+        "multi-sequence",
+        multi.reshape(-1),
+        lx.forecast.persistence(x, L).reshape(-1),
+        y[:n],
+        lambda v, _k: windows.denormalise(v, window=starts),
+    )
+    scores += _scores(
+        name,
+        "full-sequence",
+        full,
+        np.full(len(full), x[0, -1, 0]),
+        y,
+        lambda v, _k: windows.denormalise(v, window=0),
+    )
     title = "sine wave" if name == "sine" else "S&P 500"
+    units = " (normalised)" if windows.normalise else ""
     figures = {
         f"{name}_point_by_point.png": lx.plots.plot_results(
-            point, y, title=f"{title}: point-by-point (normalised)"),
+            point, y, title=f"{title}: point-by-point{units}"
+        ),
         f"{name}_multi_sequence.png": lx.plots.plot_results_multiple(
-            multi, y, L, title=f"{title}: {L}-step multi-sequence (normalised)"),
+            multi, y, L, title=f"{title}: {L}-step multi-sequence{units}"
+        ),
         f"{name}_full_sequence.png": lx.plots.plot_results(
-            full, y, title=f"{title}: full sequence from the first window"),
-        f"{name}_point_prices.png": lx.plots.plot_forecast_prices(
-            windows, point, "point", title=f"{title}: point-by-point vs persistence"),
-        f"{name}_multi_prices.png": lx.plots.plot_forecast_prices(
-            windows, multi, "multi", L, title=f"{title}: multi-sequence vs persistence"),
+            full, y, title=f"{title}: full sequence from the first window{units}"
+        ),
+        f"{name}_point_vs_persistence.png": lx.plots.plot_forecast_prices(
+            windows, point, "point", title=f"{title}: point-by-point vs persistence"
+        ),
+        f"{name}_multi_vs_persistence.png": lx.plots.plot_forecast_prices(
+            windows, multi, "multi", L, title=f"{title}: multi-sequence vs persistence"
+        ),
     }
     written = []
     for fname, fig in figures.items():
@@ -138,18 +170,26 @@ def write_scores(scores: Iterable[Score], path: Path) -> Path:
         w = csv.writer(f)
         w.writerow(fields)
         for s in scores:
-            w.writerow([getattr(s, k) if isinstance(getattr(s, k), str) else f"{getattr(s, k):.6g}"
-                        for k in fields])
+            w.writerow(
+                [
+                    getattr(s, k) if isinstance(getattr(s, k), str) else f"{getattr(s, k):.6g}"
+                    for k in fields
+                ]
+            )
     return path
 
 
 def format_scores(scores: Iterable[Score]) -> str:
     """The table of errors as aligned text (what the command prints)."""
-    lines = [f"{'dataset':8} {'forecast':15} {'units':10} {'MSE model':>12} {'MSE persist.':>12}"
-             f" {'MAE model':>11} {'MAE persist.':>12}"]
+    lines = [
+        f"{'dataset':8} {'forecast':15} {'units':10} {'MSE model':>12} {'MSE persist.':>12}"
+        f" {'MAE model':>11} {'MAE persist.':>12}"
+    ]
     for s in scores:
-        lines.append(f"{s.dataset:8} {s.forecast:15} {s.units:10} {s.model_mse:12.5g} "
-                     f"{s.baseline_mse:12.5g} {s.model_mae:11.5g} {s.baseline_mae:12.5g}")
+        lines.append(
+            f"{s.dataset:8} {s.forecast:15} {s.units:10} {s.model_mse:12.5g} "
+            f"{s.baseline_mse:12.5g} {s.model_mae:11.5g} {s.baseline_mae:12.5g}"
+        )
     return "\n".join(lines)
 
 

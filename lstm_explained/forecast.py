@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from lstm_explained.activations import get_activation
-from lstm_explained.cell import LSTMWeights, lstm_step
+from lstm_explained.cell import LSTMWeights, lstm_step, single_threaded_blas
 from lstm_explained.errors import DataError
 
 _PASS_THROUGH = {"Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout"}
@@ -167,7 +167,8 @@ def rollout(model: Any, x: np.ndarray, steps: int) -> np.ndarray:
     if stack is None:
         pred = _rollout_keras(model, x, steps)
     else:
-        pred = _rollout_numpy(*stack, x, steps)
+        with single_threaded_blas():
+            pred = _rollout_numpy(*stack, x, steps)
     return pred[..., 0] if features == 1 else pred
 
 

@@ -143,7 +143,9 @@ def load(path: str | Path) -> Any:
     try:
         return k.saving.load_model(path, safe_mode=True)
     except Exception as exc:  # Keras raises many kinds here: corrupt zip, bad config, ...
-        raise ModelError(f"{path}: the model could not be loaded ({type(exc).__name__}: {exc}).") from None
+        raise ModelError(
+            f"{path}: the model could not be loaded ({type(exc).__name__}: {exc})."
+        ) from None
 
 
 def pretrained_info() -> dict[str, Any]:

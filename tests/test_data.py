@@ -154,9 +154,7 @@ def test_denormalise_undoes_normalisation(values, seq_len, fraction):
     assert np.all(w.x_test[:, 0, 0] == 0.0)
 
 
-@given(
-    n=st.integers(3, 300), seq_len=st.integers(1, 60), fraction=st.floats(0.01, 0.99)
-)
+@given(n=st.integers(3, 300), seq_len=st.integers(1, 60), fraction=st.floats(0.01, 0.99))
 def test_window_counts_or_clear_error(n, seq_len, fraction):
     values = np.linspace(1, 2, n)
     n_windows = n - seq_len

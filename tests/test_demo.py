@@ -17,13 +17,20 @@ def test_demo_writes_figures_and_table(tmp_path, capsys):
     assert main(["demo", "--out", str(out), "--dataset", "sine"]) == 0
     printed = capsys.readouterr().out
     names = sorted(p.name for p in out.iterdir())
-    for kind in ("point_by_point", "multi_sequence", "full_sequence", "point_prices", "multi_prices"):
+    for kind in (
+        "point_by_point",
+        "multi_sequence",
+        "full_sequence",
+        "point_vs_persistence",
+        "multi_vs_persistence",
+    ):
         assert f"sine_{kind}.png" in names
         assert (out / f"sine_{kind}.png").read_bytes()[:4] == b"\x89PNG"
     assert "errors.csv" in names and MARKER in names
     rows = list(csv.DictReader((out / "errors.csv").open()))
     assert {(r["forecast"], r["units"]) for r in rows} == {
-        (f, u) for f in ("point-by-point", "multi-sequence", "full-sequence")
+        (f, u)
+        for f in ("point-by-point", "multi-sequence", "full-sequence")
         for u in ("normalised", "price")
     }
     assert all(float(r["model_mse"]) >= 0 and float(r["baseline_mse"]) >= 0 for r in rows)
@@ -72,6 +79,8 @@ def test_demo_unknown_dataset(tmp_path):
 def test_console_script_is_installed():
     out = subprocess.run(
         [sys.executable, "-m", "lstm_explained.cli", "demo", "--help"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "--retrain" in out.stdout and "--force" in out.stdout

@@ -56,8 +56,13 @@ def _seq_model(k, units, act="tanh", rec="sigmoid", dense_act="linear", use_bias
     layers = [k.Input((None, 1))]
     for n, u in enumerate(units):
         layers.append(
-            k.layers.LSTM(u, return_sequences=n < len(units) - 1, activation=act,
-                          recurrent_activation=rec, use_bias=use_bias)
+            k.layers.LSTM(
+                u,
+                return_sequences=n < len(units) - 1,
+                activation=act,
+                recurrent_activation=rec,
+                use_bias=use_bias,
+            )
         )
         layers.append(k.layers.Dropout(0.3))
     layers.append(k.layers.Dense(1, activation=dense_act))

@@ -69,7 +69,11 @@ def test_train_bad_arguments():
 def test_pretrained_models_load(sine_model, sp500_model):
     for model in (sine_model, sp500_model):
         assert [type(layer).__name__ for layer in model.layers] == [
-            "LSTM", "Dropout", "LSTM", "Dropout", "Dense"
+            "LSTM",
+            "Dropout",
+            "LSTM",
+            "Dropout",
+            "Dense",
         ]
     with pytest.raises(ModelError, match="unknown pretrained model 'gru'"):
         load_pretrained("gru")

@@ -66,7 +66,8 @@ def plot_results_multiple(
     """The seed's multi-sequence plot: each run drawn from where it starts.
 
     Args:
-        predicted: (n_runs, prediction_len) runs from :func:`lstm_explained.forecast.multi_sequence`.
+        predicted: (n_runs, prediction_len) runs from
+            :func:`lstm_explained.forecast.multi_sequence`.
         true: (N,) true values.
         prediction_len: length of each run.
 
@@ -126,7 +127,9 @@ def plot_forecast_prices(
     x_test = windows.x_test
     if kind == "point":
         if predicted.shape != true.shape:
-            raise DataError(f"a point forecast must have shape {true.shape}; got {predicted.shape}.")
+            raise DataError(
+                f"a point forecast must have shape {true.shape}; got {predicted.shape}."
+            )
         ax.plot(xs, windows.denormalise(predicted), color=MODEL_COLOR, lw=1.2, label="LSTM")
         base = windows.denormalise(persistence(x_test))
         ax.plot(xs, base, color=BASELINE_COLOR, lw=1.0, ls="--", label="Persistence")
@@ -137,13 +140,24 @@ def plot_forecast_prices(
                 f"got {predicted.shape}."
             )
         base = persistence(x_test, prediction_len)
-        for k, (run, flat) in enumerate(zip(predicted, base)):
+        for k, (run, flat) in enumerate(zip(predicted, base, strict=True)):
             start = k * prediction_len
             idx = np.arange(start, start + prediction_len)
-            ax.plot(xs[idx], windows.denormalise(run, window=start), color=MODEL_COLOR, lw=1.4,
-                    label="LSTM (fed back)" if k == 0 else None)
-            ax.plot(xs[idx], windows.denormalise(flat, window=start), color=BASELINE_COLOR,
-                    lw=1.0, ls="--", label="Persistence" if k == 0 else None)
+            ax.plot(
+                xs[idx],
+                windows.denormalise(run, window=start),
+                color=MODEL_COLOR,
+                lw=1.4,
+                label="LSTM (fed back)" if k == 0 else None,
+            )
+            ax.plot(
+                xs[idx],
+                windows.denormalise(flat, window=start),
+                color=BASELINE_COLOR,
+                lw=1.0,
+                ls="--",
+                label="Persistence" if k == 0 else None,
+            )
     else:
         raise DataError(f"kind must be 'point' or 'multi', not {kind!r}.")
     ax.set_ylabel(windows.series.name)
