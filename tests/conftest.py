@@ -50,3 +50,41 @@ def sp500_windows():
     import lstm_explained as lx
 
     return lx.data.make_windows(lx.data.load_sp500(), seq_len=50, normalise=True)
+
+
+@pytest.fixture(scope="session")
+def toy_trace():
+    """A small numpy-only trace (no TensorFlow): two stacked layers, 3 samples x 12 steps."""
+    import numpy as np
+
+    from lstm_explained.cell import LSTMWeights, run_lstm
+    from lstm_explained.trace import LayerTrace, Trace
+
+    x = np.sin(np.linspace(0, 9, 3 * 12)).reshape(3, 12, 1)
+    first = run_lstm(x, LSTMWeights.random(features=1, units=5, seed=0))
+    second = run_lstm(first.hidden, LSTMWeights.random(features=5, units=6, seed=1))
+    return Trace(
+        [
+            LayerTrace(name="lstm", layer_name="lstm", inputs=x, **vars(first)),
+            LayerTrace(name="lstm_1", layer_name="lstm_1", inputs=first.hidden, **vars(second)),
+        ],
+        info={"source": "toy"},
+    )
+
+
+@pytest.fixture(scope="session")
+def sine_forecast_trace(sine_model):
+    """The sine model's multi-sequence run 0, every 10th of its 50 steps (5 samples)."""
+    import lstm_explained as lx
+    from lstm_explained.forecast_trace import trace_forecast
+
+    windows = lx.data.make_windows(lx.data.sine_wave(), 50)
+    return trace_forecast(
+        sine_model, mode="multi", windows=windows, steps=slice(0, 50, 10), dataset="sine"
+    )
+
+
+@pytest.fixture(scope="session")
+def sine_forecast_trace_file(sine_forecast_trace, tmp_path_factory):
+    """:func:`sine_forecast_trace` saved to a temporary ``.npz`` file."""
+    return sine_forecast_trace.save(tmp_path_factory.mktemp("traces") / "sine_multi.npz")

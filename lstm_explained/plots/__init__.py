@@ -1,8 +1,20 @@
 """Static pictures: forecasts (the seed's plots) and, from a trace, the gates.
 
-Every function takes ``ax=None`` (draw into a new figure, or into the given axes) and
-returns the matplotlib Figure; nothing here calls ``plt.show()``. Nothing here imports
-TensorFlow: plots are drawn from arrays, windows and traces.
+Every function takes ``ax=None`` (or ``fig=None`` for multi-panel pictures), draws into a
+new :class:`matplotlib.figure.Figure` or the given one, and returns the Figure; nothing
+here calls ``plt.show()``. Nothing here imports TensorFlow: plots are drawn from arrays,
+windows and traces.
+
+* :mod:`lstm_explained.plots.forecast`: the seed's forecast plots and the persistence
+  baseline in price units.
+* :mod:`lstm_explained.plots.gates`: the conveyor belt, gate heatmaps, unit traces,
+  saturation, and the inspector's composed figure.
+
+Example
+-------
+>>> import numpy as np
+>>> from lstm_explained.plots import plot_results
+>>> fig = plot_results(np.zeros(5), np.arange(5.0))
 """
 
 from lstm_explained.plots.forecast import (
@@ -10,5 +22,25 @@ from lstm_explained.plots.forecast import (
     plot_results,
     plot_results_multiple,
 )
+from lstm_explained.plots.gates import (
+    InspectorFigure,
+    plot_conveyor_belt,
+    plot_gate_heatmaps,
+    plot_inspector,
+    plot_saturation,
+    plot_unit_traces,
+    plot_window,
+)
 
-__all__ = ["plot_forecast_prices", "plot_results", "plot_results_multiple"]
+__all__ = [
+    "InspectorFigure",
+    "plot_conveyor_belt",
+    "plot_forecast_prices",
+    "plot_gate_heatmaps",
+    "plot_inspector",
+    "plot_results",
+    "plot_results_multiple",
+    "plot_saturation",
+    "plot_unit_traces",
+    "plot_window",
+]

@@ -1,0 +1,292 @@
+"""Traces of forecasts: the gates inside every window a model saw while it forecast.
+
+:func:`trace_forecast` makes a forecast with :mod:`lstm_explained.forecast` (point by
+point, one multi-sequence run, or the full sequence), rebuilds the window the model was
+given at each forecast step (true values and, for multi / full forecasts, its own
+fed-back predictions) and traces every LSTM layer on those windows with
+:func:`lstm_explained.tracer.trace_gates`. The result is an ordinary
+:class:`~lstm_explained.trace.Trace` whose *samples are forecast steps*, so the inspector
+steps through forecast step x timestep inside the window; the forecast itself travels in
+``trace.extras`` and ``trace.info["forecast"]`` and survives ``save`` / ``load_trace``:
+
+``trace.extras`` (first axis = forecast steps traced, S)
+    ``forecast_step`` (S,) int: index of the step (point mode: of the test window);
+    ``prediction``, ``target``, ``persistence`` (S,): the model's prediction, the true
+    value (NaN when unknown) and the persistence baseline, in the model's units (for
+    normalised windows: the units of the window the forecast started from);
+    ``window`` (S, T): the input window (feature 0) the model saw;
+    ``fed_back`` (S, T) bool: where that window holds a fed-back prediction;
+    ``p0`` (S,): the p0 of each sample's units (normalised windows with known p0);
+    ``prediction_price``, ``target_price``, ``persistence_price`` (S,), ``window_price``
+    (S, T): the same in price units, when known;
+    ``target_date`` (S,) ``datetime64[D]``: the date of each target, when known.
+``trace.info["forecast"]``
+    ``mode``, ``run`` (multi), ``prediction_len``, ``start_window``, ``n_steps``,
+    ``dataset``, ``value_units``, ``price_units`` (bool), ``normalised`` (bool).
+
+This module imports TensorFlow (it runs the model); the views of the trace do not.
+
+Example
+-------
+>>> import lstm_explained as lx
+>>> from lstm_explained.forecast_trace import trace_forecast
+>>> w = lx.data.make_windows(lx.data.load_sp500(), 50, normalise=True)
+>>> model = lx.model.load_pretrained("sp500")                    # doctest: +SKIP
+>>> tr = trace_forecast(model, mode="multi", windows=w, run=2)   # doctest: +SKIP
+>>> tr.n_samples, tr.info["forecast"]["mode"]                    # doctest: +SKIP
+(50, 'multi')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from lstm_explained.errors import DataError
+from lstm_explained.trace import Trace
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lstm_explained.data import Windows
+
+#: The forecast modes and what they are called in pictures.
+MODES: dict[str, str] = {
+    "point": "point-by-point",
+    "multi": "multi-sequence",
+    "full": "full-sequence",
+}
+
+
+def _as_dates(dates: Any, n: int) -> np.ndarray | None:
+    if dates is None:
+        return None
+    d = np.asarray(dates)
+    if d.shape != (n,):
+        raise DataError(f"dates must be one date per target, shape ({n},); got {d.shape}.")
+    if d.dtype.kind in "OUSM":
+        try:
+            return d.astype("datetime64[D]")
+        except (ValueError, TypeError):
+            if d.dtype.kind == "O":
+                return d.astype(str)
+            return d
+    raise DataError(f"dates must be datetime64 values or date strings; got dtype {d.dtype}.")
+
+
+def _steps_index(steps: Sequence[int] | slice | np.ndarray | None, n: int) -> np.ndarray:
+    if steps is None:
+        return np.arange(n)
+    if isinstance(steps, slice):
+        return np.arange(n)[steps]
+    idx = np.asarray(steps)
+    if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
+        raise DataError("steps must be a slice or a non-empty 1-D list of forecast-step indices.")
+    if idx.min() < 0 or idx.max() >= n:
+        raise DataError(f"steps must lie in 0 .. {n - 1} for this forecast; got {idx.tolist()}.")
+    return idx
+
+
+def trace_forecast(
+    model: Any,
+    x: np.ndarray | None = None,
+    mode: str = "multi",
+    *,
+    windows: Windows | None = None,
+    y_true: np.ndarray | None = None,
+    p0: np.ndarray | None = None,
+    dates: np.ndarray | None = None,
+    prediction_len: int = 50,
+    run: int = 0,
+    steps: Sequence[int] | slice | np.ndarray | None = None,
+    dataset: str | None = None,
+    check: bool = True,
+    dtype: str = "float32",
+    progress: bool | str = "auto",
+) -> Trace:
+    """Trace the gates inside the windows a model saw while forecasting.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A window model, (N, T, F) -> (N, F), e.g. ``lx.model.load_pretrained("sine")``.
+    x : ndarray, optional
+        (N, T, F) test windows; ``windows.x_test`` when ``windows`` is given.
+    mode : {"multi", "full", "point"}
+        ``"multi"``: run ``run`` of :func:`lstm_explained.forecast.multi_sequence`, which
+        starts at window ``run * prediction_len`` and feeds its predictions back for
+        ``prediction_len`` steps. ``"full"``: :func:`~lstm_explained.forecast.full_sequence`
+        from ``x[0]``, ``len(x)`` fed-back steps. ``"point"``:
+        :func:`~lstm_explained.forecast.point_by_point`, one step from every window.
+    windows : Windows, optional
+        The :class:`~lstm_explained.data.Windows` the test windows come from: gives ``x``,
+        the true values, and (normalised windows) p0 and prices, and dates when the series
+        has them. Explicit ``y_true`` / ``p0`` / ``dates`` override it.
+    y_true : ndarray, optional
+        (N,) the value after each window of ``x`` (``Windows.y_test``), in each window's
+        own units. Without it the targets are NaN.
+    p0 : ndarray, optional
+        (N,) each window's normalisation base (``Windows.p0_test``) for normalised
+        windows: enables price units and puts targets into the start window's units.
+    dates : ndarray, optional
+        (N,) date of each window's target (``Windows.target_dates()``).
+    prediction_len : int
+        Run length of the multi-sequence forecast (the seed's 50).
+    run : int
+        Which multi-sequence run to trace.
+    steps : slice or list of int, optional
+        Forecast steps to trace (point mode: test windows); all of them by default.
+    dataset : str, optional
+        Label for titles; the series' name by default.
+    check, dtype, progress
+        Passed to :func:`lstm_explained.tracer.trace_gates`.
+
+    Returns
+    -------
+    Trace
+        One sample per traced forecast step; the forecast in ``extras`` and
+        ``info["forecast"]`` (see the module docstring).
+
+    Raises
+    ------
+    DataError
+        Unknown mode, no windows, a run or step out of range, or arrays that do not
+        match ``x``.
+
+    Example
+    -------
+    >>> w = lx.data.make_windows(lx.data.sine_wave(), 50)                 # doctest: +SKIP
+    >>> tr = trace_forecast(lx.model.load_pretrained("sine"), mode="full",
+    ...                     windows=w, steps=slice(0, 100, 10))          # doctest: +SKIP
+    >>> tr.extras["fed_back"].sum(axis=1)[:3].tolist()                   # doctest: +SKIP
+    [0, 10, 20]
+    """
+    from lstm_explained import forecast as fc
+    from lstm_explained.tracer import trace_gates
+
+    if mode not in MODES:
+        raise DataError(f"unknown forecast mode {mode!r}; use one of {list(MODES)}.")
+    normalised = False
+    label = dataset
+    if windows is not None:
+        x = windows.x_test if x is None else x
+        if len(x) == len(windows.x_test):
+            y_true = windows.y_test if y_true is None else y_true
+            if windows.normalise:
+                normalised = True
+                p0 = windows.p0_test if p0 is None else p0
+            dates = windows.target_dates("test") if dates is None else dates
+        label = label or windows.series.name
+    if x is None:
+        raise DataError("give the test windows x, or windows=Windows from make_windows.")
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 2:
+        x = x[:, :, None]
+    if x.ndim != 3 or x.shape[0] == 0:
+        raise DataError(f"x must be windows shaped (N, seq_len, features); got {x.shape}.")
+    n, width, _ = x.shape
+    normalised = normalised or p0 is not None
+    y = np.full(n, np.nan) if y_true is None else np.asarray(y_true, dtype=np.float64)
+    if y.shape != (n,):
+        raise DataError(f"y_true must hold one value per window, shape ({n},); got {y.shape}.")
+    p0a = None if p0 is None else np.asarray(p0, dtype=np.float64)
+    if p0a is not None and p0a.shape != (n,):
+        raise DataError(f"p0 must hold one value per window, shape ({n},); got {p0a.shape}.")
+    d = _as_dates(dates, n)
+
+    # 1. The forecast (from lstm_explained.forecast), the step windows and their targets.
+    run_index: int | None = None
+    if mode == "point":
+        prediction = np.asarray(fc.point_by_point(model, x), dtype=np.float64)
+        if prediction.ndim != 1:
+            raise DataError("trace_forecast shows one-feature forecasts; this model has several.")
+        base = np.asarray(fc.persistence(x))
+        idx = _steps_index(steps, n)
+        step_windows = x[idx]
+        fed = np.zeros((len(idx), width), dtype=bool)
+        window_of = idx  # the window whose units each sample is in
+        target_pos = idx
+        start = 0
+        n_steps = n
+    else:
+        if mode == "multi":
+            runs = fc.multi_sequence(model, x, prediction_len)
+            if isinstance(run, bool) or not isinstance(run, (int, np.integer)):
+                raise DataError(f"run must be a whole number, not {run!r}.")
+            if not 0 <= run < len(runs):
+                raise DataError(
+                    f"run {run} is out of range: {len(x)} windows give {len(runs)} runs of "
+                    f"{prediction_len} steps (run 0 to {len(runs) - 1})."
+                )
+            run_index = int(run)
+            start = run_index * int(prediction_len)
+            prediction = np.asarray(runs[run_index], dtype=np.float64)
+        else:
+            start = 0
+            prediction = np.asarray(fc.full_sequence(model, x), dtype=np.float64)
+        if prediction.ndim != 1:
+            raise DataError("trace_forecast shows one-feature forecasts; this model has several.")
+        n_steps = len(prediction)
+        base_value = float(fc.persistence(x[start : start + 1])[0])
+        base = np.full(n_steps, base_value)
+        idx = _steps_index(steps, n_steps)
+        # Step j sees x[start, j:] followed by its first j predictions (cf. forecast.rollout).
+        extended = np.concatenate([x[start, :, 0], prediction])
+        step_windows = np.stack([extended[j : j + width] for j in idx])[:, :, None]
+        fed = np.stack([np.arange(width) >= width - j for j in idx])
+        window_of = np.full(len(idx), start)
+        target_pos = start + idx
+        if x.shape[2] != 1:
+            raise DataError("trace_forecast feeds back one feature; these windows have several.")
+
+    # 2. Targets and baseline in the units of each sample's predictions; prices.
+    valid = target_pos < n
+    tpos = np.where(valid, target_pos, 0)
+    target = np.where(valid, y[tpos], np.nan)
+    if p0a is not None and mode != "point":
+        # y[k] is in window k's units; the fed-back run lives in its start window's units.
+        target = np.where(valid, (target + 1.0) * p0a[tpos] / p0a[window_of] - 1.0, np.nan)
+    pred_s = prediction[idx]
+    base_s = base[idx]
+    window_vals = step_windows[:, :, 0]
+    extras: dict[str, np.ndarray] = {
+        "forecast_step": idx.astype(np.int64),
+        "prediction": pred_s,
+        "target": target,
+        "persistence": base_s,
+        "window": window_vals,
+        "fed_back": fed,
+    }
+    if p0a is not None:
+        scale = p0a[window_of]
+        extras["p0"] = scale
+        extras["prediction_price"] = scale * (pred_s + 1.0)
+        extras["target_price"] = scale * (target + 1.0)
+        extras["persistence_price"] = scale * (base_s + 1.0)
+        extras["window_price"] = scale[:, None] * (window_vals + 1.0)
+    if d is not None:
+        extras["target_date"] = np.where(valid, d[tpos], np.datetime64("NaT")) if (
+            d.dtype.kind == "M") else np.where(valid, d[tpos], "")
+
+    # 3. The gates inside those windows.
+    trace = trace_gates(
+        model, step_windows.astype(np.float32), check=check, dtype=dtype, progress=progress
+    )
+    info = dict(trace.info)
+    info["dataset"] = label
+    info["forecast"] = {
+        "mode": mode,
+        "mode_name": MODES[mode],
+        "run": run_index,
+        "prediction_len": int(prediction_len) if mode == "multi" else None,
+        "start_window": int(start),
+        "n_steps": int(n_steps),
+        "dataset": label,
+        "normalised": bool(normalised),
+        "value_units": "normalised (p / p0 - 1)" if normalised else "series units",
+        "price_units": p0a is not None,
+    }
+    return Trace(dict(trace.items()), info=info, extras=extras)
+
+
+__all__ = ["MODES", "trace_forecast"]

@@ -1,0 +1,148 @@
+"""Tests of lstm_explained.plots.gates: the static gate pictures and the inspector figure."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from lstm_explained.errors import DataError, LSTMExplainedError
+from lstm_explained.plots import gates as pg
+
+
+def test_every_plot_returns_a_figure_and_draws_into_given_axes(toy_trace):
+    for fn, kw in (
+        (pg.plot_window, {"timestep": 3}),
+        (pg.plot_conveyor_belt, {"timestep": 3, "units": [0, 2]}),
+        (pg.plot_unit_traces, {"unit": 1, "timestep": 3}),
+    ):
+        fig = fn(toy_trace, **kw)
+        assert isinstance(fig, Figure)
+        fig.savefig(io.BytesIO(), format="png")
+        target = Figure()
+        ax = target.add_subplot()
+        assert fn(toy_trace, ax=ax, **kw) is target
+    for fn in (pg.plot_gate_heatmaps, pg.plot_saturation, pg.plot_inspector):
+        fig = fn(toy_trace, layer="lstm_1")
+        assert isinstance(fig, Figure)
+        fig.savefig(io.BytesIO(), format="png")
+    given = Figure()
+    assert pg.plot_gate_heatmaps(toy_trace, fig=given) is given
+    assert pg.plot_saturation(toy_trace, fig=given) is given
+
+
+def test_belt_shows_the_ledger_numbers(toy_trace):
+    lt = toy_trace["lstm_1"]
+    fig = pg.plot_conveyor_belt(toy_trace, sample=2, timestep=7, units=[4, 1], layer="lstm_1")
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    led = lt.ledger()
+    expected = {
+        "previous": led.previous, "kept": led.kept, "forgotten": led.forgotten,
+        "written": led.written, "forget": lt.forget, "input": lt.input,
+        "candidate": lt.candidate, "output": lt.output, "cell": lt.cell, "hidden": lt.hidden,
+    }
+    for arr in expected.values():
+        for u in (4, 1):
+            assert pg.format_value(arr[2, 7, u]) in texts
+    assert pg.format_value(np.tanh(lt.cell[2, 7, 4])) in texts
+
+
+def test_belt_view_values_follow_the_step(toy_trace):
+    data = pg.SampleData(toy_trace["lstm"], 1)
+    ax = Figure().add_subplot()
+    belt = pg.BeltView(ax, data, [0, 3], timestep=0)
+    lt = toy_trace["lstm"]
+    for t in (0, 5, 11):
+        belt.set_timestep(t)
+        prev = lt.previous_cell[1, t]
+        np.testing.assert_allclose(belt.values()["kept"], lt.forget[1, t, [0, 3]] * prev[[0, 3]])
+        np.testing.assert_allclose(
+            belt.values()["forgotten"], (1 - lt.forget[1, t, [0, 3]]) * prev[[0, 3]]
+        )
+        np.testing.assert_allclose(
+            belt.values()["written"], lt.input[1, t, [0, 3]] * lt.candidate[1, t, [0, 3]]
+        )
+        assert belt.texts["hidden"][1].get_text() == pg.format_value(lt.hidden[1, t, 3])
+    # at t = 0 the belt starts from zeros: nothing kept or forgotten
+    belt.set_timestep(0)
+    assert np.all(belt.values()["kept"] == 0) and np.all(belt.values()["forgotten"] == 0)
+
+
+def test_heatmaps_and_unit_traces_show_the_trace(toy_trace):
+    lt = toy_trace["lstm_1"]
+    fig = pg.plot_gate_heatmaps(toy_trace, sample=1, timestep=4, layer="lstm_1")
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert len(images) == len(pg.HEATMAP_QUANTITIES)
+    for im, q in zip(images, pg.HEATMAP_QUANTITIES, strict=True):
+        np.testing.assert_allclose(im.get_array(), getattr(lt, q)[1].T)
+    fig = pg.plot_unit_traces(toy_trace, sample=1, unit=2, layer="lstm_1")
+    curves = {line.get_label(): line for line in fig.axes[0].lines}
+    for q in pg.UnitTracesView.QUANTITIES:
+        np.testing.assert_allclose(curves[pg.SYMBOLS[q]].get_ydata(), getattr(lt, q)[1, :, 2])
+
+
+def test_inspector_figure_steps_and_composites(toy_trace):
+    insp = pg.InspectorFigure(toy_trace, layer="lstm", sample=1, units=[0, 2])
+    first = insp.png()
+    assert first[:8] == b"\x89PNG\r\n\x1a\n"
+    insp.set_timestep(6)
+    assert insp.png() != first
+    assert insp.belt.texts["cell"][1].get_text() == pg.format_value(toy_trace["lstm"].cell[1, 6, 2])
+    # background + overlay (what the HTML export stacks) == the rendered view
+    bg = insp.background_rgba().astype(float)
+    ov = insp.overlay_rgba().astype(float)
+    a = ov[..., 3:] / 255.0
+    composite = ov[..., :3] * a + bg[..., :3] * (1 - a)
+    diff = np.abs(composite - insp.rgba()[..., :3].astype(float))
+    assert np.percentile(diff, 99.5) <= 8 and diff.mean() < 0.5
+    # rebuilding for another sample / layer keeps the step when it fits
+    insp.setup("lstm_1", 2, [5], 6)
+    assert insp.units == [5] and insp.timestep == 6
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda tr: pg.plot_conveyor_belt(tr, layer="nope"), "unknown layer 'nope'"),
+        (lambda tr: pg.plot_conveyor_belt(tr, timestep=12), "timestep 12 is out of range"),
+        (lambda tr: pg.plot_conveyor_belt(tr, sample=-1), "sample -1 is out of range"),
+        (lambda tr: pg.plot_conveyor_belt(tr, units=[5]), "unit .* 5 is out of range"),
+        (lambda tr: pg.plot_conveyor_belt(tr, units=[]), "at least one unit"),
+        (lambda tr: pg.plot_unit_traces(tr, unit=1.5), "whole number"),
+        (lambda tr: pg.plot_conveyor_belt("trace"), "expected a Trace"),
+        (lambda tr: pg.plot_gate_heatmaps(tr, quantities=("forget", "bogus")), "bogus"),
+    ],
+)
+def test_bad_input_gives_our_errors(toy_trace, call, match):
+    with pytest.raises(DataError, match=match) as info:
+        call(toy_trace)
+    assert isinstance(info.value, LSTMExplainedError)
+
+
+def test_too_many_units_is_refused():
+    from lstm_explained.cell import LSTMWeights, run_lstm
+    from lstm_explained.trace import LayerTrace, Trace
+
+    x = np.zeros((1, 3, 1))
+    run = run_lstm(x, LSTMWeights.random(features=1, units=12, seed=0))
+    tr = Trace([LayerTrace(name="l", layer_name="l", inputs=x, **vars(run))])
+    with pytest.raises(DataError, match="at most 8"):
+        pg.plot_conveyor_belt(tr, units=range(9))
+    sd = pg.SampleData(tr["l"], 0)
+    assert len(sd.most_active(1, 3)) == 3
+
+
+def test_forecast_window_view(sine_forecast_trace):
+    tr = sine_forecast_trace
+    fig = pg.plot_window(tr, sample=3, timestep=10)
+    ax = fig.axes[0]
+    labels = [line.get_label() for line in ax.lines]
+    for name in ("input window", "fed-back predictions", "target", "prediction", "persistence"):
+        assert name in labels
+    fed = ax.lines[labels.index("fed-back predictions")]
+    assert len(fed.get_xdata()) == tr.extras["fed_back"][3].sum() == 30
+    pred = ax.lines[labels.index("prediction")]
+    assert pred.get_ydata()[0] == pytest.approx(tr.extras["prediction"][3])
+    assert "multi-sequence run 0, step 31/50" in pg.sample_label(tr, 3)
