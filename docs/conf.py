@@ -1,0 +1,135 @@
+"""Sphinx configuration of the lstm-explained course site.
+
+Build (from the repository root)::
+
+    python3 -m sphinx -E -W --keep-going docs docs/_build/html
+
+What happens on a build (see ``docs/_ext/course.py``):
+
+* the notebooks in ``../tutorials/`` are copied into the gitignored ``docs/tutorials/``
+  folder, with a "launch" link under their title and a kernel-free inspector
+  (``lx.export.inspector_html``) appended, and myst-nb executes them (``-E`` forces a
+  fresh execution of every notebook);
+* the API pages document the modules that exist; a module that has not landed yet gets
+  a short note instead of an autodoc error;
+* MathJax and the ipywidgets JavaScript are served from ``_static`` (vendored, see
+  ``_static/VENDOR.md``): the built site makes no request to any other host.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(DOCS / "_ext"))
+
+# Keep TensorFlow quiet in the build process and in the kernels it starts (they
+# inherit the environment): no absl/oneDNN lines on the site.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+
+import lstm_explained  # noqa: E402
+
+# -- Where a class launches the tutorials ------------------------------------------------
+# The one place to change for a fork or a course: the GitHub "org/repo" and branch the
+# Binder links point at, and (optionally) the class JupyterHub nbgitpuller links use.
+course_repository = os.environ.get("LSTM_EXPLAINED_REPOSITORY", "lstm-explained/lstm-explained")
+course_branch = os.environ.get("LSTM_EXPLAINED_BRANCH", "main")
+course_binderhub = "https://mybinder.org"
+course_jupyterhub = os.environ.get("LSTM_EXPLAINED_JUPYTERHUB", "")  # e.g. https://hub.uni.edu
+
+# -- Project -----------------------------------------------------------------------------
+project = "lstm-explained"
+author = "lstm-explained developers"
+copyright = "lstm-explained developers, MIT license"  # noqa: A001
+release = lstm_explained.__version__
+version = release
+
+extensions = [
+    "myst_nb",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "course",
+]
+
+exclude_patterns = [
+    "_build",
+    "Thumbs.db",
+    ".DS_Store",
+    "**.ipynb_checkpoints",
+    "_static/**",
+    "_ext/**",
+    "images/**",
+]
+source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb", ".rst": "restructuredtext"}
+root_doc = "index"
+
+# -- MyST / myst-nb ----------------------------------------------------------------------
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+myst_heading_anchors = 3
+
+nb_execution_mode = "force"  # every build executes the tutorials (with -E, see above)
+nb_execution_raise_on_error = True  # a failing tutorial fails the build
+nb_execution_timeout = 300  # seconds per cell
+nb_execution_show_tb = True
+nb_output_stderr = "remove"  # TensorFlow/absl noise stays off the site
+nb_merge_streams = True
+nb_kernel_rgx_aliases = {".*": "python3"}
+# The widget JavaScript, served locally (no require.js, no CDN): see _static/VENDOR.md.
+nb_ipywidgets_js = {"ipywidgets/embed.js": {}}
+
+# -- autodoc / napoleon ------------------------------------------------------------------
+autodoc_default_options = {"members": True, "show-inheritance": True}
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_typehints_format = "short"
+autodoc_mock_imports: list[str] = []
+napoleon_google_docstring = False
+napoleon_numpy_docstring = True
+napoleon_use_rtype = False
+napoleon_use_ivar = True
+# Type names in numpy docstrings ("array of shape (n, t)") are prose, not references.
+nitpicky = False
+suppress_warnings = ["myst.header"]
+
+# -- HTML --------------------------------------------------------------------------------
+html_theme = "sphinx_book_theme"
+html_title = "lstm-explained: inside a Keras LSTM"
+html_logo = None
+html_favicon = "_static/favicon.svg"
+html_static_path = ["_static"]
+html_css_files = ["course.css"]
+# FontAwesome (loaded by the theme) must nest, not replace, the widgets' <i> icons:
+# otherwise the ipywidgets Play button breaks. Loaded before everything else.
+html_js_files = [("fa-config.js", {"priority": 1})]
+html_last_updated_fmt = None
+html_show_sourcelink = False
+html_copy_source = False
+# A light page by default (matplotlib figures are drawn on white); readers can switch.
+# (Also avoids the theme's console error "Got invalid theme mode" on first visits.)
+html_context = {"default_mode": "light"}
+html_theme_options = {
+    "home_page_in_toc": True,
+    "show_navbar_depth": 1,
+    "use_download_button": True,
+    "use_fullscreen_button": False,
+    "use_repository_button": False,
+    "use_source_button": False,
+    "use_issues_button": False,
+    "use_edit_page_button": False,
+    # No launch buttons from the theme: the tutorials' sources live in ../tutorials,
+    # so course.py writes the launch links itself.
+    "launch_buttons": {},
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+}
+
+# MathJax 3 from _static (never a CDN).
+mathjax_path = "mathjax/tex-chtml.js"
