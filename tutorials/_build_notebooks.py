@@ -1,0 +1,558 @@
+"""Write the tutorial notebooks: this script is their source of truth.
+
+Edit the cells here, then run (from the repository root)::
+
+    .venv/bin/python tutorials/_build_notebooks.py            # rewrite tutorials/*.ipynb
+    .venv/bin/python tutorials/_build_notebooks.py --check    # exit 1 if a notebook is stale
+
+The notebooks are written without outputs and with deterministic cell ids, so a rebuild
+of unchanged cells gives byte-identical files (``tests/test_tutorials.py`` checks that the
+committed notebooks match this script). Prose that states a number is never typed here:
+the notebook computes it and prints it with ``say(...)`` (Markdown from an f-string).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+LANGUAGE_INFO = {"name": "python"}
+
+#: Metadata that hides a cell's source (drawing code) in JupyterLab and on the site.
+HIDDEN = {"jupyter": {"source_hidden": True}, "tags": ["hide-input"]}
+
+SETUP = '''\
+import os
+
+# Keep TensorFlow's start-up log lines out of the notebook (before anything imports it).
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import lstm_explained as lx
+import lstm_explained.exercises  # noqa: F401  (makes lx.exercises available)
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import HTML, Markdown, display
+
+GATE_COLORS, SYMBOLS = lx.gates.COLORS, lx.gates.SYMBOLS
+
+
+def say(text):
+    """Show a sentence whose numbers were computed in this notebook."""
+    display(Markdown(text))
+'''
+
+
+class Notebook:
+    """Collects the cells of one notebook."""
+
+    def __init__(self, stem: str) -> None:
+        self.stem = stem
+        self.cells: list = []
+
+    def _id(self) -> str:
+        return f"{self.stem[:2]}-{len(self.cells):03d}"
+
+    def md(self, text: str) -> None:
+        cell = nbformat.v4.new_markdown_cell(textwrap.dedent(text).strip("\n"))
+        cell.id = self._id()
+        self.cells.append(cell)
+
+    def code(self, text: str, hidden: bool = False) -> None:
+        cell = nbformat.v4.new_code_cell(textwrap.dedent(text).strip("\n"))
+        cell.id = self._id()
+        if hidden:
+            cell.metadata.update(HIDDEN)
+        self.cells.append(cell)
+
+    def notebook(self) -> nbformat.NotebookNode:
+        nb = nbformat.v4.new_notebook()
+        nb.cells = self.cells
+        nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": dict(LANGUAGE_INFO)}
+        return nb
+
+
+def _exercise(nb: Notebook, number: int, title: str, text: str, code: str, solution: str) -> None:
+    """An exercise: question, a cell with ``answer = None`` and the check, a hidden solution.
+
+    The check cell is tagged ``exercise`` and the solution cell ``solution``: the tests run
+    each exercise once more with the solution's code in place of ``answer = None``.
+    """
+    code = textwrap.dedent(code).strip("\n")
+    if not any(line.startswith("answer = None") for line in code.splitlines()):
+        raise ValueError(f"exercise {number}: the cell must have a line 'answer = None ...'")
+    nb.md(f"### Exercise {number}: {title}\n\n" + textwrap.dedent(text).strip("\n"))
+    nb.code(code)
+    nb.cells[-1].metadata["tags"] = ["exercise"]
+    nb.md(
+        "<details><summary>Solution</summary>\n\n```python\n"
+        + textwrap.dedent(solution).strip("\n")
+        + "\n```\n\n</details>"
+    )
+    nb.cells[-1].metadata["tags"] = ["solution"]
+
+
+# =========================================================================================
+# 01: one LSTM cell, gate by gate
+# =========================================================================================
+def nb01() -> Notebook:
+    nb = Notebook("01_lstm_cell")
+    nb.md(r"""
+    # 01 · One LSTM cell, gate by gate
+
+    An LSTM reads a sequence one step at a time and carries two things from step to step:
+    the **cell state** $C_t$, its memory, and the **hidden state** $h_t$, what it shows.
+    This notebook opens one cell, following Chris Olah's *Understanding LSTM Networks*:
+
+    1. the conveyor belt and the three gates that guard it;
+    2. the few lines of numpy that compute one step (the same code the package uses to
+       pull the gates out of trained Keras models);
+    3. a one-unit cell with hand-set weights that remembers the gender of a sentence's
+       subject, Olah's own example, whose gates you can predict before running it;
+    4. the proof that Keras computes exactly the same thing with the same weights;
+    5. three exercises, checked by the package.
+    """)
+    nb.code(SETUP)
+
+    nb.md(r"""
+    ## The conveyor belt
+
+    The key to LSTMs is the cell state, the horizontal line running through the top of the
+    diagram. It is like a **conveyor belt** that runs down the entire chain of steps: the
+    LSTM can remove information from it or add information to it, and it does so only
+    through structures called **gates**.
+
+    A gate is a sigmoid layer followed by a pointwise multiplication. The sigmoid outputs
+    numbers between zero and one that say how much of each component to let through:
+    0 means "let nothing through", 1 means "let everything through". An LSTM has three of
+    them, to protect and control the belt:
+
+    * the **forget gate** $f_t$ decides what to keep of the old belt $C_{t-1}$;
+    * the **input gate** $i_t$ decides how much of the **candidate** $\tilde{C}_t$
+      (new values, squashed to −1..1 by tanh) to write onto it;
+    * the **output gate** $o_t$ decides how much of the (squashed) belt to show as $h_t$.
+    """)
+    nb.code('''
+    from matplotlib.patches import Circle, FancyBboxPatch
+
+
+    def draw_cell():
+        """Olah's LSTM cell as a schematic, in the package's gate colours."""
+        fig, ax = plt.subplots(figsize=(9, 4.2))
+        C, S = GATE_COLORS, SYMBOLS
+
+        def arrow(x0, y0, x1, y1, color="#555555", lw=1.6):
+            ax.annotate("", (x1, y1), (x0, y0), arrowprops=dict(
+                arrowstyle="-|>", color=color, lw=lw, shrinkA=0, shrinkB=0))
+
+        def op(x, y, sym, color):
+            ax.add_patch(Circle((x, y), 0.22, fc="white", ec=color, lw=2, zorder=3))
+            ax.text(x, y, sym, ha="center", va="center", fontsize=13, zorder=4, color=color)
+
+        def box(x, y, label, gate):
+            ax.add_patch(FancyBboxPatch((x - 0.38, y - 0.25), 0.76, 0.5, zorder=3,
+                                        boxstyle="round,pad=0.05", fc=C[gate], ec="none"))
+            ax.text(x, y, label, ha="center", va="center", color="white", fontsize=11,
+                    fontweight="bold", zorder=4)
+            ax.text(x - 0.45, y + 0.05, S[gate], ha="right", va="center", fontsize=12,
+                    color=C[gate])
+
+        ax.plot([0.2, 9.8], [3.2, 3.2], color=C["cell"], lw=5, solid_capstyle="round")
+        arrow(9.3, 3.2, 9.9, 3.2, C["cell"], 3)
+        ax.text(0.1, 3.5, r"$C_{t-1}$", fontsize=13, color=C["cell"])
+        ax.text(9.4, 3.5, r"$C_t$", fontsize=13, color=C["cell"])
+        ax.text(5.0, 3.75, "the conveyor belt (cell state)", ha="center", color=C["cell"])
+        ax.plot([0.2, 7.6], [0.2, 0.2], color="#555555", lw=1.6)
+        ax.text(0.1, -0.25, r"$h_{t-1}$", fontsize=12)
+        arrow(1.0, -0.6, 1.0, 0.2)
+        ax.text(1.15, -0.55, r"$x_t$", fontsize=12)
+        for x, label, gate in [(2.2, "σ", "forget"), (3.6, "σ", "input"),
+                               (5.0, "tanh", "candidate"), (7.6, "σ", "output")]:
+            arrow(x, 0.2, x, 1.0)
+            box(x, 1.25, label, gate)
+        arrow(2.2, 1.5, 2.2, 2.98, C["forget"])
+        op(2.2, 3.2, "×", C["forget"])
+        op(4.3, 2.3, "×", C["input"])
+        ax.plot([3.6, 3.6, 4.08], [1.5, 2.3, 2.3], color=C["input"], lw=1.6)
+        ax.plot([5.0, 5.0, 4.52], [1.5, 2.3, 2.3], color=C["candidate"], lw=1.6)
+        arrow(4.3, 2.52, 4.3, 2.98, C["input"])
+        op(4.3, 3.2, "+", C["input"])
+        ax.plot([8.6, 8.6], [3.2, 2.9], color=C["cell"], lw=1.6)
+        ax.add_patch(FancyBboxPatch((8.25, 2.35), 0.7, 0.4, boxstyle="round,pad=0.04",
+                                    fc="white", ec=C["cell"], lw=1.6, zorder=3))
+        ax.text(8.6, 2.55, "tanh", ha="center", va="center", color=C["cell"], zorder=4)
+        op(8.6, 1.25, "×", C["output"])
+        arrow(8.6, 2.33, 8.6, 1.47, C["cell"])
+        ax.plot([7.98, 8.38], [1.25, 1.25], color=C["output"], lw=1.6)
+        ax.plot([8.6, 8.6, 9.8], [1.03, 0.2, 0.2], color=C["hidden"], lw=2)
+        arrow(9.3, 0.2, 9.9, 0.2, C["hidden"], 2)
+        ax.text(9.5, -0.25, r"$h_t$", fontsize=13)
+        ax.set_xlim(-0.2, 10.2)
+        ax.set_ylim(-0.9, 4.1)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        return fig
+
+
+    draw_cell();
+    ''', hidden=True)
+    nb.md("""
+    The package names every part the same way everywhere (code, plots, widgets, the site),
+    with Olah's symbols and one colour each, from `lx.gates`:
+    """)
+    nb.code('''
+    rows = "".join(
+        f"<tr><td><span style='display:inline-block;width:1.2em;height:1.2em;"
+        f"background:{GATE_COLORS[q]}'></span></td><td><code>{q}</code></td>"
+        f"<td>{lx.gates.TEXT_SYMBOLS[q]}</td><td>{lx.gates.ROLES[q]}</td></tr>"
+        for q in lx.gates.QUANTITIES
+    )
+    display(HTML(f"<table><tr><th></th><th>name</th><th>symbol</th><th>role</th></tr>{rows}</table>"))
+    ''')
+
+    nb.md(r"""
+    ## One step, in equations and in code
+
+    Each gate looks at the new input $x_t$ and at what the cell showed one step earlier,
+    $h_{t-1}$, through its own weights $W$ (for $x_t$), $U$ (for $h_{t-1}$) and bias $b$:
+
+    $$
+    \begin{aligned}
+    f_t &= \sigma(W_f x_t + U_f h_{t-1} + b_f) &&\text{forget gate}\\
+    i_t &= \sigma(W_i x_t + U_i h_{t-1} + b_i) &&\text{input gate}\\
+    \tilde{C}_t &= \tanh(W_c x_t + U_c h_{t-1} + b_c) &&\text{candidate}\\
+    o_t &= \sigma(W_o x_t + U_o h_{t-1} + b_o) &&\text{output gate}\\
+    C_t &= f_t \odot C_{t-1} + i_t \odot \tilde{C}_t &&\text{the belt moves on}\\
+    h_t &= o_t \odot \tanh(C_t) &&\text{what the cell shows}
+    \end{aligned}
+    $$
+
+    Keras stores the weights of all four in three arrays: `kernel` holds every $W$,
+    `recurrent_kernel` every $U$, `bias` every $b$, each cut into four blocks of `units`
+    columns **in the order i, f, c, o** (input, forget, candidate, output; not the order of
+    Olah's walk). This is the package's code for one step, `lx.cell.lstm_step`, read from
+    its source:
+    """)
+    nb.code('''
+    import inspect
+
+    display(Markdown("```python\\n" + inspect.getsource(lx.cell.lstm_step) + "```"))
+    ''')
+    nb.md(r"""
+    `x_proj_t` is $W x_t + b$, computed for all steps at once by `lx.cell.project_inputs`:
+    that half of every gate does not depend on the recurrence. The loop only adds
+    $U h_{t-1}$, squashes, and moves the belt.
+    """)
+
+    nb.md(r"""
+    ## A cell you can predict: remembering the subject's gender
+
+    Olah's example: in a language model, the cell state might carry the **gender of the
+    present subject**, so that the right pronoun can be chosen later. When a new subject is
+    seen, the old subject's gender should be forgotten and the new one written.
+
+    We build exactly that with **one unit** and weights set by hand. Each word is described
+    by three numbers (in a real model an embedding layer would learn such features):
+
+    * `new_subject`: 1 at a name that becomes the subject, else 0;
+    * `gender`: +1 for a feminine name, −1 for a masculine one, else 0;
+    * `pronoun_next`: 1 where the next word is a pronoun, else 0.
+    """)
+    nb.code('''
+    tokens = ["Alice", "went", "home", "and", "she", "slept", ".",
+              "Then", "Bob", "called", "and", "he", "laughed"]
+    subjects = {"Alice": +1.0, "Bob": -1.0}          # name -> gender
+    pronouns = {"she", "he"}
+
+    X = np.array([
+        [1.0 if w in subjects else 0.0,                # new_subject
+         subjects.get(w, 0.0),                         # gender
+         1.0 if t + 1 < len(tokens) and tokens[t + 1] in pronouns else 0.0]  # pronoun_next
+        for t, w in enumerate(tokens)
+    ])
+    features = ["new_subject", "gender", "pronoun_next"]
+    head = "".join(f"<th>{w}</th>" for w in tokens)
+    body = "".join(
+        f"<tr><th>{name}</th>" + "".join(f"<td>{v:+.0f}</td>" for v in X[:, j]) + "</tr>"
+        for j, name in enumerate(features)
+    )
+    display(HTML(f"<table><tr><th></th>{head}</tr>{body}</table>"))
+    ''')
+    nb.md(r"""
+    Now the weights, in Keras' layout. One unit means each block is one column. `k` sets
+    how decisive the gates are: a gate whose input is $+k$ is nearly open, $-k$ nearly
+    closed. The recurrent weights are zero, so every gate looks at the current word only.
+    """)
+    nb.code('''
+    k = 4.0
+    #                    i        f       C~      o          <- Keras' block order
+    kernel = np.array([[ 2 * k,  -2 * k,  0.0,    0.0  ],   # new_subject: write, don't keep
+                       [ 0.0,     0.0,    2.0,    0.0  ],   # gender: the candidate, ±tanh(2)
+                       [ 0.0,     0.0,    0.0,    2 * k]])  # pronoun_next: show the belt
+    recurrent_kernel = np.zeros((1, 4))                     # no feedback from h_{t-1}
+    bias = np.array([-k, +k, 0.0, -k])  # by default: write nothing, keep everything, show nothing
+
+    weights = lx.cell.LSTMWeights(kernel, recurrent_kernel, bias)
+    weights
+    ''')
+    nb.md(r"""
+    **Predict before you run.** At which words will the forget gate $f_t$ be near 0? Where
+    will the input gate $i_t$ be near 1? What will the belt $C_t$ hold after *Alice*, and
+    after *Bob*? At which words will $h_t$ be far from zero?
+
+    Now run the cell, one `lstm_step` per word, starting (as Keras does) from zero states:
+    """)
+    nb.code('''
+    x_proj = lx.cell.project_inputs(X[None], weights)   # W x_t + b for every word: (1, T, 4)
+    h, c = np.zeros((1, 1)), np.zeros((1, 1))
+    steps = []
+    for t, word in enumerate(tokens):
+        c_prev = c
+        f, i, c_tilde, o, c, h = lx.cell.lstm_step(x_proj[:, t], h, c, weights)
+        steps.append(dict(word=word, forget=f.item(), input=i.item(), candidate=c_tilde.item(),
+                          output=o.item(), previous=c_prev.item(), cell=c.item(), hidden=h.item()))
+
+    cols = ["forget", "input", "candidate", "output", "cell", "hidden"]
+    head = "".join(f"<th style='color:{GATE_COLORS[q]}'>{lx.gates.TEXT_SYMBOLS[q]}</th>"
+                   for q in cols)
+    body = "".join(f"<tr><th>{s['word']}</th>" + "".join(f"<td>{s[q]:+.3f}</td>" for q in cols)
+                   + "</tr>" for s in steps)
+    display(HTML(f"<table><tr><th>word</th>{head}</tr>{body}</table>"))
+    ''')
+    nb.code('''
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 5.5), sharex=True,
+                                      height_ratios=[1.2, 1], layout="constrained")
+    t = np.arange(len(tokens))
+    for q, marker in zip(lx.gates.GATES, "osD^"):
+        top.plot(t, [s[q] for s in steps], marker=marker, color=GATE_COLORS[q], label=SYMBOLS[q])
+    top.set_ylabel("gate value")
+    top.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+    top.set_title("the gates, word by word")
+    bottom.axhline(0, color="#bbbbbb", lw=0.8)
+    bottom.plot(t, [s["cell"] for s in steps], color=GATE_COLORS["cell"], lw=4,
+                label=SYMBOLS["cell"] + " (the belt)")
+    bottom.plot(t, [s["hidden"] for s in steps], color=GATE_COLORS["hidden"], marker="o",
+                label=SYMBOLS["hidden"])
+    bottom.set_ylim(-1.15, 1.15)
+    bottom.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+    bottom.set_title("the belt and what the cell shows")
+    bottom.set_xticks(t, tokens, rotation=30);
+    ''')
+
+    nb.md("""
+    ### The forget gate: drop the old subject's gender
+
+    > *The gender of the (old) present subject in the cell state should be forgotten once a
+    > new subject is seen.*
+    """)
+    nb.code('''
+    by_word = {s["word"]: s for s in steps}  # the last occurrence of each word
+    bob, alice = by_word["Bob"], by_word["Alice"]
+    start, stop = tokens.index("Alice"), tokens.index("Bob") - 1
+    kept = steps[stop]["cell"] / steps[start]["cell"]
+    say(f"At *Bob* the forget gate is $f_t$ = **{bob['forget']:.3f}**: of the belt's "
+        f"{bob['previous']:+.3f} (Alice's gender) only {bob['forget'] * bob['previous']:+.4f} is "
+        f"kept. At every other word it is {steps[1]['forget']:.3f}, close to 1 but not 1: from "
+        f"*{tokens[start]}* to *{tokens[stop]}* the belt slowly leaked to {kept:.1%} of its "
+        f"value. A bigger `k` makes the gates more decisive and the belt tighter.")
+    ''')
+    nb.md("""
+    ### The input gate and the candidate: write the new gender
+
+    > *Add the gender of the new subject to the cell state.*
+
+    The candidate $\\tilde{C}_t$ proposes what could be written, the input gate $i_t$ decides
+    how much of it is written.
+    """)
+    nb.code('''
+    say(f"At *Bob* the candidate is $\\\\tilde{{C}}_t$ = **{bob['candidate']:+.3f}** and the input "
+        f"gate $i_t$ = **{bob['input']:.3f}**, so {bob['input'] * bob['candidate']:+.3f} is "
+        f"written: the belt becomes $C_t$ = {bob['cell']:+.3f}. At *Alice* it became "
+        f"{alice['cell']:+.3f}. At words that are not names the input gate is "
+        f"{steps[1]['input']:.3f}: almost nothing is written, whatever the candidate says.")
+    ''')
+    nb.md("""
+    ### The output gate: show the gender when a pronoun is due
+
+    > *It might output whether the subject is singular or plural, so that we know what form
+    > a verb should be conjugated into if that's what follows next.*
+
+    Here: the cell shows the gender only when a pronoun comes next. Everywhere else the belt
+    carries it, hidden.
+    """)
+    nb.code('''
+    shown = [(t, s) for t, s in enumerate(steps) if abs(s["hidden"]) > 0.5]
+    say("The cell shows something ($|h_t|$ > 0.5) only at: " + ", ".join(
+        f"*{s['word']}* before *{tokens[t + 1]}* ($o_t$ = {s['output']:.3f}, "
+        f"$h_t$ = {s['hidden']:+.3f})" for t, s in shown) + f". Elsewhere $|h_t|$ stays below "
+        f"{max(abs(s['hidden']) for s in steps if abs(s['hidden']) <= 0.5):.3f}.")
+    ''')
+
+    nb.md(r"""
+    ## The same weights in Keras
+
+    Keras never shows an LSTM's gates, only $h_t$. Give a Keras `LSTM(1)` layer our three
+    arrays with `set_weights` and compare its $h_t$ with ours:
+    """)
+    nb.code('''
+    import keras
+
+    model = keras.Sequential([keras.Input(shape=(len(tokens), 3)),
+                              keras.layers.LSTM(1, return_sequences=True, name="gender_cell")])
+    layer = model.get_layer("gender_cell")
+    layer.set_weights([kernel, recurrent_kernel, bias])
+
+    h_keras = model.predict(X[None].astype("float32"), verbose=0)[0, :, 0]
+    h_ours = np.array([s["hidden"] for s in steps])
+    say(f"Largest difference between Keras' $h_t$ and ours over the {len(tokens)} words: "
+        f"**{np.abs(h_keras - h_ours).max():.1e}** (Keras computes in float32).")
+    ''')
+    nb.md("""
+    `lx.trace_gates` does this for any model: it reads each LSTM layer's weights, reruns the
+    layer in the numpy cell to recover **every gate at every step**, and checks the result
+    against what Keras itself computes. Its gates agree with our loop:
+    """)
+    nb.code('''
+    trace = lx.trace_gates(model, X[None])
+    lt = trace["gender_cell"]
+    gaps = {q: np.abs(getattr(lt, q)[0, :, 0] - [s[q] for s in steps]).max() for q in cols}
+    print(trace)
+    say("Largest difference, trace vs our loop: " + ", ".join(
+        f"{SYMBOLS[q]} {gap:.1e}" for q, gap in gaps.items()))
+    ''')
+    nb.md("""
+    ## The belt's books
+
+    `lx.analysis.ledger` splits every step of the belt into what the forget gate **kept**
+    ($f_t C_{t-1}$), what it **forgot** ($(1-f_t) C_{t-1}$) and what the input gate
+    **wrote** ($i_t \\tilde{C}_t$): $C_t$ = kept + written.
+    """)
+    nb.code('''
+    books = lt.ledger()
+    fig, ax = plt.subplots(figsize=(10, 3.2), layout="constrained")
+    w = 0.28
+    ax.bar(t - w, books.kept[0, :, 0], w, color=GATE_COLORS["cell"], label="kept  $f_t C_{t-1}$")
+    ax.bar(t, -books.forgotten[0, :, 0], w, color=GATE_COLORS["forget"],
+           label="forgotten  $-(1-f_t) C_{t-1}$")
+    ax.bar(t + w, books.written[0, :, 0], w, color=GATE_COLORS["input"],
+           label=r"written  $i_t \\tilde{C}_t$")
+    ax.axhline(0, color="#999999", lw=0.8)
+    ax.set_xticks(t, tokens, rotation=30)
+    ax.legend(ncol=3, fontsize=9, loc="upper right")
+    ax.set_title("the conveyor belt's books, word by word");
+    ''')
+
+    nb.md("""
+    ## Exercises
+
+    Each exercise is checked by `lx.exercises.check(exercise, answer, **context)`: it works
+    out the right answer from the same values you used and says ✓, or gives a hint. Replace
+    `None` with your answer and run the cell.
+    """)
+    _exercise(
+        nb, 1, "move the belt by hand",
+        """
+        At the word *Bob*, compute the new cell state $C_t$ from the gate values in the table
+        above (`bob` holds them: `bob["forget"]`, `bob["input"]`, `bob["candidate"]` and the
+        old state `bob["previous"]`). Use the formula, not `bob["cell"]`.
+        """,
+        '''
+        answer = None  # your C_t at "Bob"
+
+        lx.exercises.check("01.cell_state", answer, forget=bob["forget"], input=bob["input"],
+                           candidate=bob["candidate"], previous=bob["previous"])
+        ''',
+        '''
+        answer = bob["forget"] * bob["previous"] + bob["input"] * bob["candidate"]
+        ''',
+    )
+    _exercise(
+        nb, 2, "what does the cell show?",
+        """
+        At the second *and* (the word before *he*), compute $h_t$ from the output gate and
+        the new cell state.
+        """,
+        '''
+        second_and = steps[len(tokens) - 1 - tokens[::-1].index("and")]
+        answer = None  # your h_t at the second "and"
+
+        lx.exercises.check("01.hidden_state", answer, output=second_and["output"],
+                           cell=second_and["cell"], previous=second_and["previous"])
+        ''',
+        '''
+        answer = second_and["output"] * np.tanh(second_and["cell"])
+        ''',
+    )
+    _exercise(
+        nb, 3, "find the forget gate's weights in a Keras layer",
+        """
+        `layer.get_weights()` returns `[kernel, recurrent_kernel, bias]`. Take the forget
+        gate's input weights $W_f$ out of the kernel, an array of shape (features, units).
+        Mind the block order.
+        """,
+        '''
+        keras_kernel, keras_recurrent, keras_bias = layer.get_weights()
+        answer = None  # W_f, a slice of keras_kernel
+
+        lx.exercises.check("01.forget_block", answer, kernel=keras_kernel,
+                           recurrent_kernel=keras_recurrent)
+        ''',
+        '''
+        units = keras_kernel.shape[1] // 4
+        answer = keras_kernel[:, units : 2 * units]  # blocks i, f, c, o: f is the second
+        ''',
+    )
+    nb.md("""
+    **Try it.** Set `k = 1.0` and rerun: how leaky does the belt become? Give the cell a
+    recurrent weight (`recurrent_kernel[0, 1] = ...`) and predict what changes. Add a
+    `plural` feature and a second unit that remembers it.
+
+    Next: **02 · The sine wave**, where a trained [1, 50, 100, 1] LSTM stack sets its own
+    gates, and we go looking for what its units track.
+    """)
+    return nb
+
+
+NOTEBOOKS: dict[str, Callable[[], Notebook]] = {
+    "01_lstm_cell": nb01,
+}
+
+
+def render(stem: str) -> str:
+    """The text of one notebook as this script writes it."""
+    nb = NOTEBOOKS[stem]().notebook()
+    nbformat.validate(nb)
+    return nbformat.writes(nb) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report stale notebooks")
+    parser.add_argument("stems", nargs="*", help="notebooks to write (default: all)")
+    args = parser.parse_args(argv)
+    stale = []
+    for stem in args.stems or NOTEBOOKS:
+        path = HERE / f"{stem}.ipynb"
+        text = render(stem)
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        stale.append(path.name)
+        if not args.check:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path.relative_to(HERE.parent)}")
+    if args.check and stale:
+        print("stale (run tutorials/_build_notebooks.py): " + ", ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
