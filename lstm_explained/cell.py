@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_explained.activations import apply_inplace, get_activation
+from lstm_explained.activations import ROW_WISE, apply_inplace, get_activation
 from lstm_explained.errors import DataError
 
 
@@ -319,7 +319,11 @@ def _loop(
     for t in range(gates.shape[0]):
         z = gates[t]
         z += h @ rec  # z = W x_t + U h_{t-1} + b
-        apply_inplace(rec_act, z[:, : 3 * u])  # i_t, f_t, o_t
+        if rec_act in ROW_WISE:  # e.g. softmax: each gate's block on its own, as Keras
+            for k in range(3):
+                apply_inplace(rec_act, z[:, k * u : (k + 1) * u])
+        else:
+            apply_inplace(rec_act, z[:, : 3 * u])  # i_t, f_t, o_t in one go
         apply_inplace(act, z[:, 3 * u :])  # C̃_t
         i_t, f_t, o_t, c_tilde_t = (z[:, k * u : (k + 1) * u] for k in range(4))
         c_t, h_t = cells[t], hiddens[t]
