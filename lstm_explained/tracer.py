@@ -100,6 +100,7 @@ class _Target:
     layer: Any
     directions: list[tuple[str, Any]]  # (trace key, LSTM sub-layer)
     bidirectional: bool
+    node: Any = None  # the layer's call in the model graph
     source: Any = None  # fast path: ("input", masking_layers) or ("lstm", index, masking)
 
 
@@ -119,22 +120,17 @@ _PLANS: weakref.WeakKeyDictionary[Any, _Plan] = weakref.WeakKeyDictionary()
 
 
 def _activation_name(layer: Any, attr: str) -> str:
-    """The Keras 3 name of a layer's activation, or a clear error."""
+    """The Keras 3 name of a layer's activation, or a clear error.
+
+    Only Keras' own built-in functions are accepted (compared by identity with
+    ``keras.activations.<name>``), so a custom function that happens to be called
+    ``tanh`` is refused rather than silently replaced.
+    """
     k = keras()
     fn = getattr(layer, attr)
-    name = None
-    try:
-        name = k.activations.serialize(fn)
-    except Exception:  # noqa: BLE001 - a custom object may not serialise at all
-        name = None
-    if isinstance(name, dict):
-        name = name.get("config", name.get("class_name"))
-    if not isinstance(name, str):
-        name = getattr(fn, "__name__", None)
-    if name in ACTIVATIONS:
-        builtin = getattr(k.activations, name, None)
-        if builtin is fn or getattr(fn, "__module__", "").startswith("keras"):
-            return name
+    name = getattr(fn, "__name__", None)
+    if name in ACTIVATIONS and getattr(k.activations, name, None) is fn:
+        return name
     raise UnsupportedLayerError(
         f"layer {layer.name!r} uses {attr}={name or fn!r}, which is not one of Keras 3's "
         f"built-in activations; {_SUPPORTED} with built-in activations only "
@@ -175,6 +171,9 @@ def _find_targets(model: Any) -> list[_Target]:
             f"model {model.name!r} has no defined inputs: give it a keras.Input (or call it "
             "once on data) before tracing."
         )
+    graph = getattr(model, "_functional", None) or model
+    by_depth = getattr(graph, "_nodes_by_depth", None) or {}
+    graph_nodes = {id(nd) for nodes in by_depth.values() for nd in nodes}
     targets: list[_Target] = []
     for layer in model.layers:
         if isinstance(layer, k.Model):
@@ -210,12 +209,13 @@ def _find_targets(model: Any) -> list[_Target]:
             )
         else:
             continue
-        if len(layer._inbound_nodes) != 1:
+        nodes = [nd for nd in layer._inbound_nodes if id(nd) in graph_nodes]
+        if len(nodes) != 1:
             raise UnsupportedLayerError(
-                f"layer {layer.name!r} is called {len(layer._inbound_nodes)} times in the "
+                f"layer {layer.name!r} is called {len(nodes)} times in the "
                 f"model; {_SUPPORTED} that are called exactly once."
             )
-        node = layer._inbound_nodes[0]
+        node = targets[-1].node = nodes[0]
         if len(node.arguments.args) != 1 or node.arguments.kwargs.get("initial_state") is not None:
             raise UnsupportedLayerError(
                 f"layer {layer.name!r} is called with an initial_state (or several inputs); "
@@ -230,9 +230,9 @@ def _find_targets(model: Any) -> list[_Target]:
     return targets
 
 
-def _node_input(layer: Any) -> Any:
-    """The (single) sequence tensor a layer is called on in the model graph."""
-    return layer._inbound_nodes[0].arguments.args[0]
+def _node_input(node: Any) -> Any:
+    """The (single) sequence tensor a layer is called on at this node of the graph."""
+    return node.arguments.args[0]
 
 
 def _resolve_sources(model: Any, targets: list[_Target]) -> bool:
@@ -244,13 +244,13 @@ def _resolve_sources(model: Any, targets: list[_Target]) -> bool:
     model_input = model.inputs[0]
     index = {id(t.layer): i for i, t in enumerate(targets)}
     for t in targets:
-        tensor = _node_input(t.layer)
+        tensor = _node_input(t.node)
         maskings: list[Any] = []
         while True:
             if tensor is model_input:
                 t.source = ("input", maskings[::-1])
                 break
-            op, _, tensor_index = tensor._keras_history
+            op, node_index, tensor_index = tensor._keras_history
             if op is None or isinstance(op, k.layers.InputLayer):
                 return False
             if id(op) in index:
@@ -260,11 +260,9 @@ def _resolve_sources(model: Any, targets: list[_Target]) -> bool:
                 t.source = ("lstm", index[id(op)], maskings[::-1])
                 break
             if type(op).__name__ in IDENTITY_AT_INFERENCE or type(op) is k.layers.Masking:
-                if len(op._inbound_nodes) != 1:
-                    return False
                 if type(op) is k.layers.Masking:
                     maskings.append(op)
-                tensor = _node_input(op)
+                tensor = _node_input(op._inbound_nodes[node_index])
                 continue
             return False
     return True
@@ -304,7 +302,7 @@ def _make_plan(model: Any) -> _Plan:
     targets = _find_targets(model)
     fast = _resolve_sources(model, targets)
     probe_cls = _mask_probe()
-    inputs = [_node_input(t.layer) for t in targets]
+    inputs = [_node_input(t.node) for t in targets]
     masks = [probe_cls(name=f"lx_mask_probe_{i}")(x) for i, x in enumerate(inputs)]
     plan = _Plan(targets=targets, fast=fast)
     if not fast:
@@ -312,7 +310,7 @@ def _make_plan(model: Any) -> _Plan:
         plan.inputs_fn = _compile(lambda x: sub(x, training=False))
     own, clone_out = [], []
     for i, t in enumerate(targets):
-        outs = t.layer._inbound_nodes[0].output_tensors
+        outs = t.node.output_tensors
         plan.n_own.append(len(outs))
         own.extend(outs)
         clones = []
@@ -337,12 +335,11 @@ def _make_plan(model: Any) -> _Plan:
 
 
 def _get_plan(model: Any) -> _Plan:
+    _find_targets(model)  # validate every call: cheap, and layers' options may change
     plan = _PLANS.get(model)
     if plan is None:
         plan = _make_plan(model)
         _PLANS[model] = plan
-    else:  # the layers' options may not change, but re-validate cheaply
-        _find_targets(model)
     return plan
 
 
@@ -387,8 +384,8 @@ def _prepare_x(model: Any, x: Any) -> list[np.ndarray]:
     return out
 
 
-def _feed(xs: list[np.ndarray]) -> Any:
-    return xs[0] if len(xs) == 1 else xs
+def _feed(xs: list[np.ndarray]) -> list[np.ndarray]:
+    return list(xs)  # sub-models are built on the list model.inputs: feed a list
 
 
 # ----------------------------------------------------------------------------------
@@ -444,7 +441,10 @@ def trace_gates(
     check_samples : int or None
         How many windows (evenly spread over ``x``) to check; None checks all of them.
     tolerance : float
-        Largest accepted absolute difference (hidden states and final cell states).
+        Largest accepted difference to Keras (hidden states, final cell states, the
+        layer's outputs): absolute for values of magnitude up to 1, relative to the value
+        above that (unbounded activations such as relu can grow large, where float32
+        itself only holds ~7 significant digits).
     dtype : "float32" or "float64"
         Precision of the numpy recompute. float32 is what Keras computes in and about
         three times faster; float64 is slightly more exact.
@@ -578,6 +578,19 @@ def trace_gates(
     return Trace(layers, info=info)
 
 
+def _error(ours: np.ndarray, theirs: np.ndarray) -> float:
+    """max |ours - theirs| / max(1, |theirs|): absolute near 0, relative for big values."""
+    theirs = np.asarray(theirs, dtype=np.float64)
+    if theirs.size == 0:
+        return 0.0
+    diff = np.abs(np.asarray(ours, dtype=np.float64) - theirs) / np.maximum(1.0, np.abs(theirs))
+    if np.isnan(diff).any():
+        same_nan = np.isnan(ours) & np.isnan(theirs)
+        diff = np.where(same_nan, 0.0, diff)
+        diff = np.where(np.isnan(diff), np.inf, diff)
+    return float(diff.max())
+
+
 def _decode_mask(m: np.ndarray) -> np.ndarray | None:
     if m.size and (m < 0).all():
         return None
@@ -651,17 +664,15 @@ def _self_check(
         own = [np.asarray(v) for v in k_own[own_pos : own_pos + n_own]]
         own_pos += n_own
         expected = _expected_outputs(t, traces, idx)
-        own_err = max(
-            float(np.max(np.abs(e - o), initial=0.0)) for e, o in zip(expected, own, strict=True)
-        )
+        own_err = max(_error(e, o) for e, o in zip(expected, own, strict=True))
         keras_mask = _decode_mask(np.asarray(k_masks[i]))
         for (key, _), lt in zip(t.directions, traces, strict=True):
             seq, _h, c = (np.asarray(v) for v in k_clone[clone_pos : clone_pos + 3])
             clone_pos += 3
             err = max(
                 own_err,
-                float(np.max(np.abs(lt.hidden[idx] - seq), initial=0.0)),
-                float(np.max(np.abs(lt.cell[idx][:, -1] - c), initial=0.0)),
+                _error(lt.hidden[idx], seq),
+                _error(lt.cell[idx][:, -1], c),
             )
             our_mask = None if lt.mask is None else lt.in_input_order("mask")[idx]
             if (keras_mask is None) != (our_mask is None) or (
