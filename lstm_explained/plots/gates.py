@@ -121,14 +121,19 @@ def layer_trace(trace: Trace | LayerTrace, layer: str | None = None) -> LayerTra
     return trace[layer]
 
 
-def check_index(value: Any, n: int, what: str) -> int:
+def check_index(value: Any, n: int, what: str, owner: str = "this trace") -> int:
     """``value`` as an int in ``[0, n)``, or a clear :class:`DataError`."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise DataError(f"{what} must be a whole number, not {value!r}.")
     v = int(value)
     if not 0 <= v < n:
-        raise DataError(f"{what} {v} is out of range: this trace has {n} ({what} 0 to {n - 1}).")
+        raise DataError(f"{what} {v} is out of range: {owner} has {n} {what}s (0 to {n - 1}).")
     return v
+
+
+def check_timestep(lt: LayerTrace, t: Any) -> int:
+    """``t`` as a valid step of layer trace ``lt``, or a clear :class:`DataError`."""
+    return check_index(t, lt.n_timesteps, "timestep", f"layer {lt.name!r}")
 
 
 def check_units(units: Iterable[int] | int | None, lt: LayerTrace, default: int = 4) -> list[int]:
@@ -145,7 +150,7 @@ def check_units(units: Iterable[int] | int | None, lt: LayerTrace, default: int 
         raise DataError("choose at least one unit.")
     out = []
     for u in chosen:
-        u = check_index(u, lt.units, f"unit (layer {lt.name!r})")
+        u = check_index(u, lt.units, "unit", f"layer {lt.name!r}")
         if u not in out:
             out.append(u)
     if len(out) > MAX_BELT_UNITS:
@@ -555,7 +560,7 @@ def plot_window(
     """
     lt = layer_trace(trace, layer)
     sample = check_index(sample, lt.n_samples, "sample")
-    timestep = check_index(timestep, lt.n_timesteps, "timestep")
+    timestep = check_timestep(lt, timestep)
     fig, ax = _axes(ax, (6, 2.6))
     _static(WindowView(ax, trace, lt, sample, timestep))
     return fig
@@ -596,7 +601,7 @@ def plot_conveyor_belt(
     """
     lt = layer_trace(trace, layer)
     data = SampleData(lt, sample)
-    timestep = check_index(timestep, lt.n_timesteps, "timestep")
+    timestep = check_timestep(lt, timestep)
     chosen = check_units(units, lt)
     fig, ax = _axes(ax, (8, 0.9 + 0.32 * len(chosen)))
     _static(BeltView(ax, data, chosen, timestep))
@@ -644,7 +649,7 @@ def plot_gate_heatmaps(
     else:
         fig.clear()
     axes = fig.subplots(len(quantities), 1, sharex=True, squeeze=False)[:, 0]
-    t = 0 if timestep is None else check_index(timestep, lt.n_timesteps, "timestep")
+    t = 0 if timestep is None else check_timestep(lt, timestep)
     view = HeatmapView(list(axes), data, chosen, t, quantities)
     if timestep is None:
         for c in view.cursors:
@@ -671,9 +676,9 @@ def plot_unit_traces(
     """
     lt = layer_trace(trace, layer)
     data = SampleData(lt, sample)
-    unit = check_index(unit, lt.units, "unit")
+    unit = check_index(unit, lt.units, "unit", f"layer {lt.name!r}")
     fig, ax = _axes(ax, (6, 2.6))
-    t = 0 if timestep is None else check_index(timestep, lt.n_timesteps, "timestep")
+    t = 0 if timestep is None else check_timestep(lt, timestep)
     view = UnitTracesView(ax, data, unit, t)
     if timestep is None:
         for a in view.animated:
@@ -843,7 +848,7 @@ class InspectorFigure:
         lt = layer_trace(self.trace, layer)
         data = SampleData(lt, sample)
         chosen = check_units(units, lt)
-        timestep = check_index(timestep, lt.n_timesteps, "timestep")
+        timestep = check_timestep(lt, timestep)
         self.layer, self.data, self.sample = lt, data, data.sample
         self.units, self.timestep = chosen, timestep
         self.redraw()
@@ -898,7 +903,7 @@ class InspectorFigure:
     # -- stepping ------------------------------------------------------------------
     def set_timestep(self, t: int) -> None:
         """Move every view to step t and re-render the animated part."""
-        t = check_index(t, self.layer.n_timesteps, "timestep")
+        t = check_timestep(self.layer, t)
         self.timestep = t
         for v in self.views:
             v.set_timestep(t)
