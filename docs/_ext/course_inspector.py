@@ -2,7 +2,7 @@
 
 ``docs/_ext/course.py`` appends a hidden cell to the site's copy of each tutorial that
 calls :func:`show` with the notebook's globals. :func:`show` picks the tutorial's
-forecast trace (the most recently defined variable the exporter accepts), writes the
+forecast trace (the most recently defined ``Trace`` variable, forecast traces first), writes the
 static inspector with the package's own ``lx.export.inspector_html`` and displays it in
 an ``<iframe srcdoc>``: self-contained, isolated from the page's CSS and scripts, and
 working on any static host or from ``file://``.
@@ -19,43 +19,34 @@ from pathlib import Path
 from typing import Any
 
 
-def _accepted_types() -> tuple[type, ...]:
-    import lstm_explained as lx
-
-    types: list[type] = []
-    for module, name in (("forecast_trace", "ForecastTrace"), ("trace", "Trace")):
-        try:
-            mod = __import__(f"lstm_explained.{module}", fromlist=[name])
-        except ImportError:
-            continue
-        obj = getattr(mod, name, None)
-        if isinstance(obj, type):
-            types.append(obj)
-    del lx
-    return tuple(types)
-
-
 def find_trace(namespace: dict[str, Any]) -> tuple[str, Any] | None:
-    """The most recently defined public variable holding a trace, as (name, value)."""
-    types = _accepted_types()
-    for name, value in reversed(list(namespace.items())):
-        if name.startswith("_") or not types:
-            continue
-        if isinstance(value, types[:1]):  # prefer a forecast trace
-            return name, value
-    for name, value in reversed(list(namespace.items())):
-        if not name.startswith("_") and types and isinstance(value, types):
-            return name, value
+    """The most recently defined public trace variable, as (name, value).
+
+    A forecast trace (``lx.trace_forecast``: a Trace with ``info["forecast"]``) is
+    preferred over any other trace.
+    """
+    from lstm_explained.trace import Trace
+
+    traces = [
+        (name, value)
+        for name, value in namespace.items()
+        if not name.startswith("_") and isinstance(value, Trace)
+    ]
+    forecasts = [(n, v) for n, v in traces if "forecast" in (v.info or {})]
+    for candidates in (forecasts, traces):
+        if candidates:
+            return candidates[-1]
     return None
 
 
 def default_trace() -> Any:
-    """The pretrained sine model's forecast trace (for a tutorial without one)."""
+    """The pretrained sine model's first multi-sequence forecast (for a tutorial without one)."""
     import lstm_explained as lx
+    from lstm_explained.forecast_trace import trace_forecast
 
     model = lx.model.load_pretrained("sine")
-    windows = lx.data.make_windows(lx.data.sine_wave(), seq_len=50, normalise=False)
-    return lx.trace_forecast(model, windows.x_test[:1], steps=50)
+    windows = lx.data.make_windows(lx.data.sine_wave(), 50)
+    return trace_forecast(model, mode="multi", windows=windows, dataset="sine", progress=False)
 
 
 def iframe(document: str, title: str) -> str:

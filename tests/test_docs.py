@@ -1,0 +1,300 @@
+"""The course site: built once per session with Sphinx, then read in a headless Chromium.
+
+The build is the one-command build of the README (``python3 -m sphinx -E -W --keep-going
+docs OUT``, into a temporary folder): it executes every tutorial. The pages are served by
+a local ``http.server`` on 127.0.0.1 and opened with Playwright driving Debian's Chromium
+(never a downloaded browser). Checked on every page: no console error, no request to any
+other host, no blank widget area; on every tutorial page: a launch link and a static
+inspector that steps when its slider moves or its play button is pressed.
+
+Run alone with ``python3 -m pytest -m docs`` (a few minutes: the build executes the
+notebooks). The Chromium executable is ``$LSTM_EXPLAINED_CHROMIUM`` or ``chromium`` on the
+PATH; without one the tests are skipped, or fail under CI (``CI=true``).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+pytestmark = [pytest.mark.docs, pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+TUTORIALS = sorted(p.stem for p in (ROOT / "tutorials").glob("[0-9]*.ipynb"))
+BUILD_TIMEOUT = 900  # seconds; the build itself aims at well under 5 minutes
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+LOCAL_SCHEMES = {"data", "blob", "about"}
+WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
+
+
+def _find_chromium() -> str | None:
+    path = os.environ.get("LSTM_EXPLAINED_CHROMIUM") or shutil.which("chromium")
+    return path if path and Path(path).exists() else None
+
+
+@pytest.fixture(scope="session")
+def docs_chromium() -> str:
+    """The Chromium executable: fails loudly under CI when there is none, else skips."""
+    path = _find_chromium()
+    if path is None:
+        message = "no Chromium: set LSTM_EXPLAINED_CHROMIUM or install Debian's chromium"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The course site, built once per session into a temporary folder."""
+    out = tmp_path_factory.mktemp("site") / "html"
+    cmd = [sys.executable, "-m", "sphinx", "-E", "-W", "--keep-going", "-q", "docs", str(out)]
+    start = time.perf_counter()
+    proc = subprocess.run(
+        cmd, cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT, check=False
+    )
+    elapsed = time.perf_counter() - start
+    assert proc.returncode == 0, (
+        f"the docs build failed ({' '.join(cmd)}):\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}"
+    )
+    print(f"docs build: {elapsed:.0f} s")
+    return out
+
+
+@pytest.fixture(scope="session")
+def site_url(site):
+    """Base URL of a local static server (127.0.0.1, a free port) over the built site."""
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # noqa: D102
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=site))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser(docs_chromium):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=docs_chromium, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class PageLog:
+    """Console errors, page errors, failed responses and non-local requests of a page."""
+
+    def __init__(self, page, base: str) -> None:
+        self.errors: list[str] = []
+        self.external: list[str] = []
+        self.base = base
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url}"))
+        page.on("response", self._response)
+        page.on("request", self._request)
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            self.errors.append(f"console: {message.text}")
+
+    def _response(self, response) -> None:
+        if response.status >= 400:
+            self.errors.append(f"HTTP {response.status}: {response.url}")
+
+    def _request(self, request) -> None:
+        url = urlparse(request.url)
+        if url.scheme in LOCAL_SCHEMES:
+            return
+        if url.scheme in {"http", "https", "ws", "wss"} and url.hostname in LOCAL_HOSTS:
+            return
+        self.external.append(request.url)
+
+
+@pytest.fixture
+def open_page(browser, site_url):
+    """Open a site page (path relative to the root); returns (page, log)."""
+    contexts = []
+
+    def _open(path: str, settle_ms: int = 400):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        log = PageLog(page, site_url)
+        page.goto(site_url + path, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(settle_ms)
+        return page, log
+
+    yield _open
+    for context in contexts:
+        try:
+            context.close()
+        except Exception:  # already closed
+            pass
+
+
+def _pages(site: Path) -> list[str]:
+    return sorted(
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*.html")
+        if not p.relative_to(site).as_posix().startswith(("_static/", "_sources/"))
+    )
+
+
+def _blank_widgets(page) -> list[str]:
+    """Descriptions of widget views that rendered nothing (or an error)."""
+    return page.evaluate(
+        """(selector) => {
+            const bad = [];
+            document.querySelectorAll(selector).forEach((script, i) => {
+                const area = script.previousElementSibling;
+                const box = area ? area.getBoundingClientRect() : null;
+                if (!area || !area.classList.contains("widget-subarea")
+                        || area.childElementCount === 0 || !box || box.height < 5) {
+                    bad.push(`widget view ${i}: nothing rendered`);
+                } else if (/Error displaying widget/.test(area.textContent)) {
+                    bad.push(`widget view ${i}: ${area.textContent.slice(0, 200)}`);
+                }
+            });
+            return bad;
+        }""",
+        WIDGET_VIEW,
+    )
+
+
+# -- the build ----------------------------------------------------------------------------
+
+
+def test_site_has_every_page(site):
+    pages = set(_pages(site))
+    expected = {
+        "index.html",
+        "install.html",
+        "equations.html",
+        "instructor-guide.html",
+        "changelog.html",
+        "api/index.html",
+        "tutorials/index.html",
+        *(f"api/{m}.html" for m in ("data", "model", "forecast", "plots", "cell", "tracer")),
+        *(f"tutorials/{name}.html" for name in TUTORIALS),
+    }
+    assert expected <= pages, f"missing pages: {sorted(expected - pages)}"
+
+
+def test_site_refers_to_no_other_host(site):
+    """No script, stylesheet, font or image is loaded from a CDN (static check of the HTML)."""
+    bad = []
+    for path in site.rglob("*"):
+        if path.suffix not in {".html", ".css"} or "_static/ipywidgets" in path.as_posix():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for needle in ("cdn.jsdelivr", "cdnjs.", "unpkg.com", "fonts.googleapis", "mathjax@"):
+            if needle in text:
+                bad.append(f"{path.relative_to(site)}: {needle}")
+    assert not bad, bad
+
+
+# -- every page in Chromium ---------------------------------------------------------------
+
+
+def test_every_page_loads_cleanly_and_offline(site, open_page):
+    problems = []
+    for path in _pages(site):
+        page, log = open_page(path)
+        problems += [f"{path}: {e}" for e in log.errors]
+        problems += [f"{path}: request to another host: {u}" for u in log.external]
+        problems += [f"{path}: {b}" for b in _blank_widgets(page)]
+        page.context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_equations_are_typeset_from_the_site(open_page):
+    page, log = open_page("equations.html", settle_ms=800)
+    page.wait_for_selector("mjx-container", timeout=15_000)
+    assert page.locator("mjx-container").count() >= 20
+    assert page.locator("mjx-merror").count() == 0
+    assert not log.external and not log.errors, (log.external, log.errors)
+
+
+# -- the tutorials ------------------------------------------------------------------------
+
+
+def test_there_are_tutorials():
+    assert TUTORIALS, "no tutorials/NN_*.ipynb found"
+
+
+@pytest.mark.parametrize("name", TUTORIALS)
+def test_tutorial_page_launch_link(site, name):
+    html = (site / "tutorials" / f"{name}.html").read_text(encoding="utf-8")
+    assert "mybinder.org/v2/gh/" in html
+    assert f"urlpath=lab%2Ftree%2Ftutorials%2F{name}.ipynb" in html
+
+
+def _frame_shot(frame_element) -> bytes:
+    return frame_element.screenshot(animations="disabled")
+
+
+@pytest.mark.parametrize("name", TUTORIALS)
+def test_tutorial_inspector_steps_without_a_kernel(open_page, name):
+    page, log = open_page(f"tutorials/{name}.html", settle_ms=800)
+    frames = page.locator("iframe.lx-inspector-frame")
+    assert frames.count() == 1, "no static inspector on the page"
+    element = frames.first
+    element.scroll_into_view_if_needed()
+    frame = element.element_handle().content_frame()
+    assert frame is not None
+    frame.wait_for_load_state("load")
+    box = element.bounding_box()
+    assert box and box["height"] > 150, f"inspector too small: {box}"
+    assert len(frame.locator("body").inner_text().strip()) > 0, "inspector is blank"
+
+    slider = frame.locator('input[type="range"]').first
+    assert slider.count() == 1, "the inspector has no slider"
+    before_value = slider.input_value()
+    before = _frame_shot(element)
+    slider.focus()
+    for _ in range(3):
+        slider.press("ArrowRight")
+    page.wait_for_timeout(300)
+    assert slider.input_value() != before_value, "the slider did not move"
+    after = _frame_shot(element)
+    assert after != before, "moving the slider changed nothing in the inspector"
+
+    play = frame.locator(
+        "button[data-action='play'], button[aria-label*='lay' i], button[title*='lay' i]"
+    )
+    if play.count():
+        value = slider.input_value()
+        play.first.click()
+        page.wait_for_timeout(1500)
+        assert slider.input_value() != value, "play did not step the inspector"
+        play.first.click()  # stop
+
+    assert not log.errors, log.errors
+    assert not log.external, log.external
