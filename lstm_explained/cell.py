@@ -276,9 +276,6 @@ def run_lstm(
     cells = np.empty((steps, n, u), dtype=dtype)
     hiddens = np.empty((steps, n, u), dtype=dtype)
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)
-    np.matmul(x_tm, kernel, out=gates)  # W x_t for every t at once
-    if weights.bias is not None:
-        gates += weights.bias[order].astype(dtype)
     h = np.zeros((n, u), dtype) if h0 is None else np.asarray(h0, dtype=dtype)
     c = np.zeros((n, u), dtype) if c0 is None else np.asarray(c0, dtype=dtype)
     skip = None
@@ -290,6 +287,11 @@ def run_lstm(
     written = np.empty((n, u), dtype=dtype)
     rec_act, act = weights.recurrent_activation, weights.activation
     with single_threaded_blas():
+        # W x_t + b for every t at once, as one 2-D product (a stacked 3-D matmul is
+        # many small BLAS calls, and far slower on a busy machine).
+        np.matmul(x_tm.reshape(steps * n, -1), kernel, out=gates.reshape(steps * n, 4 * u))
+        if weights.bias is not None:
+            gates += weights.bias[order].astype(dtype)
         _loop(gates, cells, hiddens, written, h, c, rec, skip, rec_act, act, u)
     g = gates.transpose(1, 0, 2)
     return LSTMRun(
@@ -316,9 +318,11 @@ def _loop(
     u: int,
 ) -> None:
     """The recurrence of :func:`run_lstm`, in place on time-major buffers."""
+    recurrent = np.empty_like(gates[0])
     for t in range(gates.shape[0]):
         z = gates[t]
-        z += h @ rec  # z = W x_t + U h_{t-1} + b
+        np.matmul(h, rec, out=recurrent)
+        z += recurrent  # z = W x_t + U h_{t-1} + b
         if rec_act in ROW_WISE:  # e.g. softmax: each gate's block on its own, as Keras
             for k in range(3):
                 apply_inplace(rec_act, z[:, k * u : (k + 1) * u])
