@@ -88,3 +88,47 @@ def sine_forecast_trace(sine_model):
 def sine_forecast_trace_file(sine_forecast_trace, tmp_path_factory):
     """:func:`sine_forecast_trace` saved to a temporary ``.npz`` file."""
     return sine_forecast_trace.save(tmp_path_factory.mktemp("traces") / "sine_multi.npz")
+
+
+#: Flags for Debian's Chromium in containers and CI: no sandbox, no GPU, no phoning home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    """Chromium to drive: ``$LSTM_EXPLAINED_CHROMIUM``, else ``chromium`` on PATH.
+
+    Missing: the test fails under CI (``CI=true``) and is skipped elsewhere.
+    """
+    import shutil
+
+    path = os.environ.get("LSTM_EXPLAINED_CHROMIUM") or shutil.which("chromium")
+    if not path or not os.path.exists(path):
+        msg = (
+            "no Chromium found (set LSTM_EXPLAINED_CHROMIUM or install Debian's chromium: "
+            "apt-get install chromium)"
+        )
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """A headless Chromium driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

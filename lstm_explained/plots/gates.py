@@ -936,10 +936,12 @@ class InspectorFigure:
             m = self._glyphs.mask(self.belt.texts[key][r].get_text())
             h, w = m.shape
             cy, cx = (y1 - y0 - h) // 2, (x1 - x0 - w) // 2
-            if cy >= 0 and cx >= 0:
+            if cy >= 0 and cx >= 0:  # black ink over the box ("over" with straight alpha)
                 region = rgba[cy : cy + h, cx : cx + w]
-                region[..., :3] *= (1.0 - m)[..., None]  # black ink
-                region[..., 3] = m + region[..., 3] * (1.0 - m)
+                below = region[..., 3] * (1.0 - m)
+                alpha = m + below
+                region[..., :3] *= (below / np.maximum(alpha, 1e-6))[..., None]
+                region[..., 3] = alpha
             cell[...] = np.round(rgba * 255.0).astype(np.uint8)
 
     # -- output --------------------------------------------------------------------

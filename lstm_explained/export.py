@@ -1,0 +1,527 @@
+"""Kernel-free inspectors: one self-contained HTML file, or a GIF / MP4 animation.
+
+* :func:`inspector_html` writes ONE HTML file that steps through the timesteps (and the
+  samples, i.e. forecast steps) of a trace with a Play button and sliders, with no kernel
+  and no network: the pictures are inline ``data:`` PNGs, the player is a few lines of
+  inline JavaScript and CSS. It opens by double-click, from a course site or an e-mail.
+  Per sample it stores the static part of the inspector figure once and, per step, only a
+  transparent overlay with what changed (cursors, dots, the belt's boxes and numbers), so
+  150 steps weigh a few MB.
+* :func:`animation` writes the same frames as a GIF (Pillow) or an MP4 (needs ``ffmpeg``).
+
+Both draw with :class:`lstm_explained.plots.gates.InspectorFigure`, exactly what the
+:class:`~lstm_explained.widgets.GateInspector` widget shows, import no TensorFlow, and never
+overwrite an existing file unless asked to (``overwrite=True``).
+
+Example
+-------
+>>> import lstm_explained as lx
+>>> from lstm_explained.export import inspector_html, animation
+>>> trace = lx.load_trace("sine_multi.npz")                     # doctest: +SKIP
+>>> inspector_html(trace, "sine_inspector.html")                # doctest: +SKIP
+>>> animation(trace, "sine_step.gif", samples=[0], fps=5)       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lstm_explained.errors import DataError, LSTMExplainedError
+from lstm_explained.gates import COLORS, TEXT_SYMBOLS
+from lstm_explained.plots.gates import (
+    InspectorFigure,
+    SampleData,
+    check_index,
+    check_timestep,
+    check_units,
+    encode_png,
+    forecast_info,
+    layer_trace,
+    sample_label,
+)
+from lstm_explained.trace import LayerTrace, Trace
+
+#: Default largest number of frames (sample x timestep pairs) an export renders.
+MAX_FRAMES = 150
+
+
+class ExportError(LSTMExplainedError):
+    """An export that cannot be written (file exists, unknown format, no ffmpeg)."""
+
+
+# ----------------------------------------------------------------------------------
+# Helpers shared by both exports
+# ----------------------------------------------------------------------------------
+def _target(path: str | os.PathLike[str], overwrite: bool, suffixes: Sequence[str]) -> Path:
+    path = Path(path)
+    if path.suffix.lower() not in suffixes:
+        raise ExportError(
+            f"cannot tell the format of {path.name!r}: use a file name ending in "
+            f"{' or '.join(suffixes)}."
+        )
+    if path.is_dir():
+        raise ExportError(f"{path} is a folder; give a file name ending in {suffixes[0]}.")
+    if path.exists() and not overwrite:
+        raise ExportError(
+            f"{path} already exists; nothing was written. Pass overwrite=True to replace it, "
+            "or choose another file name."
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _spread(n: int, k: int) -> list[int]:
+    """``k`` indices spread evenly over ``range(n)``, first and last included."""
+    k = max(1, min(n, k))
+    return [int(i) for i in np.unique(np.round(np.linspace(0, n - 1, k)).astype(int))]
+
+
+def _choose_frames(
+    trace: Trace,
+    lt: LayerTrace,
+    samples: int | Iterable[int] | None,
+    timesteps: Iterable[int] | None,
+    max_frames: int,
+) -> tuple[list[int], list[int]]:
+    """The samples and timesteps to render, at most ``max_frames`` pairs."""
+    if isinstance(max_frames, bool) or not isinstance(max_frames, (int, np.integer)):
+        raise DataError(f"max_frames must be a whole number, not {max_frames!r}.")
+    if max_frames < 1:
+        raise DataError(f"max_frames must be at least 1, not {max_frames}.")
+    n, width = trace.n_samples, lt.n_timesteps
+    s_list = (
+        None
+        if samples is None
+        else [check_index(s, n, "sample") for s in ([samples] if np.ndim(samples) == 0
+                                                     else samples)]  # type: ignore[union-attr]
+    )
+    t_list = None if timesteps is None else [check_timestep(lt, t) for t in timesteps]
+    if s_list == [] or t_list == []:
+        raise DataError("choose at least one sample and one timestep to export.")
+    if s_list is None and t_list is None:
+        n_t = min(width, 30, max_frames)
+        n_s = min(n, max(1, max_frames // n_t))
+        n_t = min(width, max(1, max_frames // n_s))
+        s_list, t_list = _spread(n, n_s), _spread(width, n_t)
+    elif s_list is None:
+        s_list = _spread(n, max(1, max_frames // len(t_list)))  # type: ignore[arg-type]
+    elif t_list is None:
+        t_list = _spread(width, max(1, max_frames // len(s_list)))
+    total = len(s_list) * len(t_list)  # type: ignore[arg-type]
+    if total > max_frames:
+        raise DataError(
+            f"{len(s_list)} samples x {len(t_list)} timesteps = {total} frames, more than "  # type: ignore[arg-type]
+            f"max_frames={max_frames}; choose fewer, or raise max_frames (bigger file)."
+        )
+    return s_list, t_list  # type: ignore[return-value]
+
+
+def _auto_units(lt: LayerTrace, sample: int, k: int = 4) -> list[int]:
+    """The ``k`` units the belt moved most over a sample (mean |written| + |forgotten|)."""
+    data = SampleData(lt, sample)
+    activity = (np.abs(data["written"]) + np.abs(data["forgotten"])).mean(axis=0)
+    return [int(u) for u in np.argsort(-activity, kind="stable")[: min(k, lt.units)]]
+
+
+def _progress(show: bool | str, total: int, desc: str) -> Any:
+    if show == "auto":
+        show = total >= 20 and "PYTEST_CURRENT_TEST" not in os.environ
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="frame", disable=not show)
+
+
+def _prepare(
+    trace: Trace | LayerTrace,
+    layer: str | None,
+    units: Iterable[int] | int | str | None,
+    samples: int | Iterable[int] | None,
+    timesteps: Iterable[int] | None,
+    max_frames: int,
+    dpi: float,
+) -> tuple[Trace, InspectorFigure, list[int], list[int]]:
+    if isinstance(trace, LayerTrace):
+        trace = Trace([trace])
+    lt = layer_trace(trace, layer)
+    s_list, t_list = _choose_frames(trace, lt, samples, timesteps, max_frames)
+    chosen = _auto_units(lt, s_list[0]) if units in (None, "active") else check_units(
+        units, lt  # type: ignore[arg-type]
+    )
+    fig = InspectorFigure(trace, lt.name, s_list[0], t_list[0], chosen, dpi=dpi)
+    return trace, fig, s_list, t_list
+
+
+def _frames(
+    fig: InspectorFigure, s_list: list[int], t_list: list[int], bar: Any
+) -> Iterator[tuple[int, int]]:
+    """Set up the figure for every (sample, timestep) in turn."""
+    for s in s_list:
+        if s != fig.sample:
+            fig.setup(fig.layer.name, s, fig.units, t_list[0])
+        for t in t_list:
+            fig.set_timestep(t)
+            yield s, t
+            bar.update(1)
+
+
+def _caption(fig: InspectorFigure) -> str:
+    data, t = fig.data, fig.timestep
+    u = fig.units[0]
+    vals = ", ".join(
+        f"{TEXT_SYMBOLS[q]} = {data[q][t, u]:+.3f}"
+        for q in ("forget", "input", "candidate", "output", "cell", "hidden")
+    )
+    return f"layer {fig.layer.name}, step t = {t} of {fig.layer.n_timesteps - 1} · unit {u}: {vals}"
+
+
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ----------------------------------------------------------------------------------
+# HTML
+# ----------------------------------------------------------------------------------
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1em;color:#222}
+h1{font-size:1.15em;margin:0 0 .4em}
+.controls{display:flex;flex-wrap:wrap;gap:.4em 1.2em;align-items:center;margin:.3em 0}
+.controls label{display:flex;align-items:center;gap:.4em}
+.controls input[type=range]{width:260px}
+button{font:inherit;padding:.15em .8em;cursor:pointer}
+.caption{font-size:.85em;margin:.25em 0;min-height:1.3em}
+.sample{font-weight:bold}
+.stage{display:grid;max-width:100%}
+.stage img{grid-area:1/1;max-width:100%;height:auto}
+.legend span{font-weight:bold;margin-right:.6em}
+footer{font-size:.75em;color:#777;margin-top:.6em}
+"""
+
+_JS = """
+(function(){
+const D = JSON.parse(document.getElementById("inspector-data").textContent);
+const bg = document.getElementById("bg"), fg = document.getElementById("fg");
+const step = document.getElementById("step"), sample = document.getElementById("sample");
+const stepOut = document.getElementById("step-value");
+const sampleOut = document.getElementById("sample-value");
+const cap = document.getElementById("caption"), head = document.getElementById("sample-label");
+const play = document.getElementById("play");
+let timer = null;
+function show(){
+  const s = +sample.value, t = +step.value;
+  if (bg.dataset.s !== String(s)) { bg.src = D.backgrounds[s]; bg.dataset.s = String(s); }
+  fg.src = D.frames[s][t];
+  stepOut.textContent = String(D.timesteps[t]);
+  sampleOut.textContent = String(D.samples[s]);
+  head.textContent = D.sampleLabels[s];
+  cap.textContent = D.captions[s][t];
+  document.body.dataset.shown = s + ":" + t;
+}
+function advance(){
+  let t = +step.value + 1, s = +sample.value;
+  if (t >= D.timesteps.length) { t = 0; s = (s + 1) % D.samples.length; sample.value = s; }
+  step.value = t; show();
+}
+function toggle(){
+  if (timer) { clearInterval(timer); timer = null; play.textContent = "\\u25B6 Play"; }
+  else { timer = setInterval(advance, D.interval); play.textContent = "\\u23F8 Pause"; }
+}
+step.addEventListener("input", show); sample.addEventListener("input", show);
+play.addEventListener("click", toggle);
+document.addEventListener("keydown", function(e){
+  if (e.target === step || e.target === sample || e.target === play) return;
+  const last = D.timesteps.length - 1;
+  if (e.key === "ArrowRight") { step.value = Math.min(+step.value + 1, last); show(); }
+  else if (e.key === "ArrowLeft") { step.value = Math.max(+step.value - 1, 0); show(); }
+  else if (e.key === " ") { e.preventDefault(); toggle(); }
+});
+show();
+})();
+"""
+
+
+def inspector_html(
+    trace: Trace | LayerTrace,
+    path: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    units: Iterable[int] | int | str | None = None,
+    samples: int | Iterable[int] | None = None,
+    timesteps: Iterable[int] | None = None,
+    max_frames: int = MAX_FRAMES,
+    title: str | None = None,
+    interval: int = 300,
+    dpi: float = 72.0,
+    overwrite: bool = False,
+    progress: bool | str = "auto",
+) -> Path:
+    """Write a self-contained HTML inspector of a trace that needs no kernel and no network.
+
+    Parameters
+    ----------
+    trace : Trace or LayerTrace
+        E.g. from :func:`lstm_explained.forecast_trace.trace_forecast` or ``load_trace``.
+    path : str or PathLike
+        The ``.html`` file to write.
+    layer : str, optional
+        Layer to show; the first one by default.
+    units : list of int or "active", optional
+        Units on the belt (at most 8). By default the four units the belt moved most over
+        the first exported sample.
+    samples : int or list of int, optional
+        Samples (forecast steps) to export; spread evenly by default.
+    timesteps : list of int, optional
+        Steps to export; spread evenly by default.
+    max_frames : int
+        Largest number of (sample, timestep) frames; with the defaults, e.g. 5 samples x
+        30 steps. Each frame adds roughly 15-30 kB.
+    title : str, optional
+        Page title; built from the trace by default.
+    interval : int
+        Milliseconds per step when playing.
+    dpi : float
+        Pixels per inch of the pictures.
+    overwrite : bool
+        Replace ``path`` if it exists; by default an existing file is never touched.
+    progress : bool or "auto"
+        tqdm progress bar; "auto" shows it for 20 frames or more, never under pytest.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    ExportError
+        ``path`` exists (and not ``overwrite``), is a folder, or does not end in ``.html``.
+    DataError
+        Unknown layer, samples / timesteps / units out of range, too many frames.
+
+    Example
+    -------
+    >>> inspector_html(trace, "inspector.html", samples=[0, 10, 20])   # doctest: +SKIP
+    """
+    target = _target(path, overwrite, (".html", ".htm"))
+    trace, fig, s_list, t_list = _prepare(
+        trace, layer, units, samples, timesteps, max_frames, dpi
+    )
+    fi = forecast_info(trace)
+    backgrounds: list[str] = []
+    frames: list[list[str]] = [[] for _ in s_list]
+    captions: list[list[str]] = [[] for _ in s_list]
+    bar = _progress(progress, len(s_list) * len(t_list), "exporting inspector")
+    try:
+        for s, _t in _frames(fig, s_list, t_list, bar):
+            k = s_list.index(s)
+            if len(backgrounds) <= k:
+                backgrounds.append(_data_uri(encode_png(fig.background_rgba(), 6)))
+            frames[k].append(_data_uri(encode_png(fig.overlay_rgba(), 6, alpha=True)))
+            captions[k].append(_caption(fig))
+    finally:
+        bar.close()
+    w, h = fig.canvas.get_width_height()
+    label = (fi or {}).get("dataset") or trace.info.get("dataset") or trace.info.get("model")
+    if title is None:
+        kind = f" {fi.get('mode_name', fi.get('mode'))} forecast" if fi else ""
+        title = f"LSTM gate inspector: {label or 'trace'}{kind}, layer {fig.layer.name}"
+    data = {
+        "samples": [int(s) for s in s_list],
+        "timesteps": [int(t) for t in t_list],
+        "sampleLabels": [sample_label(trace, s) for s in s_list],
+        "backgrounds": backgrounds,
+        "frames": frames,
+        "captions": captions,
+        "interval": int(interval),
+    }
+    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    sample_name = "forecast step" if fi else "sample"
+    legend = "".join(
+        f'<span style="color:{c}">{html.escape(TEXT_SYMBOLS[q])} {q}</span>'
+        for q, c in COLORS.items()
+    )
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<h1>{html.escape(title)}</h1>
+<div class="controls">
+  <button id="play" type="button">&#9654; Play</button>
+  <label>step t <input id="step" type="range" min="0" max="{len(t_list) - 1}" value="0"
+    aria-label="timestep"></label><output id="step-value"></output>
+  <label>{sample_name} <input id="sample" type="range" min="0" max="{len(s_list) - 1}"
+    value="0" aria-label="{sample_name}"></label><output id="sample-value"></output>
+</div>
+<div class="caption sample" id="sample-label"></div>
+<div class="caption" id="caption"></div>
+<div class="stage" style="width:{w}px">
+  <img id="bg" alt="" width="{w}" height="{h}">
+  <img id="fg" alt="gates and conveyor belt at the chosen step" width="{w}" height="{h}">
+</div>
+<div class="legend">{legend}</div>
+<footer>Made with lstm-explained. Keys: &larr; &rarr; step, space play/pause.
+{len(s_list)} {sample_name}(s) x {len(t_list)} steps; no kernel, no network needed.</footer>
+<script type="application/json" id="inspector-data">{payload}</script>
+<script>{_JS}</script>
+</body>
+</html>
+"""
+    _write_atomic(target, page.encode("utf-8"))
+    return target
+
+
+# ----------------------------------------------------------------------------------
+# GIF / MP4
+# ----------------------------------------------------------------------------------
+def animation(
+    trace: Trace | LayerTrace,
+    path: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    units: Iterable[int] | int | str | None = None,
+    samples: int | Iterable[int] | None = None,
+    timesteps: Iterable[int] | None = None,
+    max_frames: int = MAX_FRAMES,
+    fps: float = 4.0,
+    dpi: float = 72.0,
+    overwrite: bool = False,
+    progress: bool | str = "auto",
+) -> Path:
+    """Write the inspector stepping through a trace as a GIF (Pillow) or an MP4 (ffmpeg).
+
+    The format follows the suffix: ``.gif`` always works; ``.mp4`` needs the ``ffmpeg``
+    program on PATH. Frames run through the timesteps of each chosen sample in turn.
+
+    Parameters
+    ----------
+    trace, path
+        The trace, and a ``.gif`` or ``.mp4`` file name.
+    layer, units, samples, timesteps, max_frames, dpi, overwrite, progress
+        As for :func:`inspector_html`.
+    fps : float
+        Frames per second.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    ExportError
+        ``path`` exists (and not ``overwrite``), has another suffix, or an MP4 is asked
+        for and ffmpeg is not installed.
+
+    Example
+    -------
+    >>> animation(trace, "belt.gif", samples=[0], timesteps=range(0, 50, 2))   # doctest: +SKIP
+    """
+    target = _target(path, overwrite, (".gif", ".mp4"))
+    if not fps or fps <= 0:
+        raise DataError(f"fps must be positive, not {fps!r}.")
+    ffmpeg = None
+    if target.suffix.lower() == ".mp4":
+        ffmpeg = shutil.which("ffmpeg")
+        if ffmpeg is None:
+            raise ExportError(
+                "writing an MP4 needs the ffmpeg program, which was not found on PATH; "
+                "install it (e.g. `apt-get install ffmpeg` or `conda install ffmpeg`), "
+                "or write a .gif instead."
+            )
+    trace, fig, s_list, t_list = _prepare(
+        trace, layer, units, samples, timesteps, max_frames, dpi
+    )
+    bar = _progress(progress, len(s_list) * len(t_list), f"writing {target.suffix[1:]}")
+    try:
+        if ffmpeg is None:
+            _write_gif(fig, s_list, t_list, bar, target, fps)
+        else:
+            _write_mp4(fig, s_list, t_list, bar, target, fps, ffmpeg)
+    finally:
+        bar.close()
+    return target
+
+
+def _write_gif(
+    fig: InspectorFigure, s_list: list[int], t_list: list[int], bar: Any, target: Path,
+    fps: float,
+) -> None:
+    from PIL import Image
+
+    images: list[Image.Image] = []
+    palette = None
+    for _ in _frames(fig, s_list, t_list, bar):
+        img = Image.fromarray(np.ascontiguousarray(fig.rgba()[..., :3]))
+        if palette is None:
+            palette = img.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+            images.append(palette)
+        else:
+            images.append(img.quantize(palette=palette, dither=Image.Dither.NONE))
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".gif")
+    os.close(fd)
+    try:
+        images[0].save(tmp, save_all=True, append_images=images[1:],
+                       duration=int(round(1000 / fps)), loop=0)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_mp4(
+    fig: InspectorFigure, s_list: list[int], t_list: list[int], bar: Any, target: Path,
+    fps: float, ffmpeg: str,
+) -> None:
+    w, h = fig.canvas.get_width_height()
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".mp4")
+    os.close(fd)
+    cmd = [
+        ffmpeg, "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
+        "-s", f"{w}x{h}", "-r", f"{fps:g}", "-i", "-",
+        "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p", "-c:v", "libx264", tmp,
+    ]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdin is not None
+        try:
+            for _ in _frames(fig, s_list, t_list, bar):
+                proc.stdin.write(np.ascontiguousarray(fig.rgba()[..., :3]).tobytes())
+        finally:
+            proc.stdin.close()
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        if proc.wait() != 0:
+            raise ExportError(f"ffmpeg could not write {target.name}: {err.strip()[-500:]}")
+        os.replace(tmp, target)
+    except BaseException:
+        proc.kill()
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+__all__ = ["MAX_FRAMES", "ExportError", "animation", "inspector_html"]
