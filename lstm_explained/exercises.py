@@ -337,27 +337,61 @@ def _judge_forget_block(answer: Any, right: np.ndarray, *, kernel: Any,
 
 
 # -- 02: the sine wave ------------------------------------------------------------------------
-def unit_correlations(trace: Any, layer: str | None = None, quantity: str = "hidden"
-                      ) -> dict[str, np.ndarray]:
+def _model_input(trace: Any, lt: Any, x: Any = None) -> np.ndarray:
+    """The model's input windows (N, T) that ``lt`` was traced on, feature 0.
+
+    ``x`` when given; else the inputs of the trace's first layer (for a Trace: the model's
+    input in a stack of LSTMs, whose later layers are fed hidden states); else the
+    LayerTrace's own inputs.
+    """
+    if x is not None:
+        a = np.asarray(x, dtype=np.float64)
+        a = a[..., 0] if a.ndim == 3 else a
+    else:
+        source = lt
+        if isinstance(trace, Mapping) and trace:
+            source = next(iter(trace.values()))
+        a = np.asarray(source.in_input_order("inputs"), dtype=np.float64)[..., 0]
+    if a.ndim != 2 or a.shape[0] != lt.n_samples:
+        raise DataError(
+            f"the input windows must be (N, T) or (N, T, 1) with N = {lt.n_samples} (one per "
+            f"traced window); got shape {a.shape}."
+        )
+    return a
+
+
+def unit_correlations(trace: Any, layer: str | None = None, quantity: str = "hidden",
+                      x: Any = None) -> dict[str, np.ndarray]:
     """Correlation of each unit's last-step state with the input's last value and slope.
 
     Over the windows of ``trace``: ``quantity`` (``"hidden"`` or ``"cell"``) of every unit
-    at the last timestep against the input's value there, x_T, and its slope there,
-    x_T − x_{T−1}.
+    of ``layer`` at the last timestep against the model input's value there, x_T, and its
+    slope there, x_T − x_{T−1}. The model input is ``x`` when given, else the input of the
+    trace's first layer (so a second LSTM layer is compared with the model's input, not
+    with the hidden states it is fed).
 
     Returns:
         ``{"value": r, "slope": r}``, each (units,).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> x = np.sin(np.arange(40.0)).reshape(4, 10, 1)
+    >>> lt = SimpleNamespace(hidden=x, forget=x, n_samples=4, in_input_order=lambda q: x)
+    >>> round(float(unit_correlations(lt)["value"][0]), 6)
+    1.0
     """
     lt = _layer(trace, layer)
-    x = np.asarray(lt.in_input_order("inputs"), dtype=np.float64)[..., 0]
-    if x.shape[1] < 2:
+    xs = _model_input(trace, lt, x)
+    if xs.shape[1] < 2:
         raise DataError("the windows need at least two timesteps to have a slope.")
     if quantity not in ("hidden", "cell"):
         raise DataError(f"quantity must be 'hidden' or 'cell', not {quantity!r}.")
     values = np.asarray(lt.in_input_order(quantity), dtype=np.float64)[:, -1, :]
     return {
-        "value": _corr(values, x[:, -1]),
-        "slope": _corr(values, x[:, -1] - x[:, -2]),
+        "value": _corr(values, xs[:, -1]),
+        "slope": _corr(values, xs[:, -1] - xs[:, -2]),
     }
 
 
@@ -365,20 +399,21 @@ def unit_correlations(trace: Any, layer: str | None = None, quantity: str = "hid
     "02.slope_unit",
     "Find the unit that tracks the slope",
     "Over the traced windows, which unit's hidden state at the last timestep is most "
-    "correlated (largest |r|, either sign) with the slope of the input there, "
+    "correlated (largest |r|, either sign) with the slope of the model's input there, "
     "x_T − x_{T−1}? Answer with the unit's index.",
     ("trace",),
 )
-def _solve_slope_unit(*, trace: Any, layer: str | None = None, quantity: str = "hidden") -> int:
-    r = unit_correlations(trace, layer, quantity)["slope"]
+def _solve_slope_unit(*, trace: Any, layer: str | None = None, quantity: str = "hidden",
+                      x: Any = None) -> int:
+    r = unit_correlations(trace, layer, quantity, x)["slope"]
     return int(np.argmax(np.abs(r)))
 
 
 @_judge("02.slope_unit")
 def _judge_slope_unit(answer: Any, right: int, *, trace: Any, layer: str | None = None,
-                      quantity: str = "hidden", tie: float = 0.01) -> Result:
+                      quantity: str = "hidden", x: Any = None, tie: float = 0.01) -> Result:
     id = "02.slope_unit"
-    corr = unit_correlations(trace, layer, quantity)
+    corr = unit_correlations(trace, layer, quantity, x)
     r_slope, r_value = np.abs(corr["slope"]), np.abs(corr["value"])
     a, bad = _int_answer(id, answer, len(r_slope), "unit")
     if bad is not None:

@@ -181,6 +181,29 @@ def test_slope_unit_names_a_value_tracking_unit():
     assert ex.check("02.slope_unit", 1, trace=lt, quantity="cell")
 
 
+def test_slope_unit_of_a_second_layer_is_compared_with_the_model_input():
+    x = _sine_windows(60, 12)
+    w1 = LSTMWeights.random(features=1, units=4, seed=5, scale=1.5)
+    run1 = run_lstm(x, w1)
+    w2 = LSTMWeights.random(features=4, units=5, seed=6, scale=1.5)
+    run2 = run_lstm(run1.hidden, w2)
+    trace = Trace([
+        LayerTrace(name="lstm_1", layer_name="lstm_1", inputs=x, **vars(run1)),
+        LayerTrace(name="lstm_2", layer_name="lstm_2", inputs=run1.hidden, **vars(run2)),
+    ])
+    v = x[:, :, 0]
+    h = run2.hidden[:, -1, :]
+    slope = v[:, -1] - v[:, -2]
+    r = [np.corrcoef(h[:, u], slope)[0, 1] for u in range(5)]
+    best = int(np.argmax(np.abs(r)))
+    assert ex.solution("02.slope_unit", trace=trace, layer="lstm_2") == best
+    assert ex.check("02.slope_unit", best, trace=trace, layer="lstm_2")
+    # the same with the model input given explicitly, e.g. for a lone LayerTrace
+    assert ex.check("02.slope_unit", best, trace=trace["lstm_2"], x=x)
+    with pytest.raises(DataError, match="one per traced window"):
+        ex.check("02.slope_unit", best, trace=trace["lstm_2"], x=x[:5])
+
+
 def test_slope_unit_ties_are_accepted():
     x = _sine_windows(50, 8)
     v = x[..., 0]

@@ -155,3 +155,23 @@ def test_notebook_runs_quietly_and_its_solutions_pass(path, tmp_path):
         assert "no answer yet" in shown, f"{path.name} {original.id}: {shown}"
         verdict = "".join(_texts(solved))
         assert verdict.startswith("✓"), f"{path.name} {original.id}: solution got {verdict!r}"
+
+
+@pytest.mark.slow
+def test_retrain_flag_of_the_sine_tutorial(tmp_path):
+    """One flag retrains: 02 with ``RETRAIN = True`` trains the model itself, quietly."""
+    from nbclient import NotebookClient
+
+    path = TUTORIALS / "02_sine_wave.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    flags = [c for c in nb.cells if c.cell_type == "code" and "\nRETRAIN = False" in c.source]
+    assert len(flags) == 1, "02 must set RETRAIN = False in exactly one cell"
+    flags[0].source = flags[0].source.replace("\nRETRAIN = False", "\nRETRAIN = True")
+    client = NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT,
+                            resources={"metadata": {"path": str(tmp_path)}})
+    client.execute(env=_quiet_free_env(), cwd=str(tmp_path))
+    texts = [t for cell in nb.cells for t in _texts(cell)]
+    assert any("Epoch 1/" in t for t in texts), "RETRAIN = True did not train"
+    for text in texts:
+        noise = NOISE.search(text)
+        assert not noise, f"log noise while retraining: {noise.group(0)!r}"

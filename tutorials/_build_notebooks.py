@@ -521,8 +521,354 @@ def nb01() -> Notebook:
     return nb
 
 
+# =========================================================================================
+# 02: the sine wave
+# =========================================================================================
+def nb02() -> Notebook:
+    nb = Notebook("02_sine_wave")
+    nb.md(r"""
+    # 02 · The sine wave: a trained LSTM sets its own gates
+
+    In 01 we set the weights by hand. Here a [1, 50, 100, 1] LSTM stack learns them from the
+    seed notebook's sine wave: one input feature, an LSTM layer of 50 units, a second of 100
+    units, one linear output. We follow the seed's pipeline (windows of 50 values, three kinds
+    of forecast) and always put the **persistence baseline** ("the next value equals the last
+    one") beside the model. Then we open the model up: step through its gates during a
+    forecast, and find out what some of its units track.
+    """)
+    nb.code(SETUP + '\nRETRAIN = False  # True: train the model here instead of loading it\n')
+
+    nb.md("""
+    ## The data
+
+    The seed's series is a pure sine wave. `lx.data.sine_wave()` computes it (nothing is
+    read from disk):
+    """)
+    nb.code("""
+    series = lx.data.sine_wave()
+    values = series.values
+    spectrum = np.abs(np.fft.rfft(values - values.mean()))
+    period = len(values) / np.argmax(spectrum)
+    say(f"{len(values)} values between {values.min():+.2f} and {values.max():+.2f}; "
+        f"the strongest frequency in its spectrum is one cycle every **{period:.1f}** samples.")
+
+    fig, ax = plt.subplots(figsize=(10, 2.5), layout="constrained")
+    ax.plot(values[:400], color="#444444")
+    ax.set_xlabel("sample")
+    ax.set_title("the first 400 samples");
+    """)
+
+    nb.md("""
+    ## Windows
+
+    The model sees **windows** of 50 consecutive values and learns to predict the value right
+    after each. Every run of 51 values is one example; the first nine in ten windows train
+    the model, the rest test it. The split is chronological: the test set is the future.
+    """)
+    nb.code("""
+    windows = lx.data.make_windows(series, seq_len=50, normalise=False)
+    say(f"{len(windows.x_train)} training windows and {len(windows.x_test)} test windows, "
+        f"each {windows.x_train.shape[1]} steps of {windows.x_train.shape[2]} feature; "
+        f"the test windows start at sample {windows.test_index[0]}.")
+
+    fig, ax = plt.subplots(figsize=(10, 2.5), layout="constrained")
+    k = 0
+    ax.plot(np.arange(50), windows.x_test[k, :, 0], "o-", ms=3, color="#444444",
+            label="test window 0: the input")
+    ax.plot([50], [windows.y_test[k]], "s", color="#D55E00", ms=8, label="its target")
+    ax.set_xlabel("timestep in the window")
+    ax.legend(loc="lower left");
+    """)
+
+    nb.md("""
+    ## The model
+
+    `lx.model.build_model()` is the seed's stack in Keras 3 (dropout after each LSTM,
+    mean squared error, RMSprop). The package ships a pretrained copy; set `RETRAIN = True`
+    in the first cell to train it here with the recipe it was trained with.
+    """)
+    nb.code("""
+    recipe = lx.model.pretrained_info()["sine"]
+    if RETRAIN:
+        model = lx.model.build_model(layers=recipe["layers"], seed=recipe["seed"])
+        lx.model.train(model, windows, epochs=recipe["epochs"], batch_size=recipe["batch_size"],
+                       validation_split=recipe["validation_split"], seed=recipe["seed"],
+                       verbose=2)
+    else:
+        model = lx.model.load_pretrained("sine")
+
+    for layer in model.layers:
+        size = (f"units={layer.units}" if hasattr(layer, "units") else f"rate={layer.rate}")
+        print(f"{layer.name:10s} {type(layer).__name__:8s} {size:10s} "
+              f"parameters={layer.count_params()}")
+    seed_scores = recipe["seed_recipe_test_scores"]
+    say(f"The seed trained one epoch at batch size 512; that recipe reached a test MSE of "
+        f"{seed_scores['point_mse']:.4f} point by point. The shipped model was trained "
+        f"{recipe['epochs']} epochs at batch size {recipe['batch_size']} "
+        f"({recipe['train_seconds']:.0f} s on two cores) and reached "
+        f"{recipe['test_scores']['point_mse']:.4f} (figures recorded by its training script, "
+        f"`lx.model.pretrained_info()`).")
+    """)
+
+    nb.md("""
+    ## Three forecasts and a baseline
+
+    * **Point by point**: every test window, made of true values only, predicts one step.
+    * **Multi-sequence**: every 50th test window starts a run of 50 steps in which the model
+      feeds its own predictions back in, as if the future were unknown.
+    * **Full sequence**: the first test window alone, fed back for the whole test set.
+
+    **Persistence** predicts that the next value equals the last one seen. Any model must
+    beat it to have learned something.
+    """)
+    nb.code("""
+    x, y = windows.x_test, windows.y_test
+    point = lx.forecast.point_by_point(model, x)
+    runs = lx.forecast.multi_sequence(model, x, prediction_len=50)
+    full = lx.forecast.full_sequence(model, x)
+    persist_point = lx.forecast.persistence(x)
+    persist_runs = lx.forecast.persistence(x, prediction_len=50)
+
+
+    def mse(pred, true):
+        pred = np.ravel(pred)
+        return float(np.mean((pred - np.ravel(true)[: len(pred)]) ** 2))
+
+
+    scores = {
+        "point by point": (mse(point, y), mse(persist_point, y)),
+        "multi-sequence": (mse(runs, y), mse(persist_runs, y)),
+        "full sequence": (mse(full, y), mse(np.full_like(y, x[0, -1, 0]), y)),
+    }
+    rows = "".join(f"<tr><td>{kind}</td><td>{m:.5f}</td><td>{p:.5f}</td><td>{p / m:.1f}×</td></tr>"
+                   for kind, (m, p) in scores.items())
+    display(HTML("<table><tr><th>forecast</th><th>LSTM MSE</th><th>persistence MSE</th>"
+                 f"<th>persistence / LSTM</th></tr>{rows}</table>"))
+    """)
+    nb.code("""
+    fig, axes = plt.subplots(3, 1, figsize=(10, 8), layout="constrained", sharex=True)
+    lx.plots.plot_results(point, y, ax=axes[0], title="point by point")
+    axes[0].plot(persist_point, color="#999999", ls="--", lw=1, label="persistence")
+    axes[0].legend(loc="lower left")
+    lx.plots.plot_results_multiple(runs, y, prediction_len=50, ax=axes[1],
+                                   title="multi-sequence: runs of 50 fed-back steps")
+    lx.plots.plot_results(full, y, ax=axes[2], title="full sequence: one run over the test set")
+    axes[2].set_xlabel("test window");
+    """)
+    nb.code('''
+    def times(a, b):
+        """'a is N times smaller / larger than b', for positive a and b."""
+        return f"{b / a:.1f} times smaller" if a < b else f"{a / b:.1f} times larger"
+
+
+    def upward_crossings(v):
+        """Where a wave crosses zero upwards, interpolated between samples."""
+        k = np.flatnonzero((v[:-1] < 0) & (v[1:] >= 0))
+        return k + v[k] / (v[k] - v[k + 1])
+
+
+    m_point, p_point = scores["point by point"]
+    m_multi, p_multi = scores["multi-sequence"]
+    true_period = np.diff(upward_crossings(y)).mean()
+    model_period = np.diff(upward_crossings(full)).mean()
+    say(f"**Point by point**, the LSTM's error is {times(m_point, p_point)} than "
+        f"persistence's: one step ahead on a smooth wave, repeating the last value is already "
+        f"close. **Fed back on itself** over 50 steps, its error is {times(m_multi, p_multi)} "
+        f"than persistence's: the model has learned the shape of the wave, not just its last "
+        f"value. On the **full sequence** the forecast's own wave repeats every "
+        f"{model_period:.1f} samples instead of {true_period:.1f}, so it slips out of phase by "
+        f"{abs(true_period - model_period):.1f} samples a cycle: small errors, fed back, "
+        f"accumulate.")
+    ''')
+
+    nb.md("""
+    ## Inside the model during a forecast
+
+    `lx.forecast_trace.trace_forecast` makes a forecast and traces every gate of both LSTM
+    layers inside each window the model saw, fed-back predictions included. We take the
+    multi-sequence run that ends furthest from the truth:
+    """)
+    nb.code("""
+    from lstm_explained.forecast_trace import trace_forecast
+
+    run_error = np.mean((runs - y[: runs.size].reshape(runs.shape)) ** 2, axis=1)
+    RUN = int(np.argmax(run_error))
+    forecast = trace_forecast(model, mode="multi", windows=windows, run=RUN)
+    say(f"Run {RUN} of {len(runs)} (mean squared error {run_error[RUN]:.4f}, against "
+        f"{np.median(run_error):.4f} for the median run): {forecast.n_samples} forecast steps, "
+        f"each a window of {forecast['lstm_1'].n_timesteps} steps through layers "
+        f"{', '.join(forecast.layer_names)}; largest difference to Keras in the self-check: "
+        f"{forecast.max_abs_error:.1e}.")
+    """)
+    nb.md("""
+    The **gate inspector** steps through it: the window the model saw at one forecast step
+    (its fed-back predictions marked), the conveyor belt of a few units at step $t$ with the
+    numbers, heatmaps of every unit's gates over the window, and one unit's gates over time.
+    Move the *step t* slider or press Play; pick the forecast step, the layer and the units.
+    The widget needs a running kernel; the course site adds a kernel-free copy of this
+    inspector (`lx.export.inspector_html`) at the end of the page.
+    """)
+    nb.code("""
+    from IPython.display import Image
+    from lstm_explained.widgets import GateInspector
+
+    inspector = GateInspector(forecast, layer="lstm_1", sample=forecast.n_samples - 1,
+                              timestep=forecast["lstm_1"].n_timesteps - 1)
+    inspector
+    """)
+
+    nb.md("""
+    ## What do the units track?
+
+    Now trace the model on all test windows (true values only) and ask, for each unit of the
+    first layer: does its hidden state at the end of a window follow the wave's **value**
+    there, $x_T$, or its **slope**, $x_T - x_{T-1}$? The Pearson correlation over the test
+    windows answers it.
+    """)
+    nb.code('''
+    trace = lx.trace_gates(model, x)
+    first = trace["lstm_1"]
+    h_last = first.hidden[:, -1, :]               # (windows, units): h at the last step
+    x_last = x[:, -1, 0]                          # the value there
+    slope = x[:, -1, 0] - x[:, -2, 0]             # and its slope
+
+
+    def correlation(values, target):
+        """Pearson r of every column of values (windows, units) with target (windows,)."""
+        v = values - values.mean(axis=0)
+        t = target - target.mean()
+        return (v * t[:, None]).sum(axis=0) / np.sqrt((v**2).sum(axis=0) * (t**2).sum())
+
+
+    r_value = correlation(h_last, x_last)
+    r_slope = correlation(h_last, slope)
+    value_unit = int(np.argmax(np.abs(r_value)))
+    slope_unit = int(np.argmax(np.abs(r_slope)))
+    say(f"In `lstm_1`, **unit {value_unit}** tracks the value: r = {r_value[value_unit]:+.3f} "
+        f"(and {r_slope[value_unit]:+.3f} with the slope). **Unit {slope_unit}** tracks the "
+        f"slope: r = {r_slope[slope_unit]:+.3f} (and {r_value[slope_unit]:+.3f} with the "
+        f"value). {np.sum(np.abs(r_value) > 0.9)} of {first.units} units have |r| > 0.9 with "
+        f"the value, {np.sum(np.abs(r_slope) > 0.9)} with the slope.")
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+    axes[0].scatter(x_last, h_last[:, value_unit], s=8, color=GATE_COLORS["hidden"])
+    axes[0].set(xlabel="$x_T$, the value", ylabel=f"$h_T$ of unit {value_unit}",
+                title=f"unit {value_unit} follows the value")
+    axes[1].scatter(slope, h_last[:, slope_unit], s=8, color=GATE_COLORS["hidden"])
+    axes[1].set(xlabel="$x_T - x_{T-1}$, the slope", ylabel=f"$h_T$ of unit {slope_unit}",
+                title=f"unit {slope_unit} follows the slope");
+    ''')
+    nb.md(r"""
+    On a sine wave the value and the slope together say where in its cycle the wave is: its
+    **phase**. So ask more generally: is each unit's $h_T$ a mix $a\,\hat{x}_T + b\,\hat{s}_T$
+    of the standardised value and slope? A least-squares fit per unit gives $a$ and $b$; the
+    angle $\operatorname{atan2}(b, a)$ is the phase the unit prefers, its distance from the
+    centre how strongly it responds, and $R^2$ how much of the unit the mix explains.
+    """)
+    nb.code("""
+    fig = plt.figure(figsize=(10, 4.2), layout="constrained")
+    design = np.column_stack([x_last / x_last.std(), slope / slope.std(), np.ones(len(x))])
+    summary = {}
+    for k, (name, lt) in enumerate(trace.items()):
+        h = lt.hidden[:, -1, :]
+        coef, *_ = np.linalg.lstsq(design, h, rcond=None)
+        r2 = 1 - ((h - design @ coef) ** 2).sum(axis=0) / ((h - h.mean(axis=0)) ** 2).sum(axis=0)
+        angle, strength = np.arctan2(coef[1], coef[0]), np.hypot(coef[0], coef[1])
+        quadrants = np.unique(np.floor(np.degrees(angle) % 360 / 90))
+        summary[name] = (lt.units, np.median(r2), int(np.sum(r2 > 0.9)), len(quadrants))
+        ax = fig.add_subplot(1, 2, k + 1, projection="polar")
+        dots = ax.scatter(angle, strength, c=r2, cmap="viridis", vmin=0, vmax=1, s=25)
+        ax.set_title(f"{name}: each unit's preferred phase", fontsize=10)
+        ax.set_yticklabels([])
+        ax.set_xticks(np.radians([0, 90, 180, 270]), ["value +", "slope +", "value −", "slope −"])
+    fig.colorbar(dots, ax=fig.axes, label="$R^2$ of the fit", shrink=0.8)
+
+    for name, (units, med, n_good, n_quadrants) in summary.items():
+        say(f"`{name}`: the value-and-slope mix explains a median $R^2$ = {med:.3f} of a unit's "
+            f"$h_T$; {n_good} of {units} units have $R^2$ > 0.9, and their preferred phases "
+            f"fall in {n_quadrants} of the 4 quadrants.")
+    """)
+    nb.md("""
+    The units do not split into "value units" and "slope units": nearly every unit encodes
+    the phase, each at its own preferred angle. That is what a network needs to continue a
+    wave: to know where in the cycle it is. The gates of the value unit over one window:
+    """)
+    nb.code("""
+    lx.plots.plot_unit_traces(trace, sample=0, unit=value_unit, layer="lstm_1")
+    """)
+    nb.md("""
+    The inspector is scriptable: put the value and slope units on its belt (scroll back up
+    to the inspector, or look at its snapshot here) and step through the forecast with them.
+    """)
+    nb.code("""
+    inspector.units = [value_unit, slope_unit]
+    display(Image(inspector.snapshot()))
+    """)
+
+    nb.md("""
+    ## Exercises
+    """)
+    _exercise(
+        nb, 1, "move a real belt by hand",
+        """
+        In the forecast trace, take the last forecast step, the last timestep of its window,
+        and unit `value_unit` of `lstm_1`. Compute $C_t$ from its $f_t$, $i_t$, $\\tilde{C}_t$
+        and $C_{t-1}$ (`lt.previous_cell` holds $C_{t-1}$ for every step).
+        """,
+        """
+        lt = forecast["lstm_1"]
+        s, t, u = forecast.n_samples - 1, lt.n_timesteps - 1, value_unit
+        gates = dict(forget=lt.forget[s, t, u], input=lt.input[s, t, u],
+                     candidate=lt.candidate[s, t, u], previous=lt.previous_cell[s, t, u])
+        answer = None  # your C_t
+
+        lx.exercises.check("01.cell_state", answer, **gates)
+        """,
+        """
+        answer = gates["forget"] * gates["previous"] + gates["input"] * gates["candidate"]
+        """,
+    )
+    _exercise(
+        nb, 2, "find the slope unit of the second layer",
+        """
+        Which unit of `lstm_2` has the hidden state at the last timestep most correlated
+        (largest |r|, either sign) with the slope $x_T - x_{T-1}$ over the test windows?
+        """,
+        """
+        second = trace["lstm_2"]
+        answer = None  # a unit index of lstm_2
+
+        lx.exercises.check("02.slope_unit", answer, trace=trace, layer="lstm_2")
+        """,
+        """
+        answer = int(np.argmax(np.abs(correlation(second.hidden[:, -1, :], slope))))
+        """,
+    )
+    _exercise(
+        nb, 3, "the baseline on the training windows",
+        """
+        Compute the persistence baseline's mean squared error on the **training** windows
+        (`windows.x_train`, `windows.y_train`), without `lx.forecast`.
+        """,
+        """
+        answer = None  # the MSE of "next = last" on the training windows
+
+        lx.exercises.check("02.persistence_mse", answer, x=windows.x_train, y=windows.y_train)
+        """,
+        """
+        answer = np.mean((windows.x_train[:, -1, 0] - windows.y_train) ** 2)
+        """,
+    )
+    nb.md("""
+    Next: **03 · The S&P 500**, where the same model meets a series that is not periodic, and
+    the baseline is much harder to beat.
+    """)
+    return nb
+
+
 NOTEBOOKS: dict[str, Callable[[], Notebook]] = {
     "01_lstm_cell": nb01,
+    "02_sine_wave": nb02,
 }
 
 
