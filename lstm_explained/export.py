@@ -150,6 +150,7 @@ def _prepare(
     timesteps: Iterable[int] | None,
     max_frames: int,
     dpi: float,
+    heatmap_scale: str = "fixed",
 ) -> tuple[Trace, InspectorFigure, list[int], list[int]]:
     if isinstance(trace, LayerTrace):
         trace = Trace([trace])
@@ -158,7 +159,8 @@ def _prepare(
     chosen = _auto_units(lt, s_list[0]) if units in (None, "active") else check_units(
         units, lt  # type: ignore[arg-type]
     )
-    fig = InspectorFigure(trace, lt.name, s_list[0], t_list[0], chosen, dpi=dpi)
+    fig = InspectorFigure(trace, lt.name, s_list[0], t_list[0], chosen, dpi=dpi,
+                          heatmap_scale=heatmap_scale)
     return trace, fig, s_list, t_list
 
 
@@ -273,6 +275,7 @@ def inspector_html(
     title: str | None = None,
     interval: int = 300,
     dpi: float = 72.0,
+    heatmap_scale: str = "fixed",
     overwrite: bool = False,
     progress: bool | str = "auto",
 ) -> Path:
@@ -302,6 +305,8 @@ def inspector_html(
         Milliseconds per step when playing.
     dpi : float
         Pixels per inch of the pictures.
+    heatmap_scale : {"fixed", "data"}
+        Heatmap colours over natural ranges, or stretched per row (see the widget).
     overwrite : bool
         Replace ``path`` if it exists; by default an existing file is never touched.
     progress : bool or "auto"
@@ -325,7 +330,7 @@ def inspector_html(
     """
     target = _target(path, overwrite, (".html", ".htm"))
     trace, fig, s_list, t_list = _prepare(
-        trace, layer, units, samples, timesteps, max_frames, dpi
+        trace, layer, units, samples, timesteps, max_frames, dpi, heatmap_scale
     )
     fi = forecast_info(trace)
     backgrounds: list[str] = []
@@ -410,6 +415,7 @@ def animation(
     max_frames: int = MAX_FRAMES,
     fps: float = 4.0,
     dpi: float = 72.0,
+    heatmap_scale: str = "fixed",
     overwrite: bool = False,
     progress: bool | str = "auto",
 ) -> Path:
@@ -422,7 +428,7 @@ def animation(
     ----------
     trace, path
         The trace, and a ``.gif`` or ``.mp4`` file name.
-    layer, units, samples, timesteps, max_frames, dpi, overwrite, progress
+    layer, units, samples, timesteps, max_frames, dpi, heatmap_scale, overwrite, progress
         As for :func:`inspector_html`.
     fps : float
         Frames per second.
@@ -455,7 +461,7 @@ def animation(
                 "or write a .gif instead."
             )
     trace, fig, s_list, t_list = _prepare(
-        trace, layer, units, samples, timesteps, max_frames, dpi
+        trace, layer, units, samples, timesteps, max_frames, dpi, heatmap_scale
     )
     bar = _progress(progress, len(s_list) * len(t_list), f"writing {target.suffix[1:]}")
     try:

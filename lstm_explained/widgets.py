@@ -41,6 +41,7 @@ import ipywidgets as widgets
 from lstm_explained.errors import DataError
 from lstm_explained.gates import COLORS, TEXT_SYMBOLS
 from lstm_explained.plots.gates import (
+    HEATMAP_SCALES,
     MAX_BELT_UNITS,
     InspectorFigure,
     check_index,
@@ -77,6 +78,9 @@ class GateInspector(widgets.VBox):
         Figure size in inches; the default is small enough for instant steps.
     dpi : float
         Pixels per inch of the image.
+    heatmap_scale : {"fixed", "data"}
+        Heatmap colours over each quantity's natural range, or stretched over its range in
+        the sample (for gates that barely move); a toggle switches it.
 
     Attributes
     ----------
@@ -84,7 +88,8 @@ class GateInspector(widgets.VBox):
         The rendered figure (its ``belt``, ``heatmaps``, ... views hold what is shown).
     image : ipywidgets.Image
         The view; its ``value`` is the PNG of the current state.
-    play, step_slider, sample_slider, layer_dropdown, units_select, active_button : widgets
+    play, step_slider, sample_slider, layer_dropdown, units_select, active_button, \
+    scale_toggle : widgets
         The controls.
 
     Raises
@@ -111,13 +116,16 @@ class GateInspector(widgets.VBox):
         interval: int = 250,
         figsize: tuple[float, float] | None = None,
         dpi: float = 72.0,
+        heatmap_scale: str = "fixed",
     ) -> None:
         if isinstance(trace, LayerTrace):
             trace = Trace([trace])
         lt = layer_trace(trace, layer)  # validates trace and layer
         self.trace = trace
         self.n_active = int(n_active)
-        self.figure = InspectorFigure(trace, lt.name, sample, timestep, units, figsize, dpi)
+        self.figure = InspectorFigure(
+            trace, lt.name, sample, timestep, units, figsize, dpi, heatmap_scale
+        )
         self._quiet = False
         fi = forecast_info(trace)
         sample_name = "forecast step" if fi is not None else "sample"
@@ -153,6 +161,13 @@ class GateInspector(widgets.VBox):
             "forgotten at this step",
             layout=widgets.Layout(width="auto"),
         )
+        self.scale_toggle = widgets.ToggleButtons(
+            options=[("fixed range", "fixed"), ("stretched", "data")],
+            value=self.figure.heatmap_scale, description="heatmaps", style=style,
+            tooltips=["gates over [0, 1], C~ over [-1, 1]",
+                      "each row over its own range in this sample"],
+        )
+        self.scale_toggle.style.button_width = "90px"
         self.status = widgets.HTML()
         self.image = widgets.Image(format="png", value=self.figure.png())
         self.image.layout = widgets.Layout(width="auto", max_width="100%")
@@ -161,6 +176,7 @@ class GateInspector(widgets.VBox):
         self.sample_slider.observe(self._on_sample, names="value")
         self.layer_dropdown.observe(self._on_layer, names="value")
         self.units_select.observe(self._on_units, names="value")
+        self.scale_toggle.observe(self._on_scale, names="value")
         self.active_button.on_click(lambda _b: self.show_most_active())
 
         legend = " ".join(
@@ -172,7 +188,7 @@ class GateInspector(widgets.VBox):
                 widgets.VBox(
                     [widgets.HBox([self.play, self.step_slider]), self.sample_slider,
                      widgets.HBox([self.layer_dropdown, self.active_button]),
-                     widgets.HTML(legend)]
+                     self.scale_toggle, widgets.HTML(legend)]
                 ),
                 self.units_select,
             ]
@@ -234,6 +250,21 @@ class GateInspector(widgets.VBox):
             self._rebuild(units=chosen)
 
     @property
+    def heatmap_scale(self) -> str:
+        """``"fixed"`` or ``"data"``: the heatmaps' colour ranges."""
+        return self.figure.heatmap_scale
+
+    @heatmap_scale.setter
+    def heatmap_scale(self, value: str) -> None:
+        if value not in HEATMAP_SCALES:
+            raise DataError(
+                f"heatmap scale must be one of {list(HEATMAP_SCALES)}, not {value!r}."
+            )
+        self.scale_toggle.value = value
+        if self.figure.heatmap_scale != value:
+            self._rebuild(heatmap_scale=value)
+
+    @property
     def n_timesteps(self) -> int:
         """Number of steps of the current layer."""
         return self.figure.layer.n_timesteps
@@ -278,13 +309,15 @@ class GateInspector(widgets.VBox):
         layer: str | None = None,
         sample: int | None = None,
         units: list[int] | None = None,
+        heatmap_scale: str | None = None,
     ) -> None:
         fig = self.figure
         new_layer = layer_trace(self.trace, layer or fig.layer.name)
         if units is None:
             units = [u for u in fig.units if u < new_layer.units] or None
         t = min(fig.timestep, new_layer.n_timesteps - 1)
-        fig.setup(new_layer.name, fig.sample if sample is None else sample, units, t)
+        fig.setup(new_layer.name, fig.sample if sample is None else sample, units, t,
+                  heatmap_scale)
         with self._silenced():
             if layer is not None:
                 self.units_select.options = self._unit_options(new_layer)
@@ -326,6 +359,11 @@ class GateInspector(widgets.VBox):
         if self._quiet or change["new"] == self.figure.layer.name:
             return
         self._rebuild(layer=change["new"])
+
+    def _on_scale(self, change: dict[str, Any]) -> None:
+        if self._quiet or change["new"] == self.figure.heatmap_scale:
+            return
+        self._rebuild(heatmap_scale=change["new"])
 
     def _on_units(self, change: dict[str, Any]) -> None:
         if self._quiet:

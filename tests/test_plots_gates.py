@@ -146,3 +146,15 @@ def test_forecast_window_view(sine_forecast_trace):
     pred = ax.lines[labels.index("prediction")]
     assert pred.get_ydata()[0] == pytest.approx(tr.extras["prediction"][3])
     assert "multi-sequence run 0, step 31/50" in pg.sample_label(tr, 3)
+
+
+def test_heatmap_scales(toy_trace):
+    fig = pg.plot_gate_heatmaps(toy_trace, scale="data")
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    lt = toy_trace["lstm"]
+    lo, hi = images[0].get_clim()
+    assert lo < lt.forget[0].min() and hi > lt.forget[0].max() and (lo, hi) != (0.0, 1.0)
+    lo, hi = images[2].get_clim()  # the candidate stays centred on 0
+    assert lo == -hi == -np.abs(lt.candidate[0]).max()
+    with pytest.raises(DataError, match="heatmap scale"):
+        pg.plot_gate_heatmaps(toy_trace, scale="log")

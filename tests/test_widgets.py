@@ -172,3 +172,23 @@ def test_inspector_of_a_saved_trace_imports_no_tensorflow(toy_trace, tmp_path):
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert "HEAVY []" in out.stdout
+
+
+def test_heatmap_scale_toggle(toy_trace):
+    insp = GateInspector(toy_trace, layer="lstm_1", timestep=3)
+    fixed = insp.figure.heatmaps
+    assert insp.heatmap_scale == "fixed"
+    before = insp.image.value
+    insp.scale_toggle.value = "data"
+    assert insp.heatmap_scale == "data" and insp.figure.heatmaps is not fixed
+    assert insp.image.value != before and insp.timestep == 3
+    forget = toy_trace["lstm_1"].forget[0]
+    image = [ax for ax in insp.figure.figure.axes if ax.images][0].images[0]
+    lo, hi = image.get_clim()
+    assert lo <= forget.min() and hi >= forget.max() and hi - lo < 1.0
+    insp.heatmap_scale = "fixed"
+    assert insp.scale_toggle.value == "fixed"
+    image = [ax for ax in insp.figure.figure.axes if ax.images][0].images[0]
+    assert image.get_clim() == (0.0, 1.0)
+    with pytest.raises(DataError, match="heatmap scale"):
+        insp.heatmap_scale = "log"

@@ -90,6 +90,8 @@ def lab(tmp_path_factory, toy_trace, chromium_path):
 
 
 def test_slider_moves_the_view_in_jupyterlab(lab, browser):
+    from playwright.sync_api import expect
+
     base, token = lab
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     errors: list[str] = []
@@ -111,9 +113,10 @@ def test_slider_moves_the_view_in_jupyterlab(lab, browser):
             timeout=30_000,
         )
         readout = page.locator(".lstm-explained-inspector .widget-readout").first
-        assert readout.inner_text().strip() == "1"
-        status = page.locator(".lstm-explained-inspector").inner_text()
-        assert "step t = 1 of 11" in status
+        expect(readout).to_have_text("1")
+        expect(page.locator(".lstm-explained-inspector")).to_contain_text(
+            "step t = 1 of 11", timeout=30_000
+        )
     finally:
         page.close()
     assert not [e for e in errors if "lstm" in e.lower()]

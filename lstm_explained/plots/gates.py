@@ -66,6 +66,9 @@ MAX_BELT_UNITS = 8
 #: The quantities of the heatmap panel, top to bottom.
 HEATMAP_QUANTITIES: tuple[str, ...] = (*GATES, "cell")
 
+#: Colour scales of the heatmaps: the quantity's natural range, or its range in the sample.
+HEATMAP_SCALES: tuple[str, ...] = ("fixed", "data")
+
 #: Columns of the conveyor belt: (key, mathtext label, colour key).
 BELT_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("previous", r"$C_{t-1}$", "cell"),
@@ -443,8 +446,10 @@ def format_value(v: float) -> str:
 class HeatmapView(View):
     """(c) Units x time heatmaps of f, i, C~, o and C for one sample, cursor at step t.
 
-    Gates use a fixed [0, 1] scale; C~ uses [-1, 1]; C is centred on 0 at the sample's
-    largest |C|. The chosen units are ticked on the y axis.
+    ``scale="fixed"``: gates use [0, 1], C~ uses [-1, 1], C is centred on 0 at the sample's
+    largest |C|. ``scale="data"`` stretches each gate's colours over its own range in this
+    sample (signed quantities stay centred on 0), for gates that barely move; the range
+    is written at the right of each row either way. The chosen units are ticked.
     """
 
     def __init__(
@@ -455,7 +460,10 @@ class HeatmapView(View):
         timestep: int = 0,
         quantities: Sequence[str] = HEATMAP_QUANTITIES,
         colorbar: bool = True,
+        scale: str = "fixed",
     ) -> None:
+        if scale not in HEATMAP_SCALES:
+            raise DataError(f"heatmap scale must be one of {list(HEATMAP_SCALES)}, not {scale!r}.")
         self.animated = []
         self.cursors = []
         cmax = max(1e-6, float(np.max(np.abs(data["cell"]))))
@@ -466,6 +474,17 @@ class HeatmapView(View):
             lim = (0.0, 1.0) if q in ("forget", "input", "output") else (-1.0, 1.0)
             if q in ("cell", "previous", "kept", "forgotten", "written"):
                 lim = (-cmax, cmax)
+            values = data[q]
+            lo, hi = float(np.min(values)), float(np.max(values))
+            if scale == "data":
+                if lim[0] < 0:
+                    m = max(abs(lo), abs(hi), 1e-6)
+                    lim = (-m, m)
+                else:
+                    pad = max(1e-6, 0.02 * (hi - lo))
+                    lim = (lo - pad, hi + pad)
+            ax.text(1.003, 0.5, f"{lo:+.2f}\n{hi:+.2f}", transform=ax.transAxes, fontsize=5,
+                    va="center", ha="left", color="#555555")
             im = ax.imshow(data[q].T, aspect="auto", interpolation="nearest", origin="lower",
                            cmap=CMAPS.get(q, "RdBu_r"), vmin=lim[0], vmax=lim[1],
                            extent=(-0.5, t_count - 0.5, -0.5, data[q].shape[1] - 0.5))
@@ -615,6 +634,7 @@ def plot_gate_heatmaps(
     units: Iterable[int] | int | None = None,
     layer: str | None = None,
     quantities: Sequence[str] = HEATMAP_QUANTITIES,
+    scale: str = "fixed",
     fig: Figure | None = None,
 ) -> Figure:
     """(c) Units x time heatmaps of the gates and the cell state, one row per quantity.
@@ -630,6 +650,8 @@ def plot_gate_heatmaps(
     layer : str, optional
     quantities : sequence of str
         Rows, from ``forget``, ``input``, ``candidate``, ``output``, ``cell``, ``hidden``.
+    scale : {"fixed", "data"}
+        Natural colour ranges, or each row stretched over its range in this sample.
     fig : Figure, optional
         Figure to draw into (cleared first); a new one when None.
 
@@ -650,7 +672,7 @@ def plot_gate_heatmaps(
         fig.clear()
     axes = fig.subplots(len(quantities), 1, sharex=True, squeeze=False)[:, 0]
     t = 0 if timestep is None else check_timestep(lt, timestep)
-    view = HeatmapView(list(axes), data, chosen, t, quantities)
+    view = HeatmapView(list(axes), data, chosen, t, quantities, scale=scale)
     if timestep is None:
         for c in view.cursors:
             c.remove()
@@ -724,6 +746,12 @@ def plot_saturation(
     fig.suptitle(f"gate saturation of {lt.name} ({sat.n_steps} steps, {lt.units} units)",
                  fontsize=9)
     return fig
+
+
+def _check_scale(scale: str) -> str:
+    if scale not in HEATMAP_SCALES:
+        raise DataError(f"heatmap scale must be one of {list(HEATMAP_SCALES)}, not {scale!r}.")
+    return scale
 
 
 def _static(view: View) -> None:
@@ -809,6 +837,9 @@ class InspectorFigure:
         Inches; the default (9 wide, about 8 high) keeps a timestep update fast.
     dpi : float
         Pixels per inch of the rendered image.
+    heatmap_scale : {"fixed", "data"}
+        Colour range of the heatmaps (see :class:`HeatmapView`); may be changed later
+        with :meth:`setup`'s ``heatmap_scale``.
 
     Example
     -------
@@ -826,9 +857,11 @@ class InspectorFigure:
         units: Iterable[int] | int | None = None,
         figsize: tuple[float, float] | None = None,
         dpi: float = 72.0,
+        heatmap_scale: str = "fixed",
     ) -> None:
         self.trace = trace
         self._figsize = figsize
+        self.heatmap_scale = _check_scale(heatmap_scale)
         self.dpi = float(dpi)
         self.figure = Figure(dpi=self.dpi)
         self.canvas = FigureCanvasAgg(self.figure)
@@ -843,8 +876,11 @@ class InspectorFigure:
         sample: int,
         units: Iterable[int] | int | None,
         timestep: int = 0,
+        heatmap_scale: str | None = None,
     ) -> None:
         """(Re)build the figure for a layer, sample and units at a step; then render it."""
+        if heatmap_scale is not None:
+            self.heatmap_scale = _check_scale(heatmap_scale)
         lt = layer_trace(self.trace, layer)
         data = SampleData(lt, sample)
         chosen = check_units(units, lt)
@@ -877,7 +913,8 @@ class InspectorFigure:
         self.window = WindowView(ax_win, self.trace, self.layer, self.sample, t, title=False)
         self.units_view = UnitTracesView(ax_unit, self.data, self.units[0], t)
         self.belt = BeltView(ax_belt, self.data, self.units, t)
-        self.heatmaps = HeatmapView(heat_axes, self.data, self.units, t, colorbar=False)
+        self.heatmaps = HeatmapView(heat_axes, self.data, self.units, t, colorbar=False,
+                                    scale=self.heatmap_scale)
         heat_axes[0].set_title(f"layer {self.layer.name}: units x steps", fontsize=8)
         self.views: list[View] = [self.window, self.units_view, self.belt, self.heatmaps]
         # The belt's boxes and numbers are painted from the buffer side (see _paint_belt).
@@ -992,6 +1029,7 @@ def plot_inspector(
     sample: int = 0,
     timestep: int = 0,
     units: Iterable[int] | int | None = None,
+    heatmap_scale: str = "fixed",
 ) -> Figure:
     """(a)-(d) in one static figure: what :class:`~lstm_explained.widgets.GateInspector`
     shows at one step.
@@ -1001,7 +1039,7 @@ def plot_inspector(
     >>> fig = plot_inspector(tr, timestep=5, units=[0, 3])   # doctest: +SKIP
     >>> fig.savefig("inspector.png")                         # doctest: +SKIP
     """
-    insp = InspectorFigure(trace, layer, sample, timestep, units)
+    insp = InspectorFigure(trace, layer, sample, timestep, units, heatmap_scale=heatmap_scale)
     for v in insp.views:
         _static(v)
     for col in (*insp.belt.rects.values(), *insp.belt.texts.values()):
@@ -1013,6 +1051,7 @@ def plot_inspector(
 __all__ = [
     "BELT_COLUMNS",
     "HEATMAP_QUANTITIES",
+    "HEATMAP_SCALES",
     "MAX_BELT_UNITS",
     "BeltView",
     "HeatmapView",
