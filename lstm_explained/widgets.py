@@ -162,15 +162,17 @@ class GateInspector(widgets.VBox):
             layout=widgets.Layout(width="auto"),
         )
         self.scale_toggle = widgets.ToggleButtons(
-            options=[("fixed range", "fixed"), ("stretched", "data")],
+            options=[("fixed", "fixed"), ("stretched", "data")],
             value=self.figure.heatmap_scale, description="heatmaps", style=style,
             tooltips=["gates over [0, 1], C~ over [-1, 1]",
                       "each row over its own range in this sample"],
         )
-        self.scale_toggle.style.button_width = "90px"
+        self.scale_toggle.style.button_width = "86px"
         self.status = widgets.HTML()
         self.image = widgets.Image(format="png", value=self.figure.png())
-        self.image.layout = widgets.Layout(width="auto", max_width="100%")
+        # natural size (never blown up), shrunk to fit a narrow notebook
+        self.image.width = str(self.figure.canvas.get_width_height()[0])
+        self.image.layout = widgets.Layout(max_width="100%", height="auto")
 
         self.step_slider.observe(self._on_step, names="value")
         self.sample_slider.observe(self._on_sample, names="value")
@@ -187,14 +189,15 @@ class GateInspector(widgets.VBox):
             [
                 widgets.VBox(
                     [widgets.HBox([self.play, self.step_slider]), self.sample_slider,
-                     widgets.HBox([self.layer_dropdown, self.active_button]),
-                     self.scale_toggle, widgets.HTML(legend)]
+                     widgets.HBox([self.layer_dropdown, self.active_button, self.scale_toggle]),
+                     widgets.HTML(legend)]
                 ),
                 self.units_select,
             ]
         )
         super().__init__([controls, self.status, self.image])
         self.add_class("lstm-explained-inspector")
+        self.layout.max_width = f"{max(760, self.figure.canvas.get_width_height()[0] + 8)}px"
         self._update_status()
 
     # -- public state --------------------------------------------------------------

@@ -449,7 +449,7 @@ class HeatmapView(View):
     ``scale="fixed"``: gates use [0, 1], C~ uses [-1, 1], C is centred on 0 at the sample's
     largest |C|. ``scale="data"`` stretches each gate's colours over its own range in this
     sample (signed quantities stay centred on 0), for gates that barely move; the range
-    is written at the right of each row either way. The chosen units are ticked.
+    is written at the right of each row either way. The belt's units are ticked.
     """
 
     def __init__(
@@ -490,10 +490,10 @@ class HeatmapView(View):
                            extent=(-0.5, t_count - 0.5, -0.5, data[q].shape[1] - 0.5))
             ax.set_ylabel(SYMBOLS.get(q, q), color=COLORS.get(q, "black"), fontsize=9,
                           rotation=0, ha="right", va="center")
-            if units:
+            if units:  # tick the belt's units, unlabelled (neighbours would overlap)
                 ax.set_yticks(list(units))
-                ax.set_yticklabels([str(u) for u in units], fontsize=5)
-                ax.tick_params(axis="y", length=3, color=COLORS.get(q, "black"))
+                ax.set_yticklabels([])
+                ax.tick_params(axis="y", length=4, width=1.2, color=CURSOR_COLOR)
             else:
                 ax.tick_params(labelsize=6)
             ax.tick_params(axis="x", labelsize=6, labelbottom=k == len(quantities) - 1)
