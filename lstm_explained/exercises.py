@@ -19,7 +19,7 @@ Exercises
 ``"02.slope_unit"``      the unit whose last hidden state tracks the input's slope
 ``"02.persistence_mse"`` the persistence baseline's mean squared error
 ``"03.denormalise_run"`` one step of a fed-back run, back in prices
-``"03.lag"``             the lag at which point-by-point predictions best match the truth
+``"03.lag"``             the lag at which the forecast's moves best echo the truth's
 ``"03.saturation"``      the fraction of a gate's values that are saturated (Karpathy et al.)
 ======================== ==============================================================
 
@@ -532,54 +532,71 @@ def _judge_denormalise_run(answer: Any, right: float, *, windows: Any, predictio
                       "(windows.p0_test[run · prediction_len]).")
 
 
-def lag_errors(predicted: Any, true: Any, max_lag: int = 10) -> np.ndarray:
-    """Mean squared difference between ``predicted[t]`` and ``true[t - L]`` for L = 0..max_lag.
+def lag_correlations(predicted: Any, true: Any, max_lag: int = 10) -> np.ndarray:
+    """Correlation of the forecast's moves with the truth's moves L steps earlier.
 
-    A forecast that only repeats the last value it saw matches the truth best at L = 1.
+    For L = 0..max_lag, the Pearson r between ``Δpredicted[t]`` and ``Δtrue[t − L]``, where
+    ``Δv[t] = v[t] − v[t − 1]``. Moves, not levels: a constant bias of the forecast does not
+    matter. A forecast that repeats the last value it saw has r = 1 at L = 1: its move today
+    is the market's move yesterday.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> true = np.random.default_rng(0).normal(size=200).cumsum()
+    >>> persistence = np.r_[true[0], true[:-1]]          # predicted[t] = true[t - 1]
+    >>> int(np.argmax(lag_correlations(persistence, true, 5)))
+    1
     """
     p = np.asarray(predicted, dtype=np.float64).reshape(-1)
     t = np.asarray(true, dtype=np.float64).reshape(-1)
     if p.shape != t.shape:
         raise DataError(f"predicted and true must have the same length; got {p.shape}, "
                         f"{t.shape}.")
-    if not 0 <= max_lag < len(p) - 1:
-        raise DataError(f"max_lag must be between 0 and {len(p) - 2}; got {max_lag}.")
-    return np.array([np.mean((p[lag:] - t[: len(t) - lag]) ** 2) for lag in range(max_lag + 1)])
+    if not isinstance(max_lag, (int, np.integer)) or not 0 <= max_lag < len(p) - 3:
+        raise DataError(f"max_lag must be a whole number from 0 to {len(p) - 4}; got {max_lag}.")
+    dp, dt = np.diff(p), np.diff(t)
+    out = []
+    for lag in range(max_lag + 1):
+        a, b = dp[lag:], dt[: len(dt) - lag]
+        a, b = a - a.mean(), b - b.mean()
+        denom = np.sqrt((a**2).sum() * (b**2).sum())
+        out.append(float((a * b).sum() / denom) if denom > 0 else 0.0)
+    return np.array(out)
 
 
 @_register(
     "03.lag",
     "Does the forecast lag?",
-    "Shift the true series by L steps: at which lag L (0..max_lag) do the point-by-point "
-    "predictions match it best (smallest mean squared difference between predicted[t] and "
-    "true[t − L])?",
+    "At which lag L (0..max_lag) do the forecast's day-to-day moves correlate best with the "
+    "truth's moves L days earlier, corr(Δpredicted[t], Δtrue[t − L])?",
     ("predicted", "true"),
 )
 def _solve_lag(*, predicted: Any, true: Any, max_lag: int = 10) -> int:
-    return int(np.argmin(lag_errors(predicted, true, max_lag)))
+    return int(np.argmax(lag_correlations(predicted, true, max_lag)))
 
 
 @_judge("03.lag")
 def _judge_lag(answer: Any, right: int, *, predicted: Any, true: Any,
-               max_lag: int = 10) -> Result:
+               max_lag: int = 10, tie: float = 0.01) -> Result:
     id = "03.lag"
-    errs = lag_errors(predicted, true, max_lag)
+    r = lag_correlations(predicted, true, max_lag)
     if isinstance(answer, (int, np.integer)) and not isinstance(answer, bool) and answer < 0:
-        return _wrong(id, "a negative lag would mean the forecast leads the truth: compare "
-                          "predicted[t] with true[t − L] for L ≥ 0.")
+        return _wrong(id, "a negative lag would mean the forecast moves before the market: "
+                          "compare Δpredicted[t] with Δtrue[t − L] for L ≥ 0.")
     a, bad = _int_answer(id, answer, max_lag + 1, "lag")
     if bad is not None:
         return bad
-    if a == right:
-        return _ok(id, f"at lag {right} the mean squared difference is {errs[right]:.4g}, "
-                       f"against {errs[0]:.4g} at lag 0: the forecast mostly repeats what it "
-                       "has just seen.")
+    if a == right or r[a] >= r[right] - tie:
+        return _ok(id, f"at lag {a} the moves correlate with r = {r[a]:.3f}, against "
+                       f"{r[0]:.3f} at lag 0: the forecast's moves echo the market's moves "
+                       f"of {a} day(s) before, rather than anticipating today's.")
     if a == 0:
-        return _wrong(id, f"at lag 0 (the forecast against its own target) the mean squared "
-                          f"difference is {errs[0]:.4g}. Try shifting: compare predicted[L:] "
-                          "with true[:-L] for a few L.")
-    return _wrong(id, f"at lag {a} the mean squared difference is {errs[a]:.4g}; another lag "
-                      "does better. Compute it for every L from 0 to max_lag.")
+        return _wrong(id, f"at lag 0 (today's forecast move against today's market move) "
+                          f"r = {r[0]:.3f}. Shift the truth: compare Δpredicted[L:] with "
+                          "Δtrue[:-L] for several L.")
+    return _wrong(id, f"at lag {a}, r = {r[a]:.3f}; another lag correlates better. Compute r "
+                      "for every L from 0 to max_lag (np.diff gives the moves).")
 
 
 @_register(
@@ -714,7 +731,7 @@ __all__ = [
     "Result",
     "check",
     "exercises",
-    "lag_errors",
+    "lag_correlations",
     "question",
     "solution",
     "unit_correlations",

@@ -275,20 +275,37 @@ def test_lag_right_and_wrong():
     rng = np.random.default_rng(4)
     true = 100 + rng.normal(size=300).cumsum()
     predicted = np.concatenate([[true[0]], true[:-1]]) + rng.normal(scale=0.05, size=300)
-    errs = ex.lag_errors(predicted, true, 5)
-    assert errs.shape == (6,) and int(np.argmin(errs)) == 1
+    r = ex.lag_correlations(predicted, true, 5)
+    assert r.shape == (6,) and int(np.argmax(r)) == 1 and r[1] > 0.99
     assert ex.solution("03.lag", predicted=predicted, true=true) == 1
-    r = ex.check("03.lag", 1, predicted=predicted, true=true)
-    assert r and "at lag 1" in r.message
+    ok = ex.check("03.lag", 1, predicted=predicted, true=true)
+    assert ok and "at lag 1" in ok.message
     assert "at lag 0" in ex.check("03.lag", 0, predicted=predicted, true=true).message
     assert "another lag" in ex.check("03.lag", 4, predicted=predicted, true=true).message
     assert "negative" in ex.check("03.lag", -1, predicted=predicted, true=true).message
     assert "index from 0 to 10" in ex.check("03.lag", 11, predicted=predicted, true=true).message
-    # a forecast three steps late
-    late = np.concatenate([true[:3], true[:-3]])
+    # a forecast three steps late, with a constant bias (moves ignore it)
+    late = np.concatenate([true[:3], true[:-3]]) - 25.0
+    assert ex.solution("03.lag", predicted=late, true=true) == 3
     assert ex.check("03.lag", 3, predicted=late, true=true)
     with pytest.raises(DataError, match="same length"):
-        ex.lag_errors(predicted[:-1], true)
+        ex.lag_correlations(predicted[:-1], true)
+    with pytest.raises(DataError, match="max_lag"):
+        ex.lag_correlations(predicted, true, max_lag=-1)
+
+
+def test_lag_accepts_near_ties():
+    rng = np.random.default_rng(5)
+    true = rng.normal(size=400).cumsum()
+    smooth = np.convolve(np.r_[np.zeros(6), true], np.ones(4) / 4, mode="valid")[: len(true)]
+    r = ex.lag_correlations(smooth, true, 8)
+    best = int(np.argmax(r))
+    close = [lag for lag in range(9) if r[lag] >= r[best] - 0.01]
+    far = [lag for lag in range(1, 9) if r[lag] < r[best] - 0.01]
+    for lag in close:
+        assert ex.check("03.lag", lag, predicted=smooth, true=true, max_lag=8)
+    for lag in far:
+        assert not ex.check("03.lag", lag, predicted=smooth, true=true, max_lag=8)
 
 
 def test_saturation_right_and_wrong():

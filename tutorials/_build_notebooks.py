@@ -866,9 +866,337 @@ def nb02() -> Notebook:
     return nb
 
 
+# =========================================================================================
+# 03: the S&P 500
+# =========================================================================================
+def nb03() -> Notebook:
+    nb = Notebook("03_sp500")
+    nb.md(r"""
+    # 03 · The S&P 500: a forecast that looks good, and why
+
+    The same [1, 50, 100, 1] LSTM stack, now on the seed's daily closes of the S&P 500. Prices
+    are not a wave: they drift, trend and fall. This notebook shows the seed's **window
+    normalisation** and why it is needed, turns forecasts back into **prices**, and puts the
+    **persistence baseline** beside them, which explains why a point-by-point forecast of
+    prices always looks good. Then we look inside the model through the sharpest fall of the
+    test period, and measure how its gates behave, after Karpathy, Johnson & Fei-Fei (2015).
+    """)
+    nb.code(SETUP + '\nRETRAIN = False  # True: train the model here instead of loading it\n')
+
+    nb.md("""
+    ## The data, and why windows are normalised
+
+    The package ships the seed's closes (no download). The seed's split is chronological:
+    the first nine in ten windows train the model, the rest test it.
+    """)
+    nb.code("""
+    series = lx.data.load_sp500()
+    raw = lx.data.make_windows(series, seq_len=50, normalise=False)
+    train_prices = series.values[: raw.train_index[-1] + 51]
+    test_prices = raw.y_test
+    say(f"{len(series)} closes from {series.dates[0]} to {series.dates[-1]}. The training "
+        f"windows span prices from {train_prices.min():.0f} to {train_prices.max():.0f}; the "
+        f"test targets run from {test_prices.min():.0f} to {test_prices.max():.0f}: "
+        f"{np.mean(test_prices > train_prices.max()):.0%} of them lie above anything the model "
+        f"saw in training.")
+
+    fig, ax = plt.subplots(figsize=(10, 3), layout="constrained")
+    ax.plot(series.dates, series.values, color="#444444", lw=1)
+    split = series.dates[raw.test_index[0] + 50]
+    ax.axvspan(split, series.dates[-1], color="#0072B2", alpha=0.12, label="test period")
+    ax.set_ylabel("S&P 500 close")
+    ax.legend(loc="upper left");
+    """)
+    nb.md(r"""
+    A model trained on raw prices would have to produce values it never saw. The seed
+    divides each window by its own first value: $n = p / p_0 - 1$. Every window then starts
+    at 0 and says *how much prices moved relative to the start of the window*, a quantity
+    that looks alike in 2003 and in 2016. A prediction $n$ is turned back into a price with
+    that window's $p_0$: $p = p_0\,(n + 1)$.
+    """)
+    nb.code("""
+    windows = lx.data.make_windows(series, seq_len=50, normalise=True)
+    x, y = windows.x_test, windows.y_test
+    say(f"Normalised, the training windows span {windows.x_train.min():+.3f} to "
+        f"{windows.x_train.max():+.3f} and the test windows {x.min():+.3f} to {x.max():+.3f}: "
+        f"the test set now lies inside the training range.")
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3), layout="constrained")
+    for k, colour in [(0, "#0072B2"), (len(windows.x_train) // 2, "#D55E00"),
+                      (len(windows.x_train) - 1, "#009E73")]:
+        start = windows.train_index[k]
+        label = str(series.dates[start])
+        axes[0].plot(series.values[start : start + 50], color=colour, label=label)
+        axes[1].plot(windows.x_train[k, :, 0], color=colour, label=label)
+    axes[0].set(title="three training windows, in prices", xlabel="day in window")
+    axes[1].set(title="the same windows, normalised: p / p0 − 1", xlabel="day in window")
+    axes[1].legend(fontsize=8);
+    """)
+
+    nb.md("""
+    ## The model
+
+    The seed's stack, trained on the normalised windows. The package ships a pretrained
+    copy; `RETRAIN = True` in the first cell trains it here with the same recipe (this takes
+    a few minutes on two cores).
+    """)
+    nb.code("""
+    recipe = lx.model.pretrained_info()["sp500"]
+    if RETRAIN:
+        model = lx.model.build_model(layers=recipe["layers"], seed=recipe["seed"])
+        lx.model.train(model, windows, epochs=recipe["epochs"], batch_size=recipe["batch_size"],
+                       validation_split=recipe["validation_split"], seed=recipe["seed"],
+                       verbose=2)
+    else:
+        model = lx.model.load_pretrained("sp500")
+    say(f"Recipe: {recipe['epochs']} epochs at batch size {recipe['batch_size']} "
+        f"({recipe['train_seconds']:.0f} s on two cores, recorded by the training script). "
+        f"The seed's own recipe, one epoch, reached a test MSE of "
+        f"{recipe['seed_recipe_test_scores']['point_mse']:.5f} point by point; this one "
+        f"{recipe['test_scores']['point_mse']:.5f}.")
+    """)
+
+    nb.md("""
+    ## Forecasts, back in prices, next to persistence
+
+    Point by point, each test window predicts the next close; multi-sequence, every 50th
+    window starts a run of 50 days fed on its own predictions (which stay in the units of
+    the window the run started from). `lx.plots.plot_forecast_prices` de-normalises with the
+    right $p_0$ and draws persistence beside the model.
+    """)
+    nb.code("""
+    point = lx.forecast.point_by_point(model, x)
+    runs = lx.forecast.multi_sequence(model, x, prediction_len=50)
+    persist = lx.forecast.persistence(x)
+
+    price_true = windows.denormalise(y)
+    price_model = windows.denormalise(point)
+    price_persist = windows.denormalise(persist)
+
+    fig, axes = plt.subplots(2, 1, figsize=(10, 7), layout="constrained")
+    lx.plots.plot_forecast_prices(windows, point, kind="point", ax=axes[0],
+                                  title="point by point: one day ahead from true windows")
+    lx.plots.plot_forecast_prices(windows, runs, kind="multi", ax=axes[1],
+                                  title="multi-sequence: 50 days fed on its own predictions");
+    """)
+    nb.code('''
+    def rmse(a, b):
+        return float(np.sqrt(np.mean((np.asarray(a) - np.asarray(b)) ** 2)))
+
+
+    model_rmse, persist_rmse = rmse(price_model, price_true), rmse(price_persist, price_true)
+    level_r = np.corrcoef(price_model, price_true)[0, 1]
+    moves = np.sign(point - x[:, -1, 0]) == np.sign(y - x[:, -1, 0])
+    up_days = np.mean(y > x[:, -1, 0])
+    verdict = ("better than" if model_rmse < persist_rmse else "worse than")
+    say(f"The point-by-point curve hugs the market: its correlation with the true closes is "
+        f"r = {level_r:.3f}. But its error is {model_rmse:.1f} index points (root mean "
+        f"square), against **{persist_rmse:.1f}** for persistence, which just repeats the "
+        f"last close: the LSTM does {verdict} doing nothing. It calls the direction of the "
+        f"next day's move right on {moves.mean():.1%} of the test days; the market went up on "
+        f"{up_days:.1%} of them.")
+    ''')
+    nb.md("""
+    ### Why point by point looks good: it lags
+
+    Any forecast of tomorrow's close that stays near today's close correlates with the
+    market, because today's close is already most of tomorrow's. The question is whether it
+    anticipates the **moves**. Compare each day's predicted move with the market's move
+    the same day, one day earlier, two days earlier, and so on:
+    """)
+    nb.code("""
+    lags = np.arange(11)
+    r_model = lx.exercises.lag_correlations(price_model, price_true, max_lag=10)
+    r_persist = lx.exercises.lag_correlations(price_persist, price_true, max_lag=10)
+
+    fig, ax = plt.subplots(figsize=(10, 3), layout="constrained")
+    ax.bar(lags - 0.2, r_model, 0.4, color="#0072B2", label="LSTM")
+    ax.bar(lags + 0.2, r_persist, 0.4, color="#999999", label="persistence")
+    ax.axhline(0, color="#444444", lw=0.8)
+    ax.set(xlabel="lag L (days)", ylabel="r of Δforecast[t] with Δtrue[t − L]",
+           title="whose moves does the forecast follow?")
+    ax.legend();
+    best = int(np.argmax(r_model))
+    say(f"The LSTM's daily moves correlate with the market's moves **{best} days earlier** "
+        f"(r = {r_model[best]:.2f}), and with the same day's move at r = {r_model[0]:+.2f}. "
+        f"Persistence is the extreme case: r = {r_persist[1]:.2f} at lag 1. "
+        + ("Both are echoes of moves already made, not forecasts of the next one; the "
+           "LSTM's echo is a smoothed, delayed one." if best >= 1 else
+           "This LSTM's moves do follow the same day's market moves best."))
+    """)
+
+    nb.md("""
+    ## Inside the model through a fall
+
+    Which multi-sequence run crosses the most turbulent stretch? Compute each run's
+    **drawdown**, the largest fall from a running peak of the true closes during its 50
+    days, and trace the worst one.
+    """)
+    nb.code("""
+    from lstm_explained.forecast_trace import trace_forecast
+
+    dates = windows.target_dates()
+    drawdowns = []
+    for k in range(len(runs)):
+        closes = price_true[k * 50 : (k + 1) * 50]
+        drawdowns.append((closes / np.maximum.accumulate(closes) - 1).min())
+    RUN = int(np.argmin(drawdowns))
+    closes = price_true[RUN * 50 : (RUN + 1) * 50]
+    low = int(np.argmin(closes / np.maximum.accumulate(closes)))
+    peak = int(np.argmax(closes[: low + 1]))
+    forecast = trace_forecast(model, mode="multi", windows=windows, run=RUN)
+    say(f"Run {RUN} ({dates[RUN * 50]} to {dates[RUN * 50 + 49]}) holds the largest drawdown "
+        f"of the test set: a fall of **{-drawdowns[RUN]:.1%}**, from {closes[peak]:.0f} on "
+        f"{dates[RUN * 50 + peak]} to {closes[low]:.0f} on {dates[RUN * 50 + low]}. The next "
+        f"largest fall within a run is {-sorted(drawdowns)[1]:.1%}.")
+    """)
+    nb.code("""
+    from lstm_explained.widgets import GateInspector
+
+    inspector = GateInspector(forecast, layer="lstm_1", sample=low, timestep=49)
+    inspector
+    """)
+    nb.code("""
+    run_prices = forecast.extras["prediction_price"]
+    say(f"Fed on its own predictions from {dates[RUN * 50]}, the model forecasts "
+        f"{run_prices[low]:.0f} for {dates[RUN * 50 + low]}, when the close was "
+        f"{closes[low]:.0f} ({run_prices[low] - closes[low]:+.0f} points): a forecast fed on "
+        f"itself cannot know of a fall that nothing in its window announces. The inspector "
+        f"above shows that forecast step (step t = 49 is the last day of the window it saw); "
+        f"the course site adds a kernel-free copy of the inspector at the end of the page. "
+        f"Its conveyor belt at that step, for the first units of `lstm_1`:")
+    lx.plots.plot_conveyor_belt(forecast, sample=low, timestep=49, layer="lstm_1")
+    """)
+
+    nb.md("""
+    ## Do the gates open and close? Saturation
+
+    Karpathy, Johnson & Fei-Fei (2015) measured how often each gate of a trained LSTM is
+    **saturated**: nearly closed (value $< 0.1$, *left*) or nearly open (value $> 0.9$,
+    *right*). Their character-level language models had many such switch-like units,
+    especially forget gates that stayed open to remember for long. Trace the model on every
+    test window and count:
+    """)
+    nb.code("""
+    trace = lx.trace_gates(model, x)
+    rows = []
+    for name, lt in trace.items():
+        sat = lt.saturation(low=0.1, high=0.9)
+        for gate in sat.gates:
+            left, right = sat[gate]
+            values = getattr(lt, gate)
+            rows.append(f"<tr><td>{name}</td><td style='color:{GATE_COLORS[gate]}'>{gate}</td>"
+                        f"<td>{left.mean():.1%}</td><td>{right.mean():.1%}</td>"
+                        f"<td>{values.min():.3f} – {values.max():.3f}</td></tr>")
+    display(HTML("<table><tr><th>layer</th><th>gate</th><th>left-saturated (&lt; 0.1)</th>"
+                 "<th>right-saturated (&gt; 0.9)</th><th>range of values</th></tr>"
+                 + "".join(rows) + "</table>"))
+    lx.plots.plot_saturation(trace, layer="lstm_1")
+    """)
+    nb.code("""
+    fig, axes = plt.subplots(1, 3, figsize=(10, 2.8), layout="constrained", sharey=True)
+    for ax, gate in zip(axes, ("forget", "input", "output")):
+        for name, lt in trace.items():
+            ax.hist(getattr(lt, gate).ravel(), bins=60, range=(0, 1), histtype="step",
+                    color=GATE_COLORS[gate], ls="-" if name == "lstm_1" else "--", label=name)
+        ax.axvspan(0, 0.1, color="#dddddd")
+        ax.axvspan(0.9, 1, color="#dddddd")
+        ax.set(title=f"{gate} gate values", xlabel="value", yscale="log")
+    axes[0].legend(fontsize=8);
+
+    u = trace["lstm_1"].units
+    forget_bias = model.get_layer("lstm_1").get_weights()[2][u : 2 * u]
+    median_forget = float(np.median(trace["lstm_1"].forget))
+    saturated = max(
+        float(np.mean((getattr(lt, g) < 0.1) | (getattr(lt, g) > 0.9)))
+        for lt in trace.values() for g in ("forget", "input", "output")
+    )
+    other = np.concatenate([np.ravel(getattr(lt, g)) for lt in trace.values()
+                            for g in ("input", "output")])
+    say((f"None of these gates ever saturates. " if saturated == 0 else
+         f"At most {saturated:.2%} of any gate's values are saturated. ")
+        + f"Every forget gate value of `lstm_1` lies within "
+        f"{trace['lstm_1'].forget.min():.3f} – {trace['lstm_1'].forget.max():.3f}, around a "
+        f"median of {median_forget:.3f}; σ(1) = {1 / (1 + np.exp(-1)):.3f} is where Keras "
+        f"starts a forget gate (bias 1, `unit_forget_bias`), and after training the forget "
+        f"biases of `lstm_1` average {forget_bias.mean():.3f}. The input and output gates of "
+        f"both layers stay within {other.min():.3f} – {other.max():.3f}. The normalised "
+        f"windows are small numbers (|n| ≤ {np.abs(x).max():.2f} in the test set), too small "
+        f"to push the gates far from where they started: the trained LSTM works much like a "
+        f"fixed, leaky average of its recent inputs, and a leaky average of the past is a "
+        f"forecast that lags.")
+    """)
+
+    nb.md("""
+    ## Exercises
+    """)
+    _exercise(
+        nb, 1, "a fed-back forecast, in prices",
+        """
+        Run `RUN` forecast the fall. Turn its normalised prediction at the step of the low,
+        `runs[RUN, low]`, back into an index level, with `windows.p0_test` and without
+        `windows.denormalise`. Mind which window's $p_0$ a fed-back run lives in.
+        """,
+        """
+        answer = None  # the forecast for the day of the low, in index points
+
+        lx.exercises.check("03.denormalise_run", answer, windows=windows, predictions=runs,
+                           run=RUN, step=low)
+        """,
+        """
+        answer = windows.p0_test[RUN * 50] * (runs[RUN, low] + 1)
+        """,
+    )
+    _exercise(
+        nb, 2, "how late is the echo?",
+        """
+        Without `lx.exercises.lag_correlations`: with `np.diff` and `np.corrcoef`, find the lag
+        L from 0 to 10 at which the day-to-day moves of the point-by-point forecast
+        (`price_model`) correlate best with the market's moves L days earlier
+        (`price_true`).
+        """,
+        """
+        answer = None  # a lag in days
+
+        lx.exercises.check("03.lag", answer, predicted=price_model, true=price_true, max_lag=10)
+        """,
+        """
+        dp, dt = np.diff(price_model), np.diff(price_true)
+        r = [np.corrcoef(dp[L:], dt[: len(dt) - L])[0, 1] for L in range(11)]
+        answer = int(np.argmax(r))
+        """,
+    )
+    _exercise(
+        nb, 3, "count saturated gates yourself",
+        """
+        Predict first, from the histograms: what fraction of all forget-gate values of
+        `lstm_2` (every window, step and unit) is right-saturated, $> 0.9$? Then compute
+        it from `trace["lstm_2"].forget` without `lx.analysis`.
+        """,
+        """
+        answer = None  # a fraction between 0 and 1
+
+        lx.exercises.check("03.saturation", answer, trace=trace, layer="lstm_2",
+                           gate="forget", side="right")
+        """,
+        """
+        answer = np.mean(trace["lstm_2"].forget > 0.9)
+        """,
+    )
+    nb.md("""
+    **Try it.** Beat persistence: train on returns instead of $p/p_0 - 1$, add features, or
+    predict the direction only. Or explain it: shift `price_model` by the lag you found and
+    compare with `price_true`.
+
+    Next: **04 · Instructor tour**, a classroom script through the moments worth stopping at.
+    """)
+    return nb
+
+
 NOTEBOOKS: dict[str, Callable[[], Notebook]] = {
     "01_lstm_cell": nb01,
     "02_sine_wave": nb02,
+    "03_sp500": nb03,
 }
 
 
