@@ -46,7 +46,7 @@ Example
 >>> from lstm_explained.tracer import trace_gates
 >>> model = keras.Sequential([keras.Input((10, 1)), keras.layers.LSTM(4)])
 >>> trace = trace_gates(model, np.random.default_rng(0).normal(size=(3, 10, 1)))
->>> trace["lstm"].forget.shape, trace.verified
+>>> trace[model.layers[0].name].forget.shape, trace.verified
 ((3, 10, 4), True)
 """
 
@@ -442,9 +442,10 @@ def trace_gates(
         How many windows (evenly spread over ``x``) to check; None checks all of them.
     tolerance : float
         Largest accepted difference to Keras (hidden states, final cell states, the
-        layer's outputs): absolute for values of magnitude up to 1, relative to the value
-        above that (unbounded activations such as relu can grow large, where float32
-        itself only holds ~7 significant digits).
+        layer's outputs), measured relative to the scale of the layer's cell state:
+        ``|ours - keras| / max(1, |keras|, max |C|)``, i.e. absolute for the usual
+        states within [-1, 1]. Unbounded activations (relu, elu, ...) can drive C far
+        above 1, and Keras' own float32 rounding then grows with it.
     dtype : "float32" or "float64"
         Precision of the numpy recompute. float32 is what Keras computes in and about
         three times faster; float64 is slightly more exact.
@@ -476,9 +477,10 @@ def trace_gates(
     >>> model = keras.Sequential([keras.Input((6, 2)),
     ...                           keras.layers.Bidirectional(keras.layers.LSTM(3))])
     >>> tr = trace_gates(model, np.ones((4, 6, 2)))
-    >>> tr.layer_names
-    ['bidirectional/forward', 'bidirectional/backward']
-    >>> tr["bidirectional/backward"].go_backwards, tr.verified
+    >>> name = model.layers[0].name
+    >>> tr.layer_names == [f"{name}/forward", f"{name}/backward"]
+    True
+    >>> tr[f"{name}/backward"].go_backwards, tr.verified
     (True, True)
     """
     dtype = np.dtype(dtype)
@@ -578,12 +580,13 @@ def trace_gates(
     return Trace(layers, info=info)
 
 
-def _error(ours: np.ndarray, theirs: np.ndarray) -> float:
-    """max |ours - theirs| / max(1, |theirs|): absolute near 0, relative for big values."""
+def _error(ours: np.ndarray, theirs: np.ndarray, scale: float = 1.0) -> float:
+    """max |ours - theirs| / max(1, scale, |theirs|): absolute for values within [-1, 1]."""
     theirs = np.asarray(theirs, dtype=np.float64)
     if theirs.size == 0:
         return 0.0
-    diff = np.abs(np.asarray(ours, dtype=np.float64) - theirs) / np.maximum(1.0, np.abs(theirs))
+    denominator = np.maximum(max(1.0, scale), np.abs(theirs))
+    diff = np.abs(np.asarray(ours, dtype=np.float64) - theirs) / denominator
     if np.isnan(diff).any():
         same_nan = np.isnan(ours) & np.isnan(theirs)
         diff = np.where(same_nan, 0.0, diff)
@@ -664,15 +667,18 @@ def _self_check(
         own = [np.asarray(v) for v in k_own[own_pos : own_pos + n_own]]
         own_pos += n_own
         expected = _expected_outputs(t, traces, idx)
-        own_err = max(_error(e, o) for e, o in zip(expected, own, strict=True))
+        scale = max(
+            float(np.nanmax(np.abs(lt.cell[idx]), initial=0.0)) for lt in traces
+        )
+        own_err = max(_error(e, o, scale) for e, o in zip(expected, own, strict=True))
         keras_mask = _decode_mask(np.asarray(k_masks[i]))
         for (key, _), lt in zip(t.directions, traces, strict=True):
             seq, _h, c = (np.asarray(v) for v in k_clone[clone_pos : clone_pos + 3])
             clone_pos += 3
             err = max(
                 own_err,
-                _error(lt.hidden[idx], seq),
-                _error(lt.cell[idx][:, -1], c),
+                _error(lt.hidden[idx], seq, scale),
+                _error(lt.cell[idx][:, -1], c, scale),
             )
             our_mask = None if lt.mask is None else lt.in_input_order("mask")[idx]
             if (keras_mask is None) != (our_mask is None) or (
