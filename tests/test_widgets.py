@@ -45,7 +45,7 @@ def test_initial_state_and_controls(toy_trace):
     assert insp.sample_slider.max == 2 and insp.sample_slider.description == "sample"
     assert list(insp.layer_dropdown.options) == ["lstm", "lstm_1"]
     assert insp.units_select.value == (1, 3)
-    assert insp.image.value[:4] == b"\x89PNG"
+    assert insp.image.format == "jpeg" and insp.image.value[:2] == b"\xff\xd8"
     _assert_belt_shows(insp, toy_trace)
 
 
@@ -104,14 +104,21 @@ def test_most_active_units(toy_trace):
     _assert_belt_shows(insp, toy_trace)
 
 
-def test_snapshot_is_the_shown_png(toy_trace):
-    insp = GateInspector(toy_trace, timestep=4)
+def test_snapshot_is_what_is_shown_as_png(toy_trace):
+    insp = GateInspector(toy_trace, timestep=4, image_format="png")
     png = insp.snapshot()
     img = Image.open(io.BytesIO(png))
     assert img.format == "PNG"
     shown = Image.open(io.BytesIO(insp.image.value))
-    assert img.size == shown.size
+    assert shown.format == "PNG" and img.size == shown.size
     assert np.array_equal(np.asarray(img), np.asarray(shown))
+    # the default JPEG view shows the same picture, up to JPEG's small losses
+    fast = GateInspector(toy_trace, timestep=4)
+    view = np.asarray(Image.open(io.BytesIO(fast.image.value))).astype(float)
+    assert view.shape == np.asarray(img).shape
+    assert np.abs(view - np.asarray(img)).mean() < 2.0
+    with pytest.raises(DataError, match="image_format"):
+        GateInspector(toy_trace, image_format="gif")
 
 
 @pytest.mark.parametrize(

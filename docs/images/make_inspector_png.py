@@ -30,7 +30,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 CELL = """\
 from lstm_explained.widgets import inspect
-insp = inspect("sine_run1.npz", sample=30, timestep=40, dpi=90, heatmap_scale="data")
+insp = inspect("sine_run1.npz", sample=30, timestep=40, dpi=90, heatmap_scale="data",
+               image_format="png")
 insp.show_most_active(4)
 insp"""
 

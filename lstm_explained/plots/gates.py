@@ -1008,8 +1008,19 @@ class InspectorFigure:
         return out
 
     def png(self, compress_level: int = 1) -> bytes:
-        """The current view as PNG bytes (what the widget shows)."""
+        """The current view as PNG bytes (lossless)."""
         return encode_png(np.asarray(self.canvas.buffer_rgba()), compress_level)
+
+    def jpeg(self, quality: int = 90) -> bytes:
+        """The current view as JPEG bytes: about five times faster to encode than PNG,
+        with full colour resolution (4:4:4) so thin coloured text stays clean."""
+        from PIL import Image
+
+        buf = np.asarray(self.canvas.buffer_rgba())
+        img = Image.frombuffer("RGBA", (buf.shape[1], buf.shape[0]), buf, "raw", "RGBA", 0, 1)
+        out = io.BytesIO()
+        img.convert("RGB").save(out, format="jpeg", quality=quality, subsampling=0)
+        return out.getvalue()
 
 
 def encode_png(rgba: np.ndarray, compress_level: int = 1, alpha: bool = False) -> bytes:
