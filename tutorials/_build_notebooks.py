@@ -1193,10 +1193,230 @@ def nb03() -> Notebook:
     return nb
 
 
+# =========================================================================================
+# 04: the instructor's tour
+# =========================================================================================
+def nb04() -> Notebook:
+    nb = Notebook("04_instructor_tour")
+    nb.md(r"""
+    # 04 · Instructor tour: where to stop, and what to ask
+
+    A script for a class that has seen the cell (01) and the two forecasts (02, 03). Run it
+    top to bottom before class; it finds the moments worth stopping at **by computation**,
+    so they stay right when the models are retrained. At each stop:
+
+    * **Show**: the inspector at that moment (live in JupyterLab; exported for slides);
+    * **Ask**: a question for the class;
+    * **Expect**: the answer, with the numbers this notebook computed.
+
+    The last section exports what you need for slides (a PNG snapshot, a self-contained
+    HTML inspector, an animation) into a fresh temporary folder: no file of yours is ever
+    touched.
+    """)
+    nb.code(SETUP + '''
+import tempfile
+from pathlib import Path
+
+import lstm_explained.export  # noqa: F401  (makes lx.export available)
+from lstm_explained.forecast_trace import trace_forecast
+from lstm_explained.widgets import GateInspector
+
+OUT = Path(tempfile.mkdtemp(prefix="lstm-explained-tour-"))  # a new, empty folder
+print("exports go to", OUT)
+''')
+
+    nb.md("""
+    ## Stop 1: the crest of the sine wave
+
+    **Find it.** The highest target of the sine test set, away from its ends. Trace the
+    point-by-point forecasts of the ten windows before and after it, and name the units of
+    `lstm_1` that track the wave's value and its slope (as in 02).
+    """)
+    nb.code("""
+    sine_model = lx.model.load_pretrained("sine")
+    sine = lx.data.make_windows(lx.data.sine_wave(), seq_len=50)
+    inner = np.arange(20, len(sine.y_test) - 20)
+    crest = int(inner[np.argmax(sine.y_test[inner])])
+    around = np.arange(crest - 10, crest + 11)
+    crest_trace = trace_forecast(sine_model, mode="point", windows=sine, steps=around)
+    at_crest = int(np.flatnonzero(around == crest)[0])  # the sample whose target is the crest
+
+    corr = lx.exercises.unit_correlations(lx.trace_gates(sine_model, sine.x_test), "lstm_1")
+    value_unit = int(np.argmax(np.abs(corr["value"])))
+    slope_unit = int(np.argmax(np.abs(corr["slope"])))
+    say(f"The crest is the target of test window {crest} (value {sine.y_test[crest]:.4f}). "
+        f"Units of `lstm_1`: **{value_unit}** tracks the value "
+        f"(r = {corr['value'][value_unit]:+.3f}), **{slope_unit}** the slope "
+        f"(r = {corr['slope'][slope_unit]:+.3f}).")
+    """)
+    nb.code("""
+    crest_inspector = GateInspector(crest_trace, layer="lstm_1", sample=at_crest, timestep=49,
+                                    units=[value_unit, slope_unit])
+    crest_inspector
+    """)
+    nb.code("""
+    lt = crest_trace["lstm_1"]
+    h_slope = lt.hidden[:, -1, slope_unit]
+    h_value = lt.hidden[:, -1, value_unit]
+    flip = int(np.flatnonzero(np.diff(np.sign(h_slope)) != 0)[0]) if np.any(
+        np.diff(np.sign(h_slope)) != 0) else None
+
+    fig, ax = plt.subplots(figsize=(10, 3), layout="constrained")
+    steps = around - crest
+    ax.plot(steps, h_value, "o-", color=GATE_COLORS["hidden"], label=f"unit {value_unit} (value)")
+    ax.plot(steps, h_slope, "s--", color=GATE_COLORS["cell"], label=f"unit {slope_unit} (slope)")
+    ax.axvline(0, color="#999999", lw=0.8)
+    ax.axhline(0, color="#cccccc", lw=0.8)
+    ax.set(xlabel="window, relative to the one whose target is the crest",
+           ylabel="$h_T$ at the window's last step", title="two units across the crest")
+    ax.legend();
+
+    f_value = lt.forget[at_crest, :, value_unit]
+    say("**Ask:** *The next value is the top of the wave. What do the value unit and the slope "
+        "unit show now? Does a gate 'switch' at the crest?*")
+    extreme = "lowest" if corr["value"][value_unit] < 0 else "highest"
+    rank = int(np.sum(h_value < h_value[at_crest]) if extreme == "lowest"
+               else np.sum(h_value > h_value[at_crest]))
+    say(f"**Expect:** the value unit is near its {extreme} ($h_T$ = {h_value[at_crest]:+.3f}; "
+        f"{rank} of the {len(around)} windows around the crest go further, and they range "
+        f"from {h_value.min():+.3f} to {h_value.max():+.3f}). The slope unit "
+        + (f"changes sign between windows {around[flip] - crest:+d} and "
+           f"{around[flip + 1] - crest:+d} relative to the crest"
+           if flip is not None else "does not change sign in this stretch")
+        + f". No gate switches: the value unit's forget gate stays within "
+        f"{f_value.min():.3f} – {f_value.max():.3f} over the whole window. The crest is "
+        f"carried by the cell state and the candidate, not by a gate opening or closing.")
+    """)
+
+    nb.md("""
+    ## Stop 2: a sharp market fall
+
+    **Find it.** The largest one-day fall of the S&P 500 test set. Trace the point-by-point
+    forecasts of the days around it.
+    """)
+    nb.code("""
+    sp_model = lx.model.load_pretrained("sp500")
+    sp = lx.data.make_windows(lx.data.load_sp500(), seq_len=50, normalise=True)
+    closes = sp.denormalise(sp.y_test)
+    dates = sp.target_dates()
+    day = int(np.argmin(closes[1:] / closes[:-1])) + 1          # test index of the fall day
+    days = np.arange(day - 5, day + 6)
+    fall_trace = trace_forecast(sp_model, mode="point", windows=sp, steps=days)
+    after = int(np.flatnonzero(days == day + 1)[0])   # first window that ends with the fall
+    say(f"The largest one-day fall: **{dates[day]}**, from {closes[day - 1]:.0f} to "
+        f"{closes[day]:.0f} ({closes[day] / closes[day - 1] - 1:.1%}).")
+    """)
+    nb.code("""
+    fall_inspector = GateInspector(fall_trace, layer="lstm_1", sample=after, timestep=49)
+    fall_inspector.units = fall_inspector.most_active(4)
+    fall_inspector
+    """)
+    nb.code("""
+    pred = fall_trace.extras["prediction_price"]
+    fall = closes[day] - closes[day - 1]
+    echoed = pred[after] - pred[after - 1]
+    books = fall_trace["lstm_1"].ledger()
+    written = np.abs(books.written[:, -1, :]).sum(axis=1)     # per window, at its last step
+    calm = np.median(np.delete(written, after))
+    persist_err = abs(closes[day] - closes[day + 1])
+    model_err = abs(pred[after] - closes[day + 1])
+
+    say("**Ask:** *The window now ends with the fall. How much of it will tomorrow's forecast "
+        "contain? Will the model beat 'tomorrow equals today' on that day?*")
+    say(f"**Expect:** the market fell {-fall:.0f} points on {dates[day]}; the model's forecast "
+        f"for the next day moved {echoed:+.0f} points, {echoed / fall:.0%} of the fall. At the "
+        f"last step of that window the belt of `lstm_1` wrote {written[after]:.4f} in total "
+        f"(sum of $|i_t \\\\tilde{{C}}_t|$ over units), {written[after] / calm:.1f} times as "
+        f"much as on the median day around it. For {dates[day + 1]} the model was "
+        f"{model_err:.0f} points off, persistence {persist_err:.0f}.")
+    """)
+
+    nb.md("""
+    ## A closing question: do these gates ever switch?
+
+    **Ask:** *Karpathy et al. found gates that act like switches, nearly always open or
+    closed. Do ours?* Show the saturation plot of the two stops' traces.
+    """)
+    nb.code("""
+    stops = {"sine, around the crest": crest_trace, "S&P 500, around the fall": fall_trace}
+    for name, tr in stops.items():
+        lt = tr["lstm_1"]
+        sat = lt.saturation()
+        say(f"**Expect** ({name}): {sat.left.mean():.1%} of gate values left-saturated, "
+            f"{sat.right.mean():.1%} right-saturated; forget gates within "
+            f"{lt.forget.min():.3f} – {lt.forget.max():.3f}.")
+    lx.plots.plot_saturation(fall_trace, layer="lstm_1")
+    """)
+
+    nb.md("""
+    ## Exporting for slides
+
+    Everything goes into the temporary folder made at the top; the exporters also refuse to
+    overwrite an existing file unless told to (`overwrite=True`).
+
+    **A snapshot** of what an inspector shows, as a PNG:
+    """)
+    nb.code("""
+    from IPython.display import Image
+
+    png = OUT / "sine_crest.png"
+    png.write_bytes(crest_inspector.snapshot())
+    fig = lx.plots.plot_inspector(fall_trace, layer="lstm_1", sample=after, timestep=49,
+                                  units=fall_inspector.units)
+    fig.savefig(OUT / "sp500_fall.png", dpi=150)
+    Image(png)
+    """)
+    nb.md("""
+    **The HTML inspector**: one self-contained file (pictures inline, a small player, no
+    kernel, no network) that steps through the chosen forecast steps and timesteps. Open it
+    by double-click, put it on a course site, or mail it:
+    """)
+    nb.code("""
+    import html
+
+    page = lx.export.inspector_html(
+        fall_trace, OUT / "sp500_fall_inspector.html", layer="lstm_1",
+        units=fall_inspector.units, samples=[after - 1, after, after + 1],
+        timesteps=range(0, 50, 4), progress=False,
+    )
+    document = html.escape(page.read_text(encoding="utf-8"), quote=True)
+    display(HTML(f'<div><iframe srcdoc="{document}" title="gate inspector" '
+                 'style="width:100%;height:760px;border:1px solid #ddd"></iframe></div>'))
+    """)
+    nb.md("""
+    **An animation** for a slide: the crest window, step by step, as a GIF (an `.mp4` name
+    makes a video, if `ffmpeg` is installed):
+    """)
+    nb.code("""
+    import base64
+
+    gif = lx.export.animation(crest_trace, OUT / "sine_crest.gif", layer="lstm_1",
+                              units=[value_unit, slope_unit], samples=[at_crest],
+                              timesteps=range(0, 50, 2), fps=6, progress=False)
+    display(HTML(f'<img src="data:image/gif;base64,{base64.b64encode(gif.read_bytes()).decode()}" '
+                 'style="max-width:100%">'))
+    """)
+    nb.code("""
+    try:
+        lx.export.animation(crest_trace, gif, samples=[at_crest], progress=False)
+    except lx.LSTMExplainedError as err:
+        print("Writing it again is refused:", err)
+
+    for path in sorted(OUT.iterdir()):
+        print(f"{path.name:30s} {path.stat().st_size / 1024:8.0f} kB")
+    """)
+    nb.md("""
+    Before class, copy these files out of the temporary folder printed at the top; the
+    operating system may clear it later.
+    """)
+    return nb
+
+
 NOTEBOOKS: dict[str, Callable[[], Notebook]] = {
     "01_lstm_cell": nb01,
     "02_sine_wave": nb02,
     "03_sp500": nb03,
+    "04_instructor_tour": nb04,
 }
 
 
