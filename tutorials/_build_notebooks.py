@@ -51,6 +51,14 @@ def say(text):
 '''
 
 
+#: The first cell of 02 and 03 ends with these: one flag retrains.
+RETRAIN_FLAGS = """
+RETRAIN = False     # True: train the model here instead of loading the pretrained one
+RECIPE = "shipped"  # with RETRAIN: "shipped" (how the pretrained model was trained) or
+                    # "seed" (the seed notebook's settings: one epoch at batch size 512)
+"""
+
+
 class Notebook:
     """Collects the cells of one notebook."""
 
@@ -536,7 +544,7 @@ def nb02() -> Notebook:
     one") beside the model. Then we open the model up: step through its gates during a
     forecast, and find out what some of its units track.
     """)
-    nb.code(SETUP + '\nRETRAIN = False  # True: train the model here instead of loading it\n')
+    nb.code(SETUP + RETRAIN_FLAGS)
 
     nb.md("""
     ## The data
@@ -585,15 +593,20 @@ def nb02() -> Notebook:
 
     `lx.model.build_model()` is the seed's stack in Keras 3 (dropout after each LSTM,
     mean squared error, RMSprop). The package ships a pretrained copy; set `RETRAIN = True`
-    in the first cell to train it here with the recipe it was trained with.
+    in the first cell to train it here, with the recipe the shipped model was trained with
+    (`RECIPE = "shipped"`) or with the seed notebook's own settings (`RECIPE = "seed"`).
     """)
     nb.code("""
     recipe = lx.model.pretrained_info()["sine"]
     if RETRAIN:
+        epochs, batch_size = ((recipe["epochs"], recipe["batch_size"]) if RECIPE == "shipped"
+                              else (1, 512))
         model = lx.model.build_model(layers=recipe["layers"], seed=recipe["seed"])
-        lx.model.train(model, windows, epochs=recipe["epochs"], batch_size=recipe["batch_size"],
+        lx.model.train(model, windows, epochs=epochs, batch_size=batch_size,
                        validation_split=recipe["validation_split"], seed=recipe["seed"],
                        verbose=2)
+        say(f"The model used below was trained here: {epochs} epoch(s) at batch size "
+            f"{batch_size}.")
     else:
         model = lx.model.load_pretrained("sine")
 
@@ -670,15 +683,24 @@ def nb02() -> Notebook:
     m_point, p_point = scores["point by point"]
     m_multi, p_multi = scores["multi-sequence"]
     true_period = np.diff(upward_crossings(y)).mean()
-    model_period = np.diff(upward_crossings(full)).mean()
-    say(f"**Point by point**, the LSTM's error is {times(m_point, p_point)} than "
-        f"persistence's: one step ahead on a smooth wave, repeating the last value is already "
-        f"close. **Fed back on itself** over 50 steps, its error is {times(m_multi, p_multi)} "
-        f"than persistence's: the model has learned the shape of the wave, not just its last "
-        f"value. On the **full sequence** the forecast's own wave repeats every "
-        f"{model_period:.1f} samples instead of {true_period:.1f}, so it slips out of phase by "
-        f"{abs(true_period - model_period):.1f} samples a cycle: small errors, fed back, "
-        f"accumulate.")
+    model_crossings = upward_crossings(full)
+    text = (f"**Point by point**, the LSTM's error is {times(m_point, p_point)} than "
+            f"persistence's: one step ahead on a smooth wave, repeating the last value is "
+            f"already close. **Fed back on itself** over 50 steps, its error is "
+            f"{times(m_multi, p_multi)} than persistence's")
+    text += (": the model has learned the shape of the wave, not just its last value. "
+             if m_multi < p_multi else ": this model has not learned the wave's shape. ")
+    if len(model_crossings) >= 2:
+        model_period = np.diff(model_crossings).mean()
+        text += (f"On the **full sequence** the forecast's own wave repeats every "
+                 f"{model_period:.1f} samples instead of {true_period:.1f}, so it slips out of "
+                 f"phase by {abs(true_period - model_period):.1f} samples a cycle: small "
+                 f"errors, fed back, accumulate.")
+    else:
+        text += (f"On the **full sequence** the forecast does not keep oscillating: fed on "
+                 f"itself it ends at {full[-1]:+.2f}, while the true wave repeats every "
+                 f"{true_period:.1f} samples.")
+    say(text)
     ''')
 
     nb.md("""
@@ -881,7 +903,7 @@ def nb03() -> Notebook:
     prices always looks good. Then we look inside the model through the sharpest fall of the
     test period, and measure how its gates behave, after Karpathy, Johnson & Fei-Fei (2015).
     """)
-    nb.code(SETUP + '\nRETRAIN = False  # True: train the model here instead of loading it\n')
+    nb.code(SETUP + RETRAIN_FLAGS)
 
     nb.md("""
     ## The data, and why windows are normalised
@@ -937,23 +959,29 @@ def nb03() -> Notebook:
     ## The model
 
     The seed's stack, trained on the normalised windows. The package ships a pretrained
-    copy; `RETRAIN = True` in the first cell trains it here with the same recipe (this takes
-    a few minutes on two cores).
+    copy; `RETRAIN = True` in the first cell trains it here, with the shipped model's recipe
+    (`RECIPE = "shipped"`, a few minutes on two cores) or the seed notebook's settings
+    (`RECIPE = "seed"`).
     """)
     nb.code("""
     recipe = lx.model.pretrained_info()["sp500"]
     if RETRAIN:
+        epochs, batch_size = ((recipe["epochs"], recipe["batch_size"]) if RECIPE == "shipped"
+                              else (1, 512))
         model = lx.model.build_model(layers=recipe["layers"], seed=recipe["seed"])
-        lx.model.train(model, windows, epochs=recipe["epochs"], batch_size=recipe["batch_size"],
+        lx.model.train(model, windows, epochs=epochs, batch_size=batch_size,
                        validation_split=recipe["validation_split"], seed=recipe["seed"],
                        verbose=2)
+        say(f"The model used below was trained here: {epochs} epoch(s) at batch size "
+            f"{batch_size}.")
     else:
         model = lx.model.load_pretrained("sp500")
-    say(f"Recipe: {recipe['epochs']} epochs at batch size {recipe['batch_size']} "
-        f"({recipe['train_seconds']:.0f} s on two cores, recorded by the training script). "
-        f"The seed's own recipe, one epoch, reached a test MSE of "
-        f"{recipe['seed_recipe_test_scores']['point_mse']:.5f} point by point; this one "
-        f"{recipe['test_scores']['point_mse']:.5f}.")
+    say(f"The shipped model was trained {recipe['epochs']} epochs at batch size "
+        f"{recipe['batch_size']} ({recipe['train_seconds']:.0f} s on two cores) and reached a "
+        f"test MSE of {recipe['test_scores']['point_mse']:.5f} point by point; the seed's own "
+        f"recipe, one epoch at batch size 512, reached "
+        f"{recipe['seed_recipe_test_scores']['point_mse']:.5f} (figures recorded by the "
+        f"training script, `lx.model.pretrained_info()`).")
     """)
 
     nb.md("""
@@ -989,8 +1017,9 @@ def nb03() -> Notebook:
     moves = np.sign(point - x[:, -1, 0]) == np.sign(y - x[:, -1, 0])
     up_days = np.mean(y > x[:, -1, 0])
     verdict = ("better than" if model_rmse < persist_rmse else "worse than")
-    say(f"The point-by-point curve hugs the market: its correlation with the true closes is "
-        f"r = {level_r:.3f}. But its error is {model_rmse:.1f} index points (root mean "
+    hugs = "hugs the market" if level_r > 0.8 else "follows the market only loosely"
+    say(f"The point-by-point curve {hugs}: its correlation with the true closes is "
+        f"r = {level_r:.3f}. Its error is {model_rmse:.1f} index points (root mean "
         f"square), against **{persist_rmse:.1f}** for persistence, which just repeats the "
         f"last close: the LSTM does {verdict} doing nothing. It calls the direction of the "
         f"next day's move right on {moves.mean():.1%} of the test days; the market went up on "
@@ -1021,8 +1050,9 @@ def nb03() -> Notebook:
         f"(r = {r_model[best]:.2f}), and with the same day's move at r = {r_model[0]:+.2f}. "
         f"Persistence is the extreme case: r = {r_persist[1]:.2f} at lag 1. "
         + ("Both are echoes of moves already made, not forecasts of the next one; the "
-           "LSTM's echo is a smoothed, delayed one." if best >= 1 else
-           "This LSTM's moves do follow the same day's market moves best."))
+           "LSTM's echo is a smoothed, delayed one." if best >= 1 and r_model[best] >= 0.2
+           else "This LSTM's moves follow the same day's market moves best."
+           if best == 0 else "This LSTM's moves hardly follow the market's at any lag."))
     """)
 
     nb.md("""
