@@ -67,6 +67,7 @@ exclude_patterns = [
     "_static/**",
     "_ext/**",
     "images/**",
+    "tutorials/_site_static/**",
 ]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb", ".rst": "restructuredtext"}
 root_doc = "index"
@@ -104,11 +105,14 @@ html_theme = "sphinx_book_theme"
 html_title = "lstm-explained: inside a Keras LSTM"
 html_logo = None
 html_favicon = "_static/favicon.svg"
-html_static_path = ["_static"]
+# tutorials/_site_static: what the executed tutorials write for the site (the inspectors,
+# published as _static/inspectors/); created by course.py before the build reads anything.
+html_static_path = ["_static", "tutorials/_site_static"]
 html_css_files = ["course.css"]
-# FontAwesome (loaded by the theme) must nest, not replace, the widgets' <i> icons:
-# otherwise the ipywidgets Play button breaks. Loaded before everything else.
-html_js_files = [("fa-config.js", {"priority": 1})]
+# Loaded before everything else: FontAwesome (loaded by the theme) must nest, not replace,
+# the widgets' <i> icons, otherwise the ipywidgets Play button breaks; and the widgets'
+# MathJax 2 call (MathJax.Hub.Queue) needs a stand-in on MathJax 3.
+html_js_files = [("fa-config.js", {"priority": 1}), ("widgets-mathjax3.js", {"priority": 1})]
 html_last_updated_fmt = None
 html_show_sourcelink = False
 html_copy_source = False

@@ -14,7 +14,6 @@ forecast, with a sentence saying so.
 from __future__ import annotations
 
 import html
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -49,20 +48,30 @@ def default_trace() -> Any:
     return trace_forecast(model, mode="multi", windows=windows, dataset="sine", progress=False)
 
 
-def iframe(document: str, title: str) -> str:
-    """An ``<iframe srcdoc>`` that grows to the height of its document."""
+def frame_html(src: str, title: str) -> str:
+    """An ``<iframe>`` showing the inspector file, sized to it, plus a link to the file."""
+    resize = (
+        "try{var d=this.contentWindow.document;"
+        "this.style.height=(d.documentElement.scrollHeight+8)+'px';}catch(e){}"
+    )
     return (
-        f'<iframe class="lx-inspector-frame" title="{html.escape(title)}" '
-        f'srcdoc="{html.escape(document, quote=True)}" '
-        'style="width: 100%; height: 720px; border: 1px solid #ddd; border-radius: 4px;" '
-        'onload="try{var d=this.contentWindow.document;'
-        "this.style.height=(d.documentElement.scrollHeight+8)+'px';}catch(e){}\">"
-        "</iframe>"
+        '<div class="lx-inspector">'
+        f'<iframe class="lx-inspector-frame" src="{src}" title="{html.escape(title)}" '
+        f'onload="{resize}"></iframe>'
+        f'<p class="lx-inspector-links"><a href="{src}" download>Download this inspector</a> '
+        "(one self-contained HTML file: hand it out, put it on any web host or in your "
+        f'LMS) or <a href="{src}" target="_blank" rel="noopener">open it on its own page</a>.'
+        "</p></div>"
     )
 
 
-def show(namespace: dict[str, Any], name: str) -> None:
-    """Display the inspector of the tutorial whose globals are ``namespace``."""
+def show(namespace: dict[str, Any], name: str, out_dir: str) -> None:
+    """Write the inspector of the tutorial whose globals are ``namespace``; display it.
+
+    The file goes to ``out_dir`` (``docs/tutorials/_site_static/inspectors``, which
+    ``conf.py`` lists in ``html_static_path``): the page shows it from
+    ``../_static/inspectors/<name>_inspector.html``.
+    """
     from IPython.display import HTML, Markdown, display
 
     try:
@@ -70,6 +79,7 @@ def show(namespace: dict[str, Any], name: str) -> None:
     except ImportError:  # before issue 4 lands: say so (the browser test fails on it)
         display(Markdown("*The static inspector (`lx.export`) has not landed yet.*"))
         return
+
     found = find_trace(namespace)
     if found is None:
         trace = default_trace()
@@ -81,8 +91,7 @@ def show(namespace: dict[str, Any], name: str) -> None:
         )
     else:
         trace = found[1]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"{name}_inspector.html"
-        export.inspector_html(trace, path)
-        document = path.read_text(encoding="utf-8")
-    display(HTML(iframe(document, f"Gate inspector: {name}")))
+    filename = f"{name}_inspector.html"
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    export.inspector_html(trace, Path(out_dir) / filename, overwrite=True, progress=False)
+    display(HTML(frame_html(f"../_static/inspectors/{filename}", f"Gate inspector: {name}")))
