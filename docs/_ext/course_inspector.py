@@ -51,8 +51,9 @@ def default_trace() -> Any:
 def frame_html(src: str, title: str) -> str:
     """An ``<iframe>`` showing the inspector file, sized to it, plus a link to the file."""
     resize = (
-        "try{var d=this.contentWindow.document;"
-        "this.style.height=(d.documentElement.scrollHeight+8)+'px';}catch(e){}"
+        "try{var d=this.contentWindow.document;this.style.height='50px';"
+        "this.style.height=(d.documentElement.scrollHeight+4)+'px';}"
+        "catch(e){this.style.height='';}"
     )
     return (
         '<div class="lx-inspector">'
