@@ -62,8 +62,11 @@ class LSTMWeights:
     recurrent_activation: str = "sigmoid"
 
     def __post_init__(self) -> None:
-        k = np.asarray(self.kernel, dtype=np.float64)
-        r = np.asarray(self.recurrent_kernel, dtype=np.float64)
+        # float32 weights stay float32 (Keras' own precision, and twice as fast); anything
+        # else becomes float64.
+        dtype = np.float32 if np.asarray(self.kernel).dtype == np.float32 else np.float64
+        k = np.asarray(self.kernel, dtype=dtype)
+        r = np.asarray(self.recurrent_kernel, dtype=dtype)
         units = r.shape[0]
         if k.ndim != 2 or r.shape != (units, 4 * units) or k.shape[1] != 4 * units:
             raise DataError(
@@ -73,13 +76,39 @@ class LSTMWeights:
         object.__setattr__(self, "kernel", k)
         object.__setattr__(self, "recurrent_kernel", r)
         if self.bias is not None:
-            b = np.asarray(self.bias, dtype=np.float64).reshape(-1)
+            b = np.asarray(self.bias, dtype=dtype).reshape(-1)
             if b.shape != (4 * units,):
                 raise DataError(f"LSTM bias has shape {b.shape}; expected ({4 * units},).")
             object.__setattr__(self, "bias", b)
         # Resolve the activations now so that a bad name fails at construction.
         get_activation(self.activation)
         get_activation(self.recurrent_activation)
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The weights' float type (float32 or float64); the cell computes in it."""
+        return self.kernel.dtype
+
+    def astype(self, dtype: type | np.dtype) -> LSTMWeights:
+        """The same weights in another float type (float32 or float64).
+
+        Example
+        -------
+        >>> LSTMWeights.random(features=1, units=2).astype(np.float32).dtype
+        dtype('float32')
+        """
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise DataError(f"dtype must be float32 or float64; got {dtype}.")
+        if dtype == self.dtype:
+            return self
+        return LSTMWeights(
+            kernel=self.kernel.astype(dtype),
+            recurrent_kernel=self.recurrent_kernel.astype(dtype),
+            bias=None if self.bias is None else self.bias.astype(dtype),
+            activation=self.activation,
+            recurrent_activation=self.recurrent_activation,
+        )
 
     @property
     def units(self) -> int:
@@ -133,9 +162,9 @@ def project_inputs(x: np.ndarray, weights: LSTMWeights) -> np.ndarray:
     The input half of each gate does not depend on the recurrence, so it is computed
     for the whole sequence in one matrix product; only ``U h_{t-1}`` is left to the loop.
     """
-    z = np.asarray(x, dtype=np.float64) @ weights.kernel
+    z = np.asarray(x, dtype=weights.dtype) @ weights.kernel
     if weights.bias is not None:
-        z = z + weights.bias
+        z += weights.bias
     return z
 
 
@@ -144,28 +173,59 @@ def lstm_step(
     h_prev: np.ndarray,
     c_prev: np.ndarray,
     weights: LSTMWeights,
+    out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One step of the cell, batched.
+    """One step of the cell, batched: the equations at the top of this module.
+
+    This is the only implementation of the step: :func:`run_lstm` (and so the tracer)
+    and the forecasts' feedback loop call it with preallocated ``out`` buffers, the
+    tutorial calls it without.
 
     Args:
         x_proj_t: (batch, 4·units) the projected input ``W x_t + b`` (see :func:`project_inputs`).
         h_prev: (batch, units) the previous hidden state h_{t-1}.
         c_prev: (batch, units) the previous cell state C_{t-1}.
         weights: the layer's weights.
+        out: optional ``(z, c_t, h_t)`` buffers to write into instead of allocating:
+            ``z`` (batch, 4·units) receives the four gate activations (it may be
+            ``x_proj_t`` itself), ``c_t`` and ``h_t`` (batch, units) the new states
+            (they may be ``c_prev`` and ``h_prev``: the update is element-wise).
 
     Returns:
-        ``(f_t, i_t, C̃_t, o_t, C_t, h_t)``, each (batch, units).
+        ``(f_t, i_t, C̃_t, o_t, C_t, h_t)``, each (batch, units); the gates are views of ``z``.
+
+    Example
+    -------
+    >>> w = LSTMWeights.random(features=1, units=2)
+    >>> h = c = np.zeros((1, 2))
+    >>> f_t, i_t, c_tilde_t, o_t, c_t, h_t = lstm_step(project_inputs([[1.0]], w), h, c, w)
+    >>> bool(np.allclose(c_t, f_t * c + i_t * c_tilde_t))
+    True
     """
-    sigma = get_activation(weights.recurrent_activation)
-    act = get_activation(weights.activation)
     u = weights.units
-    z = x_proj_t + h_prev @ weights.recurrent_kernel
-    i_t = sigma(z[:, 0 * u : 1 * u])
-    f_t = sigma(z[:, 1 * u : 2 * u])
-    c_tilde_t = act(z[:, 2 * u : 3 * u])
-    o_t = sigma(z[:, 3 * u : 4 * u])
-    c_t = f_t * c_prev + i_t * c_tilde_t  # the conveyor belt: keep some, write some
-    h_t = o_t * act(c_t)  # show a squashed, gated view of the belt
+    if out is None:
+        z = np.empty(np.shape(x_proj_t), dtype=weights.dtype)
+        c_t = np.empty(np.shape(c_prev), dtype=weights.dtype)
+        h_t = np.empty(np.shape(h_prev), dtype=weights.dtype)
+    else:
+        z, c_t, h_t = out
+    recurrent = h_prev @ weights.recurrent_kernel  # U h_{t-1}
+    np.add(x_proj_t, recurrent, out=z)  # z = W x_t + U h_{t-1} + b, blocks i, f, c, o
+    i_t, f_t, c_tilde_t, o_t = (z[:, k * u : (k + 1) * u] for k in range(4))
+    sigma, act = weights.recurrent_activation, weights.activation
+    if sigma in ROW_WISE:  # e.g. softmax: each gate's block on its own, as Keras does
+        for gate in (i_t, f_t, o_t):
+            apply_inplace(sigma, gate)
+    else:
+        apply_inplace(sigma, z[:, : 2 * u])  # i_t and f_t, side by side
+        apply_inplace(sigma, o_t)
+    apply_inplace(act, c_tilde_t)
+    np.multiply(i_t, c_tilde_t, out=recurrent[:, :u])  # what is written: i_t ⊙ C̃_t
+    np.multiply(f_t, c_prev, out=c_t)  # what is kept: f_t ⊙ C_{t-1}
+    c_t += recurrent[:, :u]  # the conveyor belt moves on: C_t = f_t ⊙ C_{t-1} + i_t ⊙ C̃_t
+    np.copyto(h_t, c_t)
+    apply_inplace(act, h_t)
+    h_t *= o_t  # what the cell shows: h_t = o_t ⊙ tanh(C_t)
     return f_t, i_t, c_tilde_t, o_t, c_t, h_t
 
 
@@ -256,9 +316,8 @@ def run_lstm(
     >>> b.hidden.dtype, bool(np.abs(a.hidden - b.hidden).max() < 1e-5)
     (dtype('float32'), True)
     """
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise DataError(f"dtype must be float32 or float64; got {dtype}.")
+    weights = weights.astype(dtype)
+    dtype = weights.dtype
     x = np.asarray(x)
     if x.ndim != 3 or x.shape[2] != weights.features:
         raise DataError(
@@ -266,13 +325,8 @@ def run_lstm(
         )
     n, steps, _ = x.shape
     u = weights.units
-    # Reorder the gate blocks from Keras' (i, f, c, o) to (i, f, o, c) so that the three
-    # gates that share recurrent_activation are one contiguous block of 3u columns.
-    order = np.r_[0 : 2 * u, 3 * u : 4 * u, 2 * u : 3 * u]
-    kernel = weights.kernel[:, order].astype(dtype)
-    rec = weights.recurrent_kernel[:, order].astype(dtype)
-    # Time-major buffers: every step writes contiguous (batch, ...) blocks.
-    gates = np.empty((steps, n, 4 * u), dtype=dtype)  # activations, columns i f o c~
+    # Time-major buffers: every step reads and writes contiguous (batch, ...) blocks.
+    gates = np.empty((steps, n, 4 * u), dtype=dtype)  # W x_t + b, then the activations
     cells = np.empty((steps, n, u), dtype=dtype)
     hiddens = np.empty((steps, n, u), dtype=dtype)
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)
@@ -284,60 +338,24 @@ def run_lstm(
         if keep.shape != (n, steps):
             raise DataError(f"mask must have shape {(n, steps)}; got {keep.shape}.")
         skip = np.ascontiguousarray(~keep.T)[:, :, None]  # (T, N, 1): True where skipped
-    written = np.empty((n, u), dtype=dtype)
-    rec_act, act = weights.recurrent_activation, weights.activation
-    with single_threaded_blas():
-        # W x_t + b for every t at once, as one 2-D product (a stacked 3-D matmul is
-        # many small BLAS calls, and far slower on a busy machine).
-        np.matmul(x_tm.reshape(steps * n, -1), kernel, out=gates.reshape(steps * n, 4 * u))
-        if weights.bias is not None:
-            gates += weights.bias[order].astype(dtype)
-        _loop(gates, cells, hiddens, written, h, c, rec, skip, rec_act, act, u)
+    # W x_t + b for every t at once, as one 2-D product (a stacked 3-D matmul is many
+    # small BLAS calls, and far slower on a busy machine). One big product uses all cores.
+    np.matmul(x_tm.reshape(steps * n, -1), weights.kernel, out=gates.reshape(steps * n, 4 * u))
+    if weights.bias is not None:
+        gates += weights.bias
+    with single_threaded_blas():  # the T small products of the recurrence: one thread
+        for t in range(steps):
+            lstm_step(gates[t], h, c, weights, out=(gates[t], cells[t], hiddens[t]))
+            if skip is not None and skip[t].any():
+                np.copyto(cells[t], c, where=skip[t])  # a masked step carries the states over
+                np.copyto(hiddens[t], h, where=skip[t])
+            h, c = hiddens[t], cells[t]
     g = gates.transpose(1, 0, 2)
     return LSTMRun(
         forget=g[:, :, u : 2 * u],
         input=g[:, :, 0:u],
-        candidate=g[:, :, 3 * u :],
-        output=g[:, :, 2 * u : 3 * u],
+        candidate=g[:, :, 2 * u : 3 * u],
+        output=g[:, :, 3 * u :],
         cell=cells.transpose(1, 0, 2),
         hidden=hiddens.transpose(1, 0, 2),
     )
-
-
-def _loop(
-    gates: np.ndarray,
-    cells: np.ndarray,
-    hiddens: np.ndarray,
-    written: np.ndarray,
-    h: np.ndarray,
-    c: np.ndarray,
-    rec: np.ndarray,
-    skip: np.ndarray | None,
-    rec_act: str,
-    act: str,
-    u: int,
-) -> None:
-    """The recurrence of :func:`run_lstm`, in place on time-major buffers."""
-    recurrent = np.empty_like(gates[0])
-    for t in range(gates.shape[0]):
-        z = gates[t]
-        np.matmul(h, rec, out=recurrent)
-        z += recurrent  # z = W x_t + U h_{t-1} + b
-        if rec_act in ROW_WISE:  # e.g. softmax: each gate's block on its own, as Keras
-            for k in range(3):
-                apply_inplace(rec_act, z[:, k * u : (k + 1) * u])
-        else:
-            apply_inplace(rec_act, z[:, : 3 * u])  # i_t, f_t, o_t in one go
-        apply_inplace(act, z[:, 3 * u :])  # C̃_t
-        i_t, f_t, o_t, c_tilde_t = (z[:, k * u : (k + 1) * u] for k in range(4))
-        c_t, h_t = cells[t], hiddens[t]
-        np.multiply(f_t, c, out=c_t)  # keep some of the belt ...
-        np.multiply(i_t, c_tilde_t, out=written)
-        c_t += written  # ... and write some: C_t = f_t ⊙ C_{t-1} + i_t ⊙ C̃_t
-        h_t[...] = c_t
-        apply_inplace(act, h_t)
-        h_t *= o_t  # h_t = o_t ⊙ act(C_t)
-        if skip is not None and skip[t].any():
-            np.copyto(c_t, c, where=skip[t])  # a masked step carries the states over
-            np.copyto(h_t, h, where=skip[t])
-        h, c = h_t, c_t
