@@ -176,33 +176,34 @@ def _rollout_numpy(
     lstms: list[LSTMWeights], dense: _Dense, x: np.ndarray, steps: int
 ) -> np.ndarray:
     n_seq, width, features = x.shape
-    pred = np.zeros((steps, n_seq, features))
+    dtype = lstms[0].dtype
+    x = x.astype(dtype)
+    pred = np.zeros((steps, n_seq, features), dtype=dtype)
     # State of window j of sequence s in a layer: h[j, s], c[j, s]; zero until it starts.
-    # Windows first, so that the windows alive at a position are one contiguous block.
-    h = [np.zeros((steps, n_seq, w.units)) for w in lstms]
-    c = [np.zeros((steps, n_seq, w.units)) for w in lstms]
+    # Windows first, so that the windows alive at a position are one contiguous block,
+    # which the cell step updates in place.
+    h = [np.zeros((steps, n_seq, w.units), dtype=dtype) for w in lstms]
+    c = [np.zeros((steps, n_seq, w.units), dtype=dtype) for w in lstms]
+    z = [np.empty((steps * n_seq, 4 * w.units), dtype=dtype) for w in lstms]
     for a in range(steps + width - 1):
         lo, hi = max(0, a - width + 1), min(a, steps - 1) + 1  # windows that contain position a
         rows = (hi - lo) * n_seq
         value = x[:, a] if a < width else pred[a - width]  # (S, F), the same for all of them
-        x_proj = None
         for layer, w in enumerate(lstms):
+            x_proj = z[layer][:rows]
             if layer == 0:  # one projection per sequence, shared by its live windows
-                z = value @ w.kernel
-                x_proj = np.broadcast_to(z, (hi - lo, n_seq, z.shape[1])).reshape(rows, -1)
+                x_proj.reshape(hi - lo, n_seq, -1)[:] = value @ w.kernel
             else:
-                x_proj = h[layer - 1][lo:hi].reshape(rows, -1) @ w.kernel
+                np.matmul(h[layer - 1][lo:hi].reshape(rows, -1), w.kernel, out=x_proj)
             if w.bias is not None:
-                x_proj = x_proj + w.bias
-            h_prev = h[layer][lo:hi].reshape(rows, w.units)
-            c_prev = c[layer][lo:hi].reshape(rows, w.units)
-            *_, c_t, h_t = lstm_step(x_proj, h_prev, c_prev, w)
-            h[layer][lo:hi] = h_t.reshape(hi - lo, n_seq, w.units)
-            c[layer][lo:hi] = c_t.reshape(hi - lo, n_seq, w.units)
+                x_proj += w.bias
+            h_live = h[layer][lo:hi].reshape(rows, w.units)
+            c_live = c[layer][lo:hi].reshape(rows, w.units)
+            lstm_step(x_proj, h_live, c_live, w, out=(x_proj, c_live, h_live))
         done = a - width + 1  # the window that ends at position a, if any
         if done >= 0:
             pred[done] = dense(h[-1][done])
-    return pred.transpose(1, 0, 2)
+    return pred.transpose(1, 0, 2).astype(np.float64)
 
 
 def _rollout_keras(model: Any, x: np.ndarray, steps: int) -> np.ndarray:
