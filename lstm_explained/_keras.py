@@ -10,6 +10,7 @@ the point of use rather than importing it at module level, which keeps
 from __future__ import annotations
 
 import os
+from functools import cache
 from types import ModuleType
 
 _QUIET_ENV = {
@@ -19,6 +20,7 @@ _QUIET_ENV = {
 }
 
 
+@cache
 def keras() -> ModuleType:
     """Return the ``keras`` module, importing TensorFlow quietly the first time.
 
