@@ -34,6 +34,13 @@ def _parser() -> argparse.ArgumentParser:
         help="train the models instead of loading the pretrained ones",
     )
     demo.add_argument(
+        "--inspector-frames",
+        type=int,
+        default=150,
+        metavar="N",
+        help="frames in each HTML inspector (fewer: a smaller file; default: %(default)s)",
+    )
+    demo.add_argument(
         "--force", action="store_true", help="write into a non-empty folder the demo did not create"
     )
     return p
@@ -50,7 +57,13 @@ def main(argv: list[str] | None = None) -> int:
 
         datasets = DATASETS if args.dataset == "both" else (args.dataset,)
         try:
-            written = run_demo(args.out, datasets, retrain=args.retrain, force=args.force)
+            written = run_demo(
+                args.out,
+                datasets,
+                retrain=args.retrain,
+                force=args.force,
+                inspector_frames=args.inspector_frames,
+            )
         except LSTMExplainedError as exc:
             print(f"lstm-explained: error: {exc}", file=sys.stderr)
             return 2

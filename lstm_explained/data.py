@@ -236,6 +236,23 @@ def denormalise(normalised: np.ndarray, p0: np.ndarray | float) -> np.ndarray:
     return np.asarray(p0, dtype=np.float64) * (np.asarray(normalised, dtype=np.float64) + 1.0)
 
 
+def renormalise(
+    normalised: np.ndarray, p0_from: np.ndarray | float, p0_to: np.ndarray | float
+) -> np.ndarray:
+    """Move normalised values from one window's units to another's: ``p / p0_to - 1``.
+
+    A multi-step forecast keeps feeding back values in the units of the window it started
+    from, while each target ``y[k]`` is in its own window's units; this puts both on the
+    same footing.
+
+    Example
+    -------
+    >>> float(renormalise(0.1, 200.0, 100.0))
+    1.2000000000000002
+    """
+    return denormalise(normalised, p0_from) / np.asarray(p0_to, dtype=np.float64) - 1.0
+
+
 @dataclass(frozen=True)
 class Windows:
     """Train and test windows cut from one series, as the seed built them.
@@ -292,6 +309,28 @@ class Windows:
         if window is None:
             window = np.arange(values.shape[0])
         return denormalise(values, np.asarray(p0)[np.asarray(window)])
+
+    def to_window_units(
+        self,
+        values: np.ndarray,
+        window: np.ndarray | int,
+        split: str = "test",
+        own: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Move values from their own windows' units into ``window``'s units.
+
+        ``values[k]`` is in the units of window ``own[k]`` (by default window ``k``, as for
+        the targets ``y_test``). For comparing a multi-step forecast started from window
+        ``s`` with the targets it predicts:
+        ``to_window_units(y_test[s:s + L], window=s, own=np.arange(s, s + L))``.
+        Unchanged if the windows are not normalised.
+        """
+        values = np.asarray(values, dtype=np.float64)
+        if not self.normalise:
+            return values.copy()
+        p0 = np.asarray(self._split(split)[0])
+        own = np.arange(values.shape[0]) if own is None else np.asarray(own)
+        return renormalise(values, p0[own], p0[np.asarray(window)])
 
     def target_positions(self, split: str = "test") -> np.ndarray:
         """Position in the series of each window's target."""

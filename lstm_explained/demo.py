@@ -62,8 +62,8 @@ def prepare_out(out: str | Path, force: bool = False) -> Path:
 
 def _scores(name: str, kind: str, pred, base, true, to_price: Callable) -> list[Score]:
     rows = []
-    for units, conv in (("normalised", lambda v, _k: v), ("price", to_price)):
-        p, b, t = conv(pred, "p"), conv(base, "b"), conv(true, "t")
+    for units, conv in (("normalised", lambda v: v), ("price", to_price)):
+        p, b, t = conv(pred), conv(base), conv(true)
         rows.append(
             Score(
                 dataset=name,
@@ -79,7 +79,11 @@ def _scores(name: str, kind: str, pred, base, true, to_price: Callable) -> list[
 
 
 def demo_dataset(
-    name: str, out: Path, retrain: bool = False, log: Callable = print
+    name: str,
+    out: Path,
+    retrain: bool = False,
+    log: Callable = print,
+    inspector_frames: int = 150,
 ) -> tuple[list[Path], list[Score]]:
     """Run the demo for one dataset; return the files written and the scores."""
     import lstm_explained as lx
@@ -118,23 +122,24 @@ def demo_dataset(
         point,
         lx.forecast.persistence(x),
         y,
-        lambda v, _k: windows.denormalise(v),
+        windows.denormalise,
     )
+    # each run's predictions, baseline and targets all in the units of its start window
     scores += _scores(
         name,
         "multi-sequence",
         multi.reshape(-1),
         lx.forecast.persistence(x, L).reshape(-1),
-        y[:n],
-        lambda v, _k: windows.denormalise(v, window=starts),
+        windows.to_window_units(y[:n], window=starts),
+        lambda v: windows.denormalise(v, window=starts),
     )
     scores += _scores(
         name,
         "full-sequence",
         full,
         np.full(len(full), x[0, -1, 0]),
-        y,
-        lambda v, _k: windows.denormalise(v, window=0),
+        windows.to_window_units(y, window=0),
+        lambda v: windows.denormalise(v, window=0),
     )
     title = "sine wave" if name == "sine" else "S&P 500"
     units = " (normalised)" if windows.normalise else ""
@@ -160,6 +165,17 @@ def demo_dataset(
         path = out / fname
         fig.savefig(path, dpi=110)
         written.append(path)
+    log(f"[{name}] tracing the gates of the first {L}-step run for the HTML inspector ...")
+    trace = lx.trace_forecast(model, mode="multi", windows=windows, run=0, dataset=title)
+    written.append(
+        lx.export.inspector_html(
+            trace,
+            out / f"{name}_inspector.html",
+            max_frames=inspector_frames,
+            title=f"{title}: the gates through a {L}-step forecast",
+            overwrite=True,  # prepare_out() has already guarded the folder
+        )
+    )
     return written, scores
 
 
@@ -199,6 +215,7 @@ def run_demo(
     retrain: bool = False,
     force: bool = False,
     log: Callable = print,
+    inspector_frames: int = 150,
 ) -> list[Path]:
     """Run the demo and return the paths it wrote (see the module docstring)."""
     datasets = tuple(datasets)
@@ -209,7 +226,9 @@ def run_demo(
     written: list[Path] = []
     scores: list[Score] = []
     for name in datasets:
-        files, rows = demo_dataset(name, out, retrain=retrain, log=log)
+        files, rows = demo_dataset(
+            name, out, retrain=retrain, log=log, inspector_frames=inspector_frames
+        )
         written += files
         scores += rows
     written.append(write_scores(scores, out / "errors.csv"))

@@ -192,3 +192,17 @@ def test_make_windows_bad_values():
     with pytest.raises(DataError, match="too short"):
         make_windows(sine_wave().values[:50], seq_len=50)
     assert isinstance(DataError("x"), lx.LSTMExplainedError)
+
+
+def test_to_window_units_puts_targets_in_a_start_windows_units(sp500_windows):
+    w = sp500_windows
+    prices = w.denormalise(w.y_test)
+    start = 50
+    own = np.arange(start, start + 50)
+    moved = w.to_window_units(w.y_test[start : start + 50], window=start, own=own)
+    # in window `start`'s units, and back to the same prices with that window's p0
+    np.testing.assert_allclose(moved, prices[start : start + 50] / w.p0_test[start] - 1, rtol=1e-12)
+    np.testing.assert_allclose(w.denormalise(moved, window=start), prices[start : start + 50])
+    assert lx.data.renormalise(0.5, 2.0, 3.0) == pytest.approx(0.0)
+    raw = make_windows(sine_wave(), 50)
+    np.testing.assert_array_equal(raw.to_window_units(raw.y_test[:5], window=0), raw.y_test[:5])

@@ -14,7 +14,7 @@ from lstm_explained.demo import MARKER, run_demo
 
 def test_demo_writes_figures_and_table(tmp_path, capsys):
     out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out), "--dataset", "sine"]) == 0
+    run_demo(out, datasets=("sine",), inspector_frames=12)
     printed = capsys.readouterr().out
     names = sorted(p.name for p in out.iterdir())
     for kind in (
@@ -27,6 +27,8 @@ def test_demo_writes_figures_and_table(tmp_path, capsys):
         assert f"sine_{kind}.png" in names
         assert (out / f"sine_{kind}.png").read_bytes()[:4] == b"\x89PNG"
     assert "errors.csv" in names and MARKER in names
+    html = (out / "sine_inspector.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and "http://" not in html and "https://" not in html
     rows = list(csv.DictReader((out / "errors.csv").open()))
     assert {(r["forecast"], r["units"]) for r in rows} == {
         (f, u)
@@ -34,19 +36,27 @@ def test_demo_writes_figures_and_table(tmp_path, capsys):
         for u in ("normalised", "price")
     }
     assert all(float(r["model_mse"]) >= 0 and float(r["baseline_mse"]) >= 0 for r in rows)
-    assert "errors.csv" in printed and "persist" in printed
-    # running again into the folder it made is fine
-    assert main(["demo", "--out", str(out), "--dataset", "sine"]) == 0
+    assert "MSE persist." in printed
+    # running again into the folder it made is fine; the command lists what it wrote
+    assert main(["demo", "--out", str(out), "--dataset", "sine", "--inspector-frames", "4"]) == 0
+    assert "errors.csv" in capsys.readouterr().out
 
 
 def test_demo_sp500_scores_in_price_units(tmp_path):
-    written = run_demo(tmp_path / "d", datasets=("sp500",), log=lambda *a: None)
+    written = run_demo(tmp_path / "d", datasets=("sp500",), log=lambda *a: None, inspector_frames=6)
     rows = list(csv.DictReader((tmp_path / "d" / "errors.csv").open()))
     price = [r for r in rows if r["units"] == "price" and r["forecast"] == "point-by-point"][0]
     norm = [r for r in rows if r["units"] == "normalised" and r["forecast"] == "point-by-point"][0]
     # prices are ~1000x the normalised values, so squared errors are far larger
     assert float(price["model_mse"]) > 1000 * float(norm["model_mse"])
-    assert len(written) == 6
+    assert len(written) == 7
+    multi = [r for r in rows if r["units"] == "normalised" and r["forecast"] == "multi-sequence"][0]
+    # targets are put into each run's start-window units: the baseline's error is then the
+    # price error scaled by p0**2, so the two units' ratios agree
+    mprice = [r for r in rows if r["units"] == "price" and r["forecast"] == "multi-sequence"][0]
+    ratio_norm = float(multi["model_mse"]) / float(multi["baseline_mse"])
+    ratio_price = float(mprice["model_mse"]) / float(mprice["baseline_mse"])
+    assert ratio_norm == pytest.approx(ratio_price, rel=0.2)
 
 
 def test_demo_refuses_a_foreign_non_empty_folder(tmp_path, capsys):
@@ -55,7 +65,21 @@ def test_demo_refuses_a_foreign_non_empty_folder(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "not empty" in err and "--force" in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]  # nothing written
-    assert main(["demo", "--out", str(tmp_path), "--dataset", "sine", "--force"]) == 0
+    assert (
+        main(
+            [
+                "demo",
+                "--out",
+                str(tmp_path),
+                "--dataset",
+                "sine",
+                "--force",
+                "--inspector-frames",
+                "4",
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
