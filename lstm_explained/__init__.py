@@ -33,7 +33,10 @@ _SUBMODULES = {
     "cell",
     "data",
     "errors",
+    "exercises",
+    "export",
     "forecast",
+    "forecast_trace",
     "gates",
     "demo",
     "cli",
@@ -41,12 +44,15 @@ _SUBMODULES = {
     "plots",
     "trace",
     "tracer",
+    "widgets",
 }
 
 # Top-level shortcuts: name -> (module, attribute).
 _SHORTCUTS = {
     "trace_gates": ("tracer", "trace_gates"),
-    "trace_forecast": ("tracer", "trace_forecast"),
+    "trace_forecast": ("forecast_trace", "trace_forecast"),
+    "GateInspector": ("widgets", "GateInspector"),
+    "inspector_html": ("export", "inspector_html"),
     "load_trace": ("trace", "load_trace"),
     "Trace": ("trace", "Trace"),
     "LayerTrace": ("trace", "LayerTrace"),

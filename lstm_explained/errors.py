@@ -31,3 +31,7 @@ class TraceMismatchError(LSTMExplainedError):
 
 class TraceFileError(LSTMExplainedError):
     """A saved trace file that is missing, corrupt or not a trace."""
+
+
+class ExportError(LSTMExplainedError):
+    """An export (HTML inspector, animation) that cannot be written as asked."""

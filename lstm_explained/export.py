@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from lstm_explained.errors import DataError, LSTMExplainedError
+from lstm_explained.errors import DataError, ExportError
 from lstm_explained.gates import COLORS, TEXT_SYMBOLS
 from lstm_explained.plots.gates import (
     InspectorFigure,
@@ -54,10 +54,6 @@ from lstm_explained.trace import LayerTrace, Trace
 
 #: Default largest number of frames (sample x timestep pairs) an export renders.
 MAX_FRAMES = 150
-
-
-class ExportError(LSTMExplainedError):
-    """An export that cannot be written (file exists, unknown format, no ffmpeg)."""
 
 
 # ----------------------------------------------------------------------------------
