@@ -38,7 +38,7 @@ GENERATED_MARKER = ".generated-by-docs-conf"
 SITE_STATIC = "_site_static"
 SOURCE_SUFFIXES = {".md", ".rst", ".txt"}
 AUTOMODULE = re.compile(
-    r"^```\{automodule\} (?P<module>[\w.]+)\n(?P<body>.*?)^```\n", re.MULTILINE | re.DOTALL
+    r"^\.\. automodule:: (?P<module>[\w.]+)\n(?P<options>(?:[ \t]+:.*\n?)*)", re.MULTILINE
 )
 
 
@@ -223,12 +223,32 @@ def guard_automodule(text: str) -> str:
         if module_exists(module):
             return match.group(0)
         return (
-            ":::{note}\n"
-            f"`{module}` has not landed in this version yet: its reference appears here "
-            "as soon as it does.\n:::\n"
+            ".. note::\n\n"
+            f"   ``{module}`` has not landed in this version yet: its reference appears "
+            "here as soon as it does.\n"
         )
 
     return AUTOMODULE.sub(replace, text)
+
+
+#: ``|x|`` (an absolute value in a plain-text docstring) is a substitution reference in
+#: reStructuredText and fails the build: escape it unless it is inside ``literal`` text.
+ABS_VALUE = re.compile(r"(?<![\w`\\|])\|([^|\s`][^|`]*?)\|(?![\w`|])")
+
+
+def escape_abs_values(lines: list[str]) -> None:
+    """Escape ``|x|`` outside inline literals, in place (``autodoc-process-docstring``)."""
+    for i, line in enumerate(lines):
+        if "|" not in line:
+            continue
+        parts = re.split(r"(``.*?``|`[^`]*`)", line)
+        lines[i] = "".join(
+            part if part.startswith("`") else ABS_VALUE.sub(r"\\|\1\\|", part) for part in parts
+        )
+
+
+def _on_docstring(app: Any, what: str, name: str, obj: Any, options: Any, lines: list) -> None:
+    escape_abs_values(lines)
 
 
 def _on_config_inited(app: Any, config: Any) -> None:
@@ -249,4 +269,5 @@ def setup(app: Any) -> dict:
     app.add_config_value("course_jupyterhub", "", "html")
     app.connect("config-inited", _on_config_inited)
     app.connect("source-read", _on_source_read)
+    app.connect("autodoc-process-docstring", _on_docstring)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
