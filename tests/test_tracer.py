@@ -408,3 +408,30 @@ def test_bad_inputs():
         trace_gates(model, np.full((1, 5, 2), "a"))
     with pytest.raises(DataError, match="dtype"):
         trace_gates(model, np.zeros((1, 5, 2)), dtype="int8")
+
+
+@pytest.mark.parametrize("role", ["activation", "recurrent_activation"])
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_every_builtin_activation_in_each_role(name, role):
+    """Each Keras 3 activation as `activation`, and as `recurrent_activation`.
+
+    The property test draws `recurrent_activation` from gate-like ones only (see above);
+    here every one is used in each role (the other keeps its default), with weights and
+    sequences small enough that even an unbounded "gate" (exponential, relu, ...) keeps
+    the state where float32 holds.
+    """
+    init = K.initializers.RandomNormal(stddev=0.1, seed=7)
+    model = K.Sequential([
+        K.Input((6, 2)),
+        L.LSTM(4, **{role: name}, return_sequences=True,
+               kernel_initializer=init, recurrent_initializer=init, bias_initializer=init),
+    ])
+    x = np.random.default_rng(3).normal(0, 0.5, (3, 6, 2)).astype("float32")
+    trace = trace_gates(model, x, check=False)
+    lt = trace[model.layers[0].name]
+    canonical = K.activations.get(name).__name__  # aliases: swish is silu, ...
+    assert getattr(lt, role) == canonical
+    expected = np.asarray(model(x, training=False))
+    assert np.isfinite(expected).all() and np.abs(expected).max() < 100
+    assert _error(lt.hidden, expected) <= TOL
+    _check_identities(lt)
