@@ -95,15 +95,7 @@ def demo_dataset(
     windows = lx.data.make_windows(series, seq_len=info["seq_len"], normalise=info["normalise"])
     if retrain:
         log(f"[{name}] training the seed model for {info['epochs']} epoch(s) ...")
-        model = lx.model.build_model(seed=info["seed"])
-        lx.model.train(
-            model,
-            windows,
-            epochs=info["epochs"],
-            batch_size=info["batch_size"],
-            seed=info["seed"],
-            verbose=1,
-        )
+        model = lx.model.train_recipe(name, windows, verbose=1)
     else:
         log(f"[{name}] loading the pretrained model")
         model = lx.model.load_pretrained(name)

@@ -159,6 +159,52 @@ def pretrained_info() -> dict[str, Any]:
     return json.loads(_resource("pretrained.json").read_text())
 
 
+#: The seed notebook's own training settings (one epoch at batch size 512).
+SEED_RECIPE = {"epochs": 1, "batch_size": 512}
+
+
+def train_recipe(
+    name: str, windows: Windows, recipe: str = "shipped", verbose: int | str = "auto"
+) -> Any:
+    """Build and train the seed model for a dataset, as the shipped one was, or as the seed did.
+
+    Args:
+        name: ``"sine"`` or ``"sp500"``: whose recipe (see :func:`pretrained_info`).
+        windows: the windows to train on (from :func:`lstm_explained.data.make_windows`).
+        recipe: ``"shipped"`` (the pretrained model's epochs and batch size) or ``"seed"``
+            (the seed notebook's one epoch at batch size 512).
+        verbose: Keras verbosity (a progress bar by default).
+
+    Returns:
+        The trained model.
+
+    Example
+    -------
+    >>> w = lx.data.make_windows(lx.data.sine_wave(), 50)      # doctest: +SKIP
+    >>> model = train_recipe("sine", w, recipe="seed")           # doctest: +SKIP
+    """
+    if name not in PRETRAINED:
+        raise ModelError(f"unknown dataset {name!r}; choose one of {list(PRETRAINED)}.")
+    if recipe not in ("shipped", "seed"):
+        raise ModelError(f"recipe must be 'shipped' or 'seed', not {recipe!r}.")
+    info = pretrained_info()[name]
+    settings = (
+        {"epochs": info["epochs"], "batch_size": info["batch_size"]}
+        if recipe == "shipped"
+        else SEED_RECIPE
+    )
+    model = build_model(layers=info["layers"], seed=info["seed"])
+    train(
+        model,
+        windows,
+        validation_split=info["validation_split"],
+        seed=info["seed"],
+        verbose=verbose,
+        **settings,
+    )
+    return model
+
+
 def load_pretrained(name: str) -> Any:
     """Load a pretrained seed model shipped in the package: ``"sine"`` or ``"sp500"``.
 

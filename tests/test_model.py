@@ -119,3 +119,14 @@ def test_load_bad_files(tmp_path):
         z.writestr("config.json", "{broken")
     with pytest.raises(ModelError, match="could not be loaded"):
         load(junk)
+
+
+def test_train_recipe_seed_and_errors():
+    w = lx.data.make_windows(lx.data.sine_wave().values[:600], 50)
+    model = lx.model.train_recipe("sine", w, recipe="seed", verbose=0)
+    assert [type(layer).__name__ for layer in model.layers][0] == "LSTM"
+    assert np.isfinite(lx.forecast.point_by_point(model, w.x_test)).all()
+    with pytest.raises(ModelError, match="recipe must be"):
+        lx.model.train_recipe("sine", w, recipe="fast")
+    with pytest.raises(ModelError, match="unknown dataset"):
+        lx.model.train_recipe("gold", w)

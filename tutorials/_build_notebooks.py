@@ -599,12 +599,10 @@ def nb02() -> Notebook:
     nb.code("""
     recipe = lx.model.pretrained_info()["sine"]
     if RETRAIN:
+        model = lx.model.train_recipe("sine", windows, recipe=RECIPE, verbose=2)
         epochs, batch_size = ((recipe["epochs"], recipe["batch_size"]) if RECIPE == "shipped"
-                              else (1, 512))
-        model = lx.model.build_model(layers=recipe["layers"], seed=recipe["seed"])
-        lx.model.train(model, windows, epochs=epochs, batch_size=batch_size,
-                       validation_split=recipe["validation_split"], seed=recipe["seed"],
-                       verbose=2)
+                              else (lx.model.SEED_RECIPE["epochs"],
+                                    lx.model.SEED_RECIPE["batch_size"]))
         say(f"The model used below was trained here: {epochs} epoch(s) at batch size "
             f"{batch_size}.")
     else:
@@ -966,12 +964,10 @@ def nb03() -> Notebook:
     nb.code("""
     recipe = lx.model.pretrained_info()["sp500"]
     if RETRAIN:
+        model = lx.model.train_recipe("sp500", windows, recipe=RECIPE, verbose=2)
         epochs, batch_size = ((recipe["epochs"], recipe["batch_size"]) if RECIPE == "shipped"
-                              else (1, 512))
-        model = lx.model.build_model(layers=recipe["layers"], seed=recipe["seed"])
-        lx.model.train(model, windows, epochs=epochs, batch_size=batch_size,
-                       validation_split=recipe["validation_split"], seed=recipe["seed"],
-                       verbose=2)
+                              else (lx.model.SEED_RECIPE["epochs"],
+                                    lx.model.SEED_RECIPE["batch_size"]))
         say(f"The model used below was trained here: {epochs} epoch(s) at batch size "
             f"{batch_size}.")
     else:
