@@ -25,6 +25,7 @@ Example
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import json
 import os
@@ -131,10 +132,11 @@ def _auto_units(lt: LayerTrace, sample: int, k: int = 4) -> list[int]:
 
 
 def _progress(show: bool | str, total: int, desc: str) -> Any:
-    if show == "auto":
-        show = total >= 20 and "PYTEST_CURRENT_TEST" not in os.environ
     from tqdm.auto import tqdm
 
+    if show == "auto":  # on a terminal or in a notebook, for 20 frames or more, not in tests
+        quiet = total < 20 or "PYTEST_CURRENT_TEST" in os.environ
+        return tqdm(total=total, desc=desc, unit="frame", disable=True if quiet else None)
     return tqdm(total=total, desc=desc, unit="frame", disable=not show)
 
 
@@ -187,15 +189,29 @@ def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+@contextlib.contextmanager
+def _atomic_target(path: Path, suffix: str) -> Iterator[str]:
+    """A temporary file beside ``path`` that replaces it only if the block succeeds.
+
+    The file gets the permissions of any newly created file (``mkstemp`` would leave it
+    readable by its owner only, which a web server serving a course site cannot read).
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    with _atomic_target(path, ".part") as tmp:
+        Path(tmp).write_bytes(data)
 
 
 # ----------------------------------------------------------------------------------
@@ -306,7 +322,8 @@ def inspector_html(
     overwrite : bool
         Replace ``path`` if it exists; by default an existing file is never touched.
     progress : bool or "auto"
-        tqdm progress bar; "auto" shows it for 20 frames or more, never under pytest.
+        tqdm progress bar; "auto" shows it for 20 frames or more on a terminal or in a
+        notebook (not when output goes to a log file), never under pytest.
 
     Returns
     -------
@@ -485,15 +502,9 @@ def _write_gif(
             images.append(palette)
         else:
             images.append(img.quantize(palette=palette, dither=Image.Dither.NONE))
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".gif")
-    os.close(fd)
-    try:
+    with _atomic_target(target, ".gif") as tmp:
         images[0].save(tmp, save_all=True, append_images=images[1:],
                        duration=int(round(1000 / fps)), loop=0)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _write_mp4(
@@ -501,29 +512,26 @@ def _write_mp4(
     fps: float, ffmpeg: str,
 ) -> None:
     w, h = fig.canvas.get_width_height()
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".mp4")
-    os.close(fd)
-    cmd = [
-        ffmpeg, "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
-        "-s", f"{w}x{h}", "-r", f"{fps:g}", "-i", "-",
-        "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p", "-c:v", "libx264", tmp,
-    ]
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        assert proc.stdin is not None
+    with _atomic_target(target, ".mp4") as tmp:
+        cmd = [
+            ffmpeg, "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
+            "-s", f"{w}x{h}", "-r", f"{fps:g}", "-i", "-",
+            "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p", "-c:v", "libx264", tmp,
+        ]
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            for _ in _frames(fig, s_list, t_list, bar):
-                proc.stdin.write(np.ascontiguousarray(fig.rgba()[..., :3]).tobytes())
-        finally:
-            proc.stdin.close()
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        if proc.wait() != 0:
-            raise ExportError(f"ffmpeg could not write {target.name}: {err.strip()[-500:]}")
-        os.replace(tmp, target)
-    except BaseException:
-        proc.kill()
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            assert proc.stdin is not None
+            try:
+                for _ in _frames(fig, s_list, t_list, bar):
+                    proc.stdin.write(np.ascontiguousarray(fig.rgba()[..., :3]).tobytes())
+            finally:
+                proc.stdin.close()
+            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            if proc.wait() != 0:
+                raise ExportError(f"ffmpeg could not write {target.name}: {err.strip()[-500:]}")
+        except BaseException:
+            proc.kill()
+            raise
 
 
 __all__ = ["MAX_FRAMES", "ExportError", "animation", "inspector_html"]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import textwrap
@@ -56,6 +58,17 @@ def test_html_is_self_contained_and_shows_the_frames(toy_trace, tmp_path):
     want = InspectorFigure(toy_trace, "lstm_1", 2, 5, [2, 0]).rgba()[..., :3].astype(float)
     diff = np.abs(shown - want)
     assert diff.mean() < 0.5 and np.percentile(diff, 99.5) <= 8
+
+
+def test_written_files_are_readable_like_any_new_file(toy_trace, tmp_path):
+    """Not the owner-only mode of a temp file: a course site's web server must read them."""
+    umask = os.umask(0)
+    os.umask(umask)
+    html = inspector_html(toy_trace, tmp_path / "toy.html", samples=[0], timesteps=[0, 1])
+    gif = animation(toy_trace, tmp_path / "toy.gif", samples=[0], timesteps=[0, 1])
+    for path in (html, gif):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+    assert not list(tmp_path.glob(".*"))  # no temporary file left behind
 
 
 def test_default_frames_stay_within_the_budget(toy_trace, tmp_path):
