@@ -37,6 +37,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import ipywidgets as widgets
+import numpy as np
 
 from lstm_explained.errors import DataError
 from lstm_explained.gates import COLORS, TEXT_SYMBOLS
@@ -136,7 +137,10 @@ class GateInspector(widgets.VBox):
         )
         self._quiet = False
         fi = forecast_info(trace)
-        sample_name = "forecast step" if fi is not None else "sample"
+        steps = trace.extras.get("forecast_step")
+        every_step = steps is not None and np.array_equal(steps, np.arange(trace.n_samples))
+        # the slider is "forecast step" only where its number is the forecast step
+        sample_name = "forecast step" if fi is not None and every_step else "sample"
 
         style = {"description_width": "initial"}
         self.play = widgets.Play(

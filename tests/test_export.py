@@ -165,7 +165,7 @@ def test_forecast_export_and_no_tensorflow(sine_forecast_trace_file, tmp_path):
     assert "HEAVY []" in res.stdout
     data = _payload(out)
     assert data["samples"] == [0, 1, 2, 3, 4] and len(data["timesteps"]) == 5
-    assert "multi-sequence run 0, step 41/50" in data["sampleLabels"][4]
+    assert "forecast step 40 of 49" in data["sampleLabels"][4]
     assert "forecast step" in out.read_text(encoding="utf-8")
 
 

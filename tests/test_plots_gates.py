@@ -145,7 +145,7 @@ def test_forecast_window_view(sine_forecast_trace):
     assert len(fed.get_xdata()) == tr.extras["fed_back"][3].sum() == 30
     pred = ax.lines[labels.index("prediction")]
     assert pred.get_ydata()[0] == pytest.approx(tr.extras["prediction"][3])
-    assert "multi-sequence run 0, step 31/50" in pg.sample_label(tr, 3)
+    assert "multi-sequence run 0, sample 3: forecast step 30 of 49" in pg.sample_label(tr, 3)
 
 
 def test_heatmap_scales(toy_trace):

@@ -153,10 +153,11 @@ def test_bad_construction(toy_trace):
 
 def test_forecast_trace_inspector(sine_forecast_trace, sine_forecast_trace_file):
     insp = inspect(sine_forecast_trace_file, units=[0])
-    assert insp.sample_slider.description == "forecast step"
-    assert "multi-sequence run 0, step 1/50" in insp.status.value
+    # every 10th step was traced: the slider counts samples, the caption names both
+    assert insp.sample_slider.description == "sample"
+    assert "multi-sequence run 0, forecast step 0 of 49" in insp.status.value
     insp.sample = 4
-    assert "step 41/50" in insp.status.value
+    assert "sample 4: forecast step 40 of 49" in insp.status.value
     _assert_belt_shows(insp, sine_forecast_trace)
 
 

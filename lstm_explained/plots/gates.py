@@ -248,12 +248,16 @@ def sample_label(trace: Trace | LayerTrace, sample: int) -> str:
     step = sample if step is None else int(step)
     names = {"multi": "multi-sequence", "full": "full-sequence", "point": "point-by-point"}
     parts = [str(fi.get("dataset") or "")]
+    # Counted from 0, like the sliders and the timestep t ("step 40 of 49"); where the
+    # trace holds only some steps, the sample number (the slider's) is named too.
+    which = "" if step == sample else f"sample {sample}: "
+    last = int(fi.get("n_steps") or 0) - 1
     if mode == "multi":
-        parts.append(f"{names[mode]} run {fi.get('run')}, step {step + 1}/{fi.get('n_steps')}")
+        parts.append(f"{names[mode]} run {fi.get('run')}, {which}forecast step {step} of {last}")
     elif mode == "full":
-        parts.append(f"{names[mode]}, step {step + 1}/{fi.get('n_steps')}")
+        parts.append(f"{names[mode]}, {which}forecast step {step} of {last}")
     else:
-        parts.append(f"point-by-point, test window {step}")
+        parts.append(f"point-by-point, {which}test window {step}")
     date = _extra(trace, "target_date", sample)
     if date is not None:
         parts.append(f"target {str(date)[:10]}")
