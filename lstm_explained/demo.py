@@ -60,9 +60,14 @@ def prepare_out(out: str | Path, force: bool = False) -> Path:
     return out
 
 
-def _scores(name: str, kind: str, pred, base, true, to_price: Callable) -> list[Score]:
+def _scores(
+    name: str, kind: str, pred, base, true, to_price: Callable, normalised: bool
+) -> list[Score]:
     rows = []
-    for units, conv in (("normalised", lambda v: v), ("price", to_price)):
+    conversions = (("normalised", lambda v: v), ("price", to_price)) if normalised else (
+        ("series", lambda v: v),  # a raw series has one kind of units
+    )
+    for units, conv in conversions:
         p, b, t = conv(pred), conv(base), conv(true)
         rows.append(
             Score(
@@ -115,6 +120,7 @@ def demo_dataset(
         lx.forecast.persistence(x),
         y,
         windows.denormalise,
+        windows.normalise,
     )
     # each run's predictions, baseline and targets all in the units of its start window
     scores += _scores(
@@ -124,6 +130,7 @@ def demo_dataset(
         lx.forecast.persistence(x, L).reshape(-1),
         windows.to_window_units(y[:n], window=starts),
         lambda v: windows.denormalise(v, window=starts),
+        windows.normalise,
     )
     scores += _scores(
         name,
@@ -132,6 +139,7 @@ def demo_dataset(
         np.full(len(full), x[0, -1, 0]),
         windows.to_window_units(y, window=0),
         lambda v: windows.denormalise(v, window=0),
+        windows.normalise,
     )
     title = "sine wave" if name == "sine" else "S&P 500"
     units = " (normalised)" if windows.normalise else ""
@@ -165,6 +173,7 @@ def demo_dataset(
             out / f"{name}_inspector.html",
             max_frames=inspector_frames,
             title=f"{title}: the gates through a {L}-step forecast",
+            heatmap_scale="data",  # the trained gates move little: stretch to show how
             overwrite=True,  # prepare_out() has already guarded the folder
         )
     )
