@@ -34,12 +34,13 @@ Example
 >>> r.correct
 False
 >>> print(r.message)  # doctest: +ELLIPSIS
-not yet. You wrote the new part but dropped the old belt: ...
+Not yet: You wrote the new part but dropped the old belt: ...
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +53,7 @@ from lstm_explained.errors import DataError
 CORRECT, WRONG, UNANSWERED = "correct", "wrong", "unanswered"
 
 _MARKS = {CORRECT: "✓", WRONG: "✗", UNANSWERED: "…"}
+_EMPHASIS = re.compile(r"\*([^*\s][^*]*)\*")  # *word* in a hint: emphasis
 _COLOURS = {CORRECT: "#009E73", WRONG: "#D55E00", UNANSWERED: "#999999"}
 
 
@@ -75,17 +77,19 @@ class Result:
         return self.correct
 
     def __str__(self) -> str:
-        return f"{_MARKS[self.status]} {self.exercise}: {self.message}"
+        plain = _EMPHASIS.sub(r"\1", self.message)  # *kept* -> kept
+        return f"{_MARKS[self.status]} {self.exercise}: {plain}"
 
     def __repr__(self) -> str:
         return str(self)
 
     def _repr_html_(self) -> str:
         colour = _COLOURS[self.status]
+        message = _EMPHASIS.sub(r"<em>\1</em>", html.escape(self.message))
         return (
             f'<div style="border-left:4px solid {colour};padding:4px 10px;margin:4px 0">'
             f'<b style="color:{colour}">{_MARKS[self.status]} {html.escape(self.exercise)}</b>'
-            f" {html.escape(self.message)}</div>"
+            f" {message}</div>"
         )
 
 
@@ -126,16 +130,16 @@ def _judge(id: str) -> Callable[[Callable[..., Result]], Callable[..., Result]]:
 
 
 def _no_judge(*args: Any, **kwargs: Any) -> Result:  # pragma: no cover - replaced below
-    raise NotImplementedError
+    raise RuntimeError("this exercise has no checker yet (register one with @_judge)")
 
 
 # -- helpers -------------------------------------------------------------------------------
 def _ok(id: str, message: str) -> Result:
-    return Result(id, CORRECT, "right: " + message)
+    return Result(id, CORRECT, "Right: " + message)
 
 
 def _wrong(id: str, hint: str) -> Result:
-    return Result(id, WRONG, "not yet. " + hint)
+    return Result(id, WRONG, "Not yet: " + hint)
 
 
 def _number(answer: Any) -> np.ndarray | None:
@@ -481,7 +485,7 @@ def _judge_persistence_mse(answer: Any, right: float, *, x: Any, y: Any,
 @_register(
     "03.denormalise_run",
     "A fed-back forecast, back in prices",
-    "Multi-sequence run `run` started from test window run·prediction_len. Turn its "
+    "Multi-sequence run number run started from test window run·prediction_len. Turn its "
     "normalised prediction at `step` back into an index level.",
     ("windows", "predictions", "run", "step"),
 )
