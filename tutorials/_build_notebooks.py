@@ -764,7 +764,12 @@ def nb02() -> Notebook:
     r_slope = correlation(h_last, slope)
     value_unit = int(np.argmax(np.abs(r_value)))
     slope_unit = int(np.argmax(np.abs(r_slope)))
+    def sign_word(r):
+        return "rises" if r > 0 else "falls"
+
     say(f"In `lstm_1`, **unit {value_unit}** tracks the value: r = {r_value[value_unit]:+.3f} "
+        f"(its h_T {sign_word(r_value[value_unit])} as the value rises; a negative r is as strong "
+        f"a link as a positive one) "
         f"(and {r_slope[value_unit]:+.3f} with the slope). **Unit {slope_unit}** tracks the "
         f"slope: r = {r_slope[slope_unit]:+.3f} (and {r_value[slope_unit]:+.3f} with the "
         f"value). {np.sum(np.abs(r_value) > 0.9)} of {first.units} units have |r| > 0.9 with "
