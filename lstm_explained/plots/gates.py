@@ -39,6 +39,7 @@ Example
 from __future__ import annotations
 
 import io
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -283,13 +284,14 @@ def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
 # ----------------------------------------------------------------------------------
 # Views: draw once, then set_timestep moves the animated artists only
 # ----------------------------------------------------------------------------------
-class View:
+class View(ABC):
     """Base of the views: ``animated`` artists change with the timestep, the rest not."""
 
     animated: list[Artist]
 
-    def set_timestep(self, t: int) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def set_timestep(self, t: int) -> None:
+        """Move the view's animated artists to timestep ``t``."""
 
     def _animate(self, *artists: Artist) -> None:
         for a in artists:
