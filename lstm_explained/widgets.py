@@ -78,7 +78,7 @@ class GateInspector(widgets.VBox):
     figsize : (float, float), optional
         Figure size in inches; the default is small enough for instant steps.
     dpi : float
-        Pixels per inch of the image.
+        Pixels per inch of the image (90: text a class can read from a projector).
     heatmap_scale : {"fixed", "data"}
         Heatmap colours over each quantity's natural range, or stretched over its range in
         the sample (for gates that barely move); a toggle switches it.
@@ -120,7 +120,7 @@ class GateInspector(widgets.VBox):
         n_active: int = 4,
         interval: int = 250,
         figsize: tuple[float, float] | None = None,
-        dpi: float = 72.0,
+        dpi: float = 90.0,
         heatmap_scale: str = "fixed",
         image_format: str = "jpeg",
     ) -> None:
