@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from lstm_explained._progress import progress_bar
 from lstm_explained.errors import DataError, ExportError
 from lstm_explained.gates import COLORS, TEXT_SYMBOLS
 from lstm_explained.plots.gates import (
@@ -132,12 +133,7 @@ def _auto_units(lt: LayerTrace, sample: int, k: int = 4) -> list[int]:
 
 
 def _progress(show: bool | str, total: int, desc: str) -> Any:
-    from tqdm.auto import tqdm
-
-    if show == "auto":  # on a terminal or in a notebook, for 20 frames or more, not in tests
-        quiet = total < 20 or "PYTEST_CURRENT_TEST" in os.environ
-        return tqdm(total=total, desc=desc, unit="frame", disable=True if quiet else None)
-    return tqdm(total=total, desc=desc, unit="frame", disable=not show)
+    return progress_bar(show, total, desc, "frame", big_enough=total >= 20)
 
 
 def _prepare(

@@ -52,7 +52,6 @@ Example
 
 from __future__ import annotations
 
-import os
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +59,7 @@ from typing import Any
 import numpy as np
 
 from lstm_explained._keras import keras
+from lstm_explained._progress import progress_bar
 from lstm_explained.activations import ACTIVATIONS
 from lstm_explained.cell import LSTMWeights, run_lstm
 from lstm_explained.errors import (
@@ -119,7 +119,7 @@ class _Plan:
 _PLANS: weakref.WeakKeyDictionary[Any, _Plan] = weakref.WeakKeyDictionary()
 
 
-def _activation_name(layer: Any, attr: str) -> str:
+def activation_name(layer: Any, attr: str) -> str:
     """The Keras 3 name of a layer's activation, or a clear error.
 
     Only Keras' own built-in functions are accepted (compared by identity with
@@ -151,8 +151,8 @@ def _check_lstm(layer: Any, label: str) -> None:
             "trace would depend on call history. Rebuild the model with stateful=False "
             "(and the same weights) to trace it."
         )
-    _activation_name(layer, "activation")
-    _activation_name(layer, "recurrent_activation")
+    activation_name(layer, "activation")
+    activation_name(layer, "recurrent_activation")
 
 
 def _find_targets(model: Any) -> list[_Target]:
@@ -391,14 +391,18 @@ def _feed(xs: list[np.ndarray]) -> list[np.ndarray]:
 # ----------------------------------------------------------------------------------
 # Tracing
 # ----------------------------------------------------------------------------------
-def _weights(layer: Any) -> LSTMWeights:
+def lstm_weights(layer: Any) -> LSTMWeights:
+    """A Keras LSTM layer's weights and activations, for :mod:`lstm_explained.cell`.
+
+    Raises :class:`UnsupportedLayerError` for an activation that is not a Keras built-in.
+    """
     w = layer.get_weights()
     return LSTMWeights(
         kernel=w[0],
         recurrent_kernel=w[1],
         bias=w[2] if layer.use_bias else None,
-        activation=_activation_name(layer, "activation"),
-        recurrent_activation=_activation_name(layer, "recurrent_activation"),
+        activation=activation_name(layer, "activation"),
+        recurrent_activation=activation_name(layer, "recurrent_activation"),
     )
 
 
@@ -408,12 +412,6 @@ def _apply_masking(x: np.ndarray, mask: np.ndarray | None, maskings: list[Any]) 
         x = x * keep[..., None].astype(x.dtype)
         mask = keep
     return x, mask
-
-
-def _progress_enabled(progress: bool | str, n: int) -> bool:
-    if progress == "auto":
-        return n >= AUTO_PROGRESS_SAMPLES and "PYTEST_CURRENT_TEST" not in os.environ
-    return bool(progress)
 
 
 def trace_gates(
@@ -508,11 +506,8 @@ def trace_gates(
     # 2. Run the numpy cell over every direction of every layer.
     chunks = [slice(s, min(s + _CHUNK, n)) for s in range(0, n, _CHUNK)]
     total = sum(len(t.directions) for t in plan.targets) * len(chunks)
-    bar = None
-    if _progress_enabled(progress, n):
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=total, desc="tracing LSTM gates", unit="run")
+    bar = progress_bar(progress, total, "tracing LSTM gates", "run",
+                       big_enough=n >= AUTO_PROGRESS_SAMPLES)
     results: list[list[LayerTrace]] = []
     try:
         for i, t in enumerate(plan.targets):
@@ -529,7 +524,7 @@ def trace_gates(
             x_in, mask = layer_inputs[i], layer_masks[i]
             traces = []
             for key, sub in t.directions:
-                w = _weights(sub)
+                w = lstm_weights(sub)
                 x_proc = x_in[:, ::-1] if sub.go_backwards else x_in
                 m_proc = None if mask is None else (mask[:, ::-1] if sub.go_backwards else mask)
                 parts = []
@@ -539,8 +534,7 @@ def trace_gates(
                             x_proc[c], w, mask=None if m_proc is None else m_proc[c], dtype=dtype
                         )
                     )
-                    if bar is not None:
-                        bar.update(1)
+                    bar.update(1)
                 arrays = {
                     q: (getattr(parts[0], q) if len(parts) == 1
                         else np.concatenate([getattr(p, q) for p in parts]))
@@ -562,8 +556,7 @@ def trace_gates(
                 )
             results.append(traces)
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
 
     # 3. Self-check against Keras on a sample of windows.
     checked_n = 0
