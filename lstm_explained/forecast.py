@@ -30,7 +30,8 @@ import numpy as np
 
 from lstm_explained.activations import get_activation
 from lstm_explained.cell import LSTMWeights, lstm_step, single_threaded_blas
-from lstm_explained.errors import DataError
+from lstm_explained.errors import DataError, UnsupportedLayerError
+from lstm_explained.tracer import activation_name, lstm_weights
 
 _PASS_THROUGH = {"Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout"}
 
@@ -65,16 +66,6 @@ class _Dense:
         return get_activation(self.activation)(z)
 
 
-def _activation_name(fn: Any) -> str:
-    from lstm_explained._keras import keras
-
-    try:
-        name = keras().activations.serialize(fn)
-    except Exception:
-        return getattr(fn, "__name__", repr(fn))
-    return name if isinstance(name, str) else str(name.get("config", name))
-
-
 def numpy_stack(model: Any) -> tuple[list[LSTMWeights], _Dense] | None:
     """The model as numpy layers, if it is the seed's kind of stack; else None.
 
@@ -103,26 +94,16 @@ def numpy_stack(model: Any) -> tuple[list[LSTMWeights], _Dense] | None:
                 or getattr(layer, "return_state", False)
             ):
                 return None
-            weights = layer.get_weights()
             try:
-                lstms.append(
-                    LSTMWeights(
-                        kernel=weights[0],
-                        recurrent_kernel=weights[1],
-                        bias=weights[2] if layer.use_bias else None,
-                        activation=_activation_name(layer.activation),
-                        recurrent_activation=_activation_name(layer.recurrent_activation),
-                    )
-                )
-            except Exception:
+                lstms.append(lstm_weights(layer))
+            except UnsupportedLayerError:  # a custom activation: leave it to Keras
                 return None
         elif kind == "Dense" and dense is None and lstms and n == len(layers) - 1:
-            weights = layer.get_weights()
-            name = _activation_name(layer.activation)
             try:
-                get_activation(name)
-            except Exception:
+                name = activation_name(layer, "activation")
+            except UnsupportedLayerError:
                 return None
+            weights = layer.get_weights()
             dense = _Dense(weights[0], weights[1] if layer.use_bias else None, name)
         else:
             return None

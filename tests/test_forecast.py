@@ -131,3 +131,18 @@ def test_multi_feature_feedback_needs_matching_output():
     model = k.Sequential([k.Input((5, 3)), k.layers.LSTM(4), k.layers.Dense(1)])
     with pytest.raises(DataError, match="feeds each prediction back"):
         rollout(model, np.zeros((2, 5, 3)), 3)
+
+
+def test_custom_activation_is_left_to_keras():
+    """The numpy path takes only Keras' own activations (the tracer's rule), not look-alikes."""
+    k = lx._keras.keras()
+
+    def tanh(z):  # a custom function that merely shares the built-in's name
+        return k.ops.tanh(z) * 0.5
+
+    model = k.Sequential([k.Input((6, 1)), k.layers.LSTM(3, activation=tanh), k.layers.Dense(1)])
+    assert numpy_stack(model) is None
+    x = np.random.default_rng(2).normal(size=(2, 6, 1))
+    out = rollout(model, x, 3)
+    np.testing.assert_allclose(out[:, 0], model.predict(x.astype("float32"), verbose=0)[:, 0],
+                               atol=1e-6)
