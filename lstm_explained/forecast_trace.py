@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from lstm_explained.data import denormalise, renormalise
 from lstm_explained.errors import DataError
 from lstm_explained.trace import Trace
 
@@ -210,6 +211,8 @@ def trace_forecast(
         n_steps = n
     else:
         if mode == "multi":
+            # All runs, as multi_sequence makes them, so the trace shows exactly the numbers
+            # the forecast shows (a one-window rollout can differ in float32's last bit).
             runs = fc.multi_sequence(model, x, prediction_len)
             if isinstance(run, bool) or not isinstance(run, (int, np.integer)):
                 raise DataError(f"run must be a whole number, not {run!r}.")
@@ -245,7 +248,7 @@ def trace_forecast(
     target = np.where(valid, y[tpos], np.nan)
     if p0a is not None and mode != "point":
         # y[k] is in window k's units; the fed-back run lives in its start window's units.
-        target = np.where(valid, (target + 1.0) * p0a[tpos] / p0a[window_of] - 1.0, np.nan)
+        target = np.where(valid, renormalise(target, p0a[tpos], p0a[window_of]), np.nan)
     pred_s = prediction[idx]
     base_s = base[idx]
     window_vals = step_windows[:, :, 0]
@@ -260,10 +263,10 @@ def trace_forecast(
     if p0a is not None:
         scale = p0a[window_of]
         extras["p0"] = scale
-        extras["prediction_price"] = scale * (pred_s + 1.0)
-        extras["target_price"] = scale * (target + 1.0)
-        extras["persistence_price"] = scale * (base_s + 1.0)
-        extras["window_price"] = scale[:, None] * (window_vals + 1.0)
+        extras["prediction_price"] = denormalise(pred_s, scale)
+        extras["target_price"] = denormalise(target, scale)
+        extras["persistence_price"] = denormalise(base_s, scale)
+        extras["window_price"] = denormalise(window_vals, scale[:, None])
     if d is not None:
         extras["target_date"] = np.where(valid, d[tpos], np.datetime64("NaT")) if (
             d.dtype.kind == "M") else np.where(valid, d[tpos], "")
