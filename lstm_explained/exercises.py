@@ -560,13 +560,9 @@ def lag_correlations(predicted: Any, true: Any, max_lag: int = 10) -> np.ndarray
     if not isinstance(max_lag, (int, np.integer)) or not 0 <= max_lag < len(p) - 3:
         raise DataError(f"max_lag must be a whole number from 0 to {len(p) - 4}; got {max_lag}.")
     dp, dt = np.diff(p), np.diff(t)
-    out = []
-    for lag in range(max_lag + 1):
-        a, b = dp[lag:], dt[: len(dt) - lag]
-        a, b = a - a.mean(), b - b.mean()
-        denom = np.sqrt((a**2).sum() * (b**2).sum())
-        out.append(float((a * b).sum() / denom) if denom > 0 else 0.0)
-    return np.array(out)
+    return np.array(
+        [float(_corr(dp[lag:, None], dt[: len(dt) - lag])[0]) for lag in range(max_lag + 1)]
+    )
 
 
 @_register(
