@@ -33,5 +33,10 @@ class TraceFileError(LSTMExplainedError):
     """A saved trace file that is missing, corrupt or not a trace."""
 
 
-class ExportError(LSTMExplainedError):
+class OutputError(LSTMExplainedError):
+    """A file that cannot be written as asked: it exists, is a link or a folder, the
+    folder is read-only or the disk is full. Nothing was written, nothing was lost."""
+
+
+class ExportError(OutputError):
     """An export (HTML inspector, animation) that cannot be written as asked."""
