@@ -7,7 +7,8 @@ builds a :class:`lstm_explained.widgets.GateInspector` and times:
 * a timestep change: setting ``inspector.timestep`` until the widget holds the new image
   bytes (median over every step of several samples), with the default JPEG view and with
   ``image_format="png"``;
-* the full redraw from scratch of the same figure (``InspectorFigure.redraw`` + PNG),
+* the plain way a matplotlib widget follows a step: move the artists and render the
+  whole canvas again (``canvas.draw()``, no blitting, no rebuilding of the axes) + JPEG,
   measured in the same run, and the ratio of the two;
 * a sample change and a layer change (setting ``inspector.sample`` / ``.layer``).
 
@@ -75,15 +76,28 @@ def main() -> int:
         png_times.append(time.perf_counter() - t0)
     png_step = statistics.median(png_times)
 
-    # The full redraw of the same figure from scratch, in the same run.
+    # The fair alternative: what a plain matplotlib widget does on a step change. The
+    # artists move to the new step and the whole canvas is rendered again
+    # (canvas.draw(), no blitting), then encoded the same way; the figure is not rebuilt.
+    fig = insp.figure
+    for v in fig.views:
+        for a in v.animated:
+            a.set_animated(False)
+    for col in (*fig.belt.rects.values(), *fig.belt.texts.values()):
+        for a in col:
+            a.set_visible(True)
     redraw_times = []
-    for _ in range(args.redraws):
+    for k in range(args.redraws):
+        t = (k + 1) % insp.n_timesteps
         t0 = time.perf_counter()
-        insp.figure.redraw()
-        insp.figure.jpeg()
+        for v in fig.views:
+            v.set_timestep(t)
+        fig.canvas.draw()
+        fig.jpeg()
         redraw_times.append(time.perf_counter() - t0)
     redraw = statistics.median(redraw_times)
 
+    insp = GateInspector(trace)  # a fresh inspector (the one above no longer blits)
     sample_times, layer_times = [], []
     for k in range(5):
         t0 = time.perf_counter()
@@ -101,8 +115,8 @@ def main() -> int:
           f"[goal <= 30 ms: {verdict(step <= 0.030)}]")
     print(f"timestep change with image_format='png' (median of {len(png_times)}): "
           f"{png_step * 1000:.1f} ms")
-    print(f"full redraw from scratch (median of {len(redraw_times)}): {redraw * 1000:.1f} ms")
-    print(f"speed-up of a timestep change over the full redraw: {redraw / step:.1f}x "
+    print(f"full canvas redraw at the new step (median of {len(redraw_times)}): {redraw * 1000:.1f} ms")
+    print(f"speed-up of a timestep change over the full canvas redraw: {redraw / step:.1f}x "
           f"[goal >= 3x: {verdict(redraw / step >= 3)}]")
     s_med, l_med = statistics.median(sample_times), statistics.median(layer_times)
     print(f"sample change (median of 5): {s_med * 1000:.0f} ms (max {max(sample_times) * 1000:.0f}"
