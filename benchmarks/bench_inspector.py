@@ -115,7 +115,8 @@ def main() -> int:
           f"[goal <= 30 ms: {verdict(step <= 0.030)}]")
     print(f"timestep change with image_format='png' (median of {len(png_times)}): "
           f"{png_step * 1000:.1f} ms")
-    print(f"full canvas redraw at the new step (median of {len(redraw_times)}): {redraw * 1000:.1f} ms")
+    print(f"full canvas redraw at the new step (median of {len(redraw_times)}): "
+          f"{redraw * 1000:.1f} ms")
     print(f"speed-up of a timestep change over the full canvas redraw: {redraw / step:.1f}x "
           f"[goal >= 3x: {verdict(redraw / step >= 3)}]")
     s_med, l_med = statistics.median(sample_times), statistics.median(layer_times)

@@ -47,7 +47,7 @@ def as_path(path: object, what: str = "path") -> Path:
     >>> as_path(None, "trace file")
     Traceback (most recent call last):
     ...
-    lstm_explained.errors.OutputError: the trace file must be a file name (str or pathlib.Path), not None.
+    lstm_explained.errors.OutputError: the trace file must be a file name (str or ...), not None.
     """
     if isinstance(path, (str, os.PathLike)) and not isinstance(path, bytes):
         p = Path(path)
@@ -100,7 +100,9 @@ def check_target(
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create the folder {parent} for {p.name}: {_reason(exc)}.") from None
+        raise OutputError(
+            f"cannot create the folder {parent} for {p.name}: {_reason(exc)}."
+        ) from None
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(
             f"cannot write {p.name} into {parent}: the folder is not writable. Choose another "
