@@ -10,7 +10,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from lstm_explained import _trace_file
+from lstm_explained import _trace_meta
 from lstm_explained.cell import LSTMWeights, run_lstm
 from lstm_explained.errors import DataError, OutputError, TraceFileError
 from lstm_explained.trace import FORMAT_VERSION, LayerTrace, Trace, load_trace
@@ -201,7 +201,7 @@ def test_renamed_field_loads_through_its_alias(tmp_path, monkeypatch):
     _rewrite_header(path, rename)
     with pytest.raises(TraceFileError, match="unknown field 'old_error'"):
         load_trace(path)
-    monkeypatch.setitem(_trace_file.RENAMED_FIELDS, "old_error", "max_abs_error")
+    monkeypatch.setitem(_trace_meta.RENAMED_FIELDS, "old_error", "max_abs_error")
     assert load_trace(path).equals(_trace())
 
 
