@@ -600,8 +600,14 @@ def _kill_mid_write(path: Path) -> None:
                             stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline() == "saving\n"
 
+    def size(p: Path) -> int:  # a temporary file may be renamed between glob and stat
+        try:
+            return p.stat().st_size
+        except FileNotFoundError:
+            return 0
+
     def writing() -> bool:
-        parts = [p for p in path.parent.glob(f".{path.name}.*.part") if p.stat().st_size > 0]
+        parts = [p for p in path.parent.glob(f".{path.name}.*.part") if size(p) > 0]
         now = path.stat() if path.exists() else None
         changed = now is None or (now.st_ino, now.st_size, now.st_mtime_ns) != (
             before.st_ino, before.st_size, before.st_mtime_ns)
