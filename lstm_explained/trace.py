@@ -33,9 +33,7 @@ Example
 
 from __future__ import annotations
 
-import json
 import os
-import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -43,33 +41,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from lstm_explained._trace_file import (
+    ARRAY_FIELDS,
+    DEFAULT_MAX_BYTES,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    OPTIONAL_ARRAYS,
+    SCALAR_FIELDS,
+    read_trace,
+    write_trace,
+)
 from lstm_explained.errors import DataError, TraceFileError
 from lstm_explained.gates import QUANTITIES
 
 if TYPE_CHECKING:  # pragma: no cover
     from lstm_explained.analysis import Ledger, Saturation
-
-#: Written into every trace file; a file without it is not a trace.
-FORMAT_NAME = "lstm-explained-trace"
-#: Bumped when the file layout changes incompatibly.
-FORMAT_VERSION = 1
-
-_META_KEY = "__lstm_explained_meta__"
-_ARRAY_FIELDS = (*QUANTITIES, "inputs")
-_OPTIONAL_ARRAYS = ("mask", "initial_hidden", "initial_cell")
-_SCALAR_FIELDS = (
-    "name",
-    "layer_name",
-    "units",
-    "activation",
-    "recurrent_activation",
-    "direction",
-    "go_backwards",
-    "max_abs_error",
-    "checked",
-    "checked_samples",
-    "tolerance",
-)
 
 SampleIndex = int | slice | np.ndarray | list[int]
 
@@ -151,8 +137,8 @@ class LayerTrace:
     tolerance: float | None = None
 
     def __post_init__(self) -> None:
-        for q in _ARRAY_FIELDS:
-            setattr(self, q, np.asarray(getattr(self, q)))
+        for q in ARRAY_FIELDS:
+            setattr(self, q, self._numbers(q, getattr(self, q)))
         ref = self.hidden.shape
         if self.hidden.ndim != 3:
             raise DataError(f"layer trace {self.name!r}: hidden must be (N, T, units); got {ref}.")
@@ -167,8 +153,28 @@ class LayerTrace:
                 f"layer trace {self.name!r}: inputs must be (N, T, features) with N, T = "
                 f"{ref[:2]}; got {self.inputs.shape}."
             )
+        self._check_optional_arrays(ref)
+        self._check_units(ref[2])
+        if self.direction not in ("forward", "backward"):
+            raise DataError(
+                f"layer trace {self.name!r}: direction must be 'forward' or 'backward'; "
+                f"got {self.direction!r}."
+            )
+
+    def _numbers(self, field: str, value: Any) -> np.ndarray:
+        """``value`` as an array of numbers or bools; text, objects and the like refused."""
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "biuf" or arr.dtype.fields is not None:
+            raise DataError(
+                f"layer trace {self.name!r}: {field} must hold numbers, not {arr.dtype} "
+                "values; pass the layer's float arrays."
+            )
+        return arr
+
+    def _check_optional_arrays(self, ref: tuple[int, ...]) -> None:
+        """Mask (N, T) as bool, initial states (N, units), each when given."""
         if self.mask is not None:
-            self.mask = np.asarray(self.mask, dtype=bool)
+            self.mask = self._numbers("mask", self.mask).astype(bool, copy=False)
             if self.mask.shape != ref[:2]:
                 raise DataError(
                     f"layer trace {self.name!r}: mask must be (N, T) = {ref[:2]}; "
@@ -177,19 +183,24 @@ class LayerTrace:
         for s in ("initial_hidden", "initial_cell"):
             v = getattr(self, s)
             if v is not None:
-                v = np.asarray(v)
+                v = self._numbers(s, v)
                 if v.shape != (ref[0], ref[2]):
                     raise DataError(
                         f"layer trace {self.name!r}: {s} must be (N, units) = "
                         f"{(ref[0], ref[2])}; got {v.shape}."
                     )
                 setattr(self, s, v)
+
+    def _check_units(self, n_units: int) -> None:
+        """``units`` is the arrays' last axis (taken from them when 0), at least 1."""
+        if n_units < 1:
+            raise DataError(f"layer trace {self.name!r}: an LSTM layer has at least one unit.")
         if not self.units:
-            self.units = int(ref[2])
-        if self.direction not in ("forward", "backward"):
+            self.units = int(n_units)
+        elif self.units != n_units:
             raise DataError(
-                f"layer trace {self.name!r}: direction must be 'forward' or 'backward'; "
-                f"got {self.direction!r}."
+                f"layer trace {self.name!r}: units is {self.units!r} but the arrays have "
+                f"{n_units} units."
             )
 
     # -- shape helpers -------------------------------------------------------------
@@ -248,9 +259,9 @@ class LayerTrace:
         >>> lt.in_input_order("hidden")[0, :, 0].tolist()
         [0.0, 1.0, 2.0]
         """
-        if quantity not in (*_ARRAY_FIELDS, "mask"):
+        if quantity not in (*ARRAY_FIELDS, "mask"):
             raise DataError(
-                f"unknown quantity {quantity!r}; use one of {', '.join(_ARRAY_FIELDS)} or mask."
+                f"unknown quantity {quantity!r}; use one of {', '.join(ARRAY_FIELDS)} or mask."
             )
         arr = getattr(self, quantity)
         if arr is None or not self.go_backwards:
@@ -270,8 +281,8 @@ class LayerTrace:
         (1, 3)
         """
         idx = _sample_index(samples, self.n_samples)
-        changes: dict[str, Any] = {q: getattr(self, q)[idx] for q in _ARRAY_FIELDS}
-        for q in _OPTIONAL_ARRAYS:
+        changes: dict[str, Any] = {q: getattr(self, q)[idx] for q in ARRAY_FIELDS}
+        for q in OPTIONAL_ARRAYS:
             v = getattr(self, q)
             changes[q] = None if v is None else v[idx]
         return replace(self, **changes)
@@ -303,9 +314,13 @@ class LayerTrace:
         return True
 
     def __repr__(self) -> str:
-        status = (
-            f"checked, max |error| {self.max_abs_error:.1e}" if self.checked else "not checked"
-        )
+        err = self.max_abs_error
+        if not self.checked:
+            status = "not checked"
+        elif isinstance(err, (int, float, np.number)) and not isinstance(err, bool):
+            status = f"checked, max |error| {err:.1e}"
+        else:  # set by hand to something that is not a number
+            status = f"checked, max |error| {err!r}"
         return (
             f"LayerTrace({self.name!r}: {self.n_samples} samples x {self.n_timesteps} steps x "
             f"{self.units} units, {self.direction}, {status})"
@@ -445,18 +460,32 @@ class Trace(Mapping[str, LayerTrace]):
         )
 
     # -- persistence ---------------------------------------------------------------
-    def save(self, path: str | os.PathLike[str]) -> Path:
+    def save(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """Save to one compressed ``.npz`` file (no pickle), readable by :func:`load_trace`.
+
+        The file is written whole or not at all: into a temporary file beside ``path``,
+        renamed over it at the end, so a crash or a kill leaves the old file (or none).
 
         Parameters
         ----------
         path : str or PathLike
-            Destination; ``.npz`` is appended by numpy when missing.
+            Destination; ``.npz`` is appended when missing.
+        overwrite : bool
+            Replace an existing file; without it an existing file is an error.
 
         Returns
         -------
         Path
             The path written.
+
+        Raises
+        ------
+        OutputError
+            If the file exists (without ``overwrite``), or ``path`` is a folder, a link,
+            not a file name, or cannot be written. Nothing was written.
+        DataError
+            If the trace holds something a trace file cannot (an object array, info that
+            is not JSON). Nothing was written.
 
         Example
         -------
@@ -467,58 +496,38 @@ class Trace(Mapping[str, LayerTrace]):
         >>> p = tr.save(os.path.join(tempfile.mkdtemp(), "t.npz"))
         >>> load_trace(p).equals(tr)
         True
+        >>> tr.save(p)
+        Traceback (most recent call last):
+        ...
+        lstm_explained.errors.OutputError: ... already exists; nothing was written. ...
+        >>> tr.save(p, overwrite=True) == p
+        True
         """
-        path = Path(path)
-        if path.suffix != ".npz":
-            path = path.with_name(path.name + ".npz")
-        arrays: dict[str, np.ndarray] = {}
-        layers_meta = []
-        for i, (key, lt) in enumerate(self._layers.items()):
-            meta: dict[str, Any] = {"key": key}
-            for s in _SCALAR_FIELDS:
-                v = getattr(lt, s)
-                meta[s] = v.item() if isinstance(v, np.generic) else v
-            for q in _ARRAY_FIELDS:
-                arrays[f"layers/{i}/{q}"] = getattr(lt, q)
-            for q in _OPTIONAL_ARRAYS:
-                v = getattr(lt, q)
-                meta[f"has_{q}"] = v is not None
-                if v is not None:
-                    arrays[f"layers/{i}/{q}"] = v
-            layers_meta.append(meta)
-        for k, v in self.extras.items():
-            if v.dtype.hasobject:
-                raise DataError(
-                    f"trace extra {k!r} is an object array, which cannot be saved without "
-                    "pickle; convert it to numbers, strings or datetime64 first."
-                )
-            arrays[f"extras/{k}"] = v
-        header = {
-            "format": FORMAT_NAME,
-            "version": FORMAT_VERSION,
-            "info": self.info,
-            "layers": layers_meta,
-            "extras": list(self.extras),
-        }
-        try:
-            text = json.dumps(header)
-        except TypeError as exc:
-            raise DataError(
-                f"trace info must be JSON-serialisable (str, numbers, lists, dicts): {exc}"
-            ) from None
-        arrays[_META_KEY] = np.array(text)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(path, allow_pickle=False, **arrays)
-        return path
+        layers = [
+            (
+                key,
+                {s: getattr(lt, s) for s in SCALAR_FIELDS},
+                {q: getattr(lt, q) for q in (*ARRAY_FIELDS, *OPTIONAL_ARRAYS)},
+            )
+            for key, lt in self._layers.items()
+        ]
+        return write_trace(path, layers, self.info, self.extras, overwrite=overwrite)
 
 
-def load_trace(path: str | os.PathLike[str]) -> Trace:
-    """Load a trace saved by :meth:`Trace.save`.
+def load_trace(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Trace:
+    """Load a trace saved by :meth:`Trace.save`, checking everything in it first.
+
+    A trace file is untrusted input: its arrays' shapes, dtypes and sizes and every field
+    are checked before any array is read, and nothing is ever unpickled (the rules are in
+    the module ``lstm_explained._trace_file``). NaN and inf in the arrays are data: they load.
 
     Parameters
     ----------
     path : str or PathLike
         A ``.npz`` file written by :meth:`Trace.save`.
+    max_bytes : int
+        Refuse a file whose arrays declare more bytes than this together (2 GiB by
+        default); nothing is read then. Raise it for a trace you trust that is bigger.
 
     Returns
     -------
@@ -529,7 +538,9 @@ def load_trace(path: str | os.PathLike[str]) -> Trace:
     ------
     TraceFileError
         If the file is missing, is not a readable ``.npz``, is not an lstm-explained trace,
-        or was written by an incompatible format version.
+        was written by an incompatible format version, is forged or damaged (a field of
+        the wrong type, arrays that disagree, a member too many or missing), or declares
+        more than ``max_bytes``. The message names the file, the place and the problem.
 
     Example
     -------
@@ -538,55 +549,11 @@ def load_trace(path: str | os.PathLike[str]) -> Trace:
     ...
     lstm_explained.errors.TraceFileError: trace file no/such/file.npz does not exist; ...
     """
-    path = Path(path)
-    if not path.is_file():
-        raise TraceFileError(
-            f"trace file {path} does not exist; save one with Trace.save(path) first."
-        )
+    layers, info, extras = read_trace(path, max_bytes)
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            if _META_KEY not in npz.files:
-                raise TraceFileError(
-                    f"{path} is a .npz file but not an lstm-explained trace (no metadata); "
-                    "load only files written by Trace.save."
-                )
-            header = json.loads(str(npz[_META_KEY]))
-            if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
-                raise TraceFileError(
-                    f"{path} is not an lstm-explained trace (format "
-                    f"{header.get('format') if isinstance(header, dict) else None!r})."
-                )
-            version = header.get("version")
-            if version != FORMAT_VERSION:
-                raise TraceFileError(
-                    f"{path} is a trace of format version {version!r}; this lstm-explained "
-                    f"reads version {FORMAT_VERSION}. Re-create the trace with this version."
-                )
-            layers = []
-            for i, meta in enumerate(header["layers"]):
-                kwargs: dict[str, Any] = {s: meta[s] for s in _SCALAR_FIELDS}
-                for q in _ARRAY_FIELDS:
-                    kwargs[q] = npz[f"layers/{i}/{q}"]
-                for q in _OPTIONAL_ARRAYS:
-                    kwargs[q] = npz[f"layers/{i}/{q}"] if meta[f"has_{q}"] else None
-                layers.append((meta["key"], LayerTrace(**kwargs)))
-            extras = {k: npz[f"extras/{k}"] for k in header["extras"]}
-            return Trace(dict(layers), info=header["info"], extras=extras)
-    except TraceFileError:
-        raise
-    except (
-        OSError,
-        ValueError,
-        KeyError,
-        TypeError,
-        zipfile.BadZipFile,
-        EOFError,
-        json.JSONDecodeError,
-    ) as exc:
-        raise TraceFileError(
-            f"{path} could not be read as an lstm-explained trace ({type(exc).__name__}: "
-            f"{exc}); the file is corrupt or truncated: re-create it with Trace.save."
-        ) from None
+        return Trace({key: LayerTrace(**kwargs) for key, kwargs in layers}, info, extras)
+    except DataError as exc:  # pragma: no cover - read_trace checks all LayerTrace checks
+        raise TraceFileError(f"{path} is not a valid lstm-explained trace: {exc}") from None
 
 
 def _sample_index(samples: SampleIndex, n: int) -> slice | np.ndarray:
@@ -611,4 +578,11 @@ def _sample_index(samples: SampleIndex, n: int) -> slice | np.ndarray:
     return idx
 
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "LayerTrace", "Trace", "load_trace"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "LayerTrace",
+    "Trace",
+    "load_trace",
+]

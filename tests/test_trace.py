@@ -10,8 +10,9 @@ import zipfile
 import numpy as np
 import pytest
 
+from lstm_explained import _trace_meta
 from lstm_explained.cell import LSTMWeights, run_lstm
-from lstm_explained.errors import DataError, TraceFileError
+from lstm_explained.errors import DataError, OutputError, TraceFileError
 from lstm_explained.trace import FORMAT_VERSION, LayerTrace, Trace, load_trace
 
 
@@ -154,14 +155,54 @@ def test_garbage_metadata_is_corrupt(tmp_path):
 
 
 def test_unsaveable_extras_and_info(tmp_path):
-    tr = _trace()
-    tr.extras["obj"] = np.array([object()], dtype=object)
-    with pytest.raises(DataError, match="object array"):
-        tr.save(tmp_path / "t.npz")
+    """What load_trace would refuse is refused by save, before anything is written."""
+    for key, value, match in [
+        ("obj", np.array([object()], dtype=object), "an object array cannot be saved"),
+        ("z", np.zeros(3, complex), "a complex128 array cannot be saved"),
+        (5, np.zeros(3), "extras: names must be non-empty strings"),
+    ]:
+        tr = _trace()
+        tr.extras[key] = value
+        with pytest.raises(DataError, match=match):
+            tr.save(tmp_path / "t.npz")
     tr = _trace()
     tr.info["bad"] = object()
     with pytest.raises(DataError, match="JSON"):
         tr.save(tmp_path / "t.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_needs_overwrite_to_replace(tmp_path):
+    path = _trace().save(tmp_path / "t.npz")
+    other = Trace([_layer("other", seed=9)])
+    with pytest.raises(OutputError, match="already exists"):
+        other.save(path)
+    assert load_trace(path).equals(_trace())
+    assert load_trace(other.save(path, overwrite=True)).equals(other)
+    assert [p.name for p in tmp_path.iterdir()] == ["t.npz"]  # no temporary file left
+
+
+def test_load_max_bytes(tmp_path):
+    path = _trace().save(tmp_path / "t.npz")
+    with pytest.raises(TraceFileError, match="max_bytes"):
+        load_trace(path, max_bytes=100)
+    with pytest.raises(DataError, match="max_bytes must be a whole number"):
+        load_trace(path, max_bytes="1 GB")
+
+
+def test_renamed_field_loads_through_its_alias(tmp_path, monkeypatch):
+    """A field renamed later still loads from old files: one line in RENAMED_FIELDS."""
+    path = _trace().save(tmp_path / "t.npz")
+
+    def rename(header):
+        for meta in header["layers"]:
+            meta["old_error"] = meta.pop("max_abs_error")
+
+    _rewrite_header(path, rename)
+    with pytest.raises(TraceFileError, match="unknown field 'old_error'"):
+        load_trace(path)
+    monkeypatch.setitem(_trace_meta.RENAMED_FIELDS, "old_error", "max_abs_error")
+    assert load_trace(path).equals(_trace())
 
 
 def test_select_samples_keeps_layers_and_extras():
@@ -216,12 +257,21 @@ def test_layer_trace_validates_shapes():
         LayerTrace(name="x", layer_name="x", inputs=lt.inputs, direction="up", **kw)
     with pytest.raises(DataError, match="unique"):
         Trace([lt, lt])
+    with pytest.raises(DataError, match="units is 7 but the arrays have 3"):
+        LayerTrace(name="x", layer_name="x", inputs=lt.inputs, units=7, **kw)
+    with pytest.raises(DataError, match="at least one unit"):
+        LayerTrace(name="x", layer_name="x", inputs=lt.inputs,
+                   **{k: v[..., :0] for k, v in kw.items()})
+    with pytest.raises(DataError, match="inputs must hold numbers, not object"):
+        LayerTrace(name="x", layer_name="x", inputs=lt.inputs.astype(object), **kw)
 
 
 def test_repr_mentions_check_status():
     tr = _trace()
     assert "checked" in repr(tr["bi/forward"]) and "not checked" in repr(tr["lstm_1"])
     assert "Trace([" in repr(tr)
+    tr["lstm_1"].checked, tr["lstm_1"].max_abs_error = True, "set by hand"
+    assert "max |error| 'set by hand'" in repr(tr["lstm_1"])
 
 
 def test_loading_does_not_import_tensorflow(tmp_path):
