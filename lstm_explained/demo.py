@@ -36,13 +36,9 @@ DATASETS = ("sine", "sp500")
 MARKER = ".lstm-explained-demo"
 TABLE = "errors.csv"
 PREDICTION_LEN = 50
-FIGURES = (
-    "point_by_point",
-    "multi_sequence",
-    "full_sequence",
-    "point_vs_persistence",
-    "multi_vs_persistence",
-)
+#: The figures written for each dataset, as ``{dataset}_{figure}.png``.
+FIGURES = ("point_by_point", "multi_sequence", "full_sequence", "point_vs_persistence",
+           "multi_vs_persistence")
 #: Larger than any table of errors the demo writes: such an errors.csv is not ours.
 _TABLE_MAX_BYTES = 1_000_000
 
@@ -243,23 +239,23 @@ def demo_dataset(
     title = "sine wave" if name == "sine" else "S&P 500"
     units = " (normalised)" if windows.normalise else ""
     figures = {
-        f"{name}_point_by_point.png": lx.plots.plot_results(
+        "point_by_point": lx.plots.plot_results(
             point, y, title=f"{title}: point-by-point{units}"
         ),
-        f"{name}_multi_sequence.png": lx.plots.plot_results_multiple(
+        "multi_sequence": lx.plots.plot_results_multiple(
             multi, y, L, title=f"{title}: {L}-step multi-sequence{units}"
         ),
-        f"{name}_full_sequence.png": lx.plots.plot_results(
+        "full_sequence": lx.plots.plot_results(
             full, y, title=f"{title}: full sequence from the first window{units}"
         ),
-        f"{name}_point_vs_persistence.png": lx.plots.plot_forecast_prices(
+        "point_vs_persistence": lx.plots.plot_forecast_prices(
             windows, point, "point", title=f"{title}: point-by-point vs persistence"
         ),
-        f"{name}_multi_vs_persistence.png": lx.plots.plot_forecast_prices(
+        "multi_vs_persistence": lx.plots.plot_forecast_prices(
             windows, multi, "multi", L, title=f"{title}: multi-sequence vs persistence"
         ),
     }
-    written = [save_png(fig, out / fname) for fname, fig in figures.items()]
+    written = [save_png(figures[kind], out / f"{name}_{kind}.png") for kind in FIGURES]
     log(f"[{name}] tracing the gates of the first {L}-step run for the HTML inspector ...")
     trace = lx.trace_forecast(model, mode="multi", windows=windows, run=0, dataset=title)
     written.append(
