@@ -10,8 +10,10 @@
 * :func:`animation` writes the same frames as a GIF (Pillow) or an MP4 (needs ``ffmpeg``).
 
 Both draw with :class:`lstm_explained.plots.gates.InspectorFigure`, exactly what the
-:class:`~lstm_explained.widgets.GateInspector` widget shows, import no TensorFlow, and never
-overwrite an existing file unless asked to (``overwrite=True``).
+:class:`~lstm_explained.widgets.GateInspector` widget shows, import no TensorFlow, never
+overwrite an existing file unless asked to (``overwrite=True``), never write through a
+symbolic link, and write atomically (:mod:`lstm_explained._files`): a failed or killed
+export leaves the earlier file as it was.
 
 Example
 -------
@@ -31,15 +33,15 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from lstm_explained._files import atomic_write, check_target
 from lstm_explained._progress import progress_bar
-from lstm_explained.errors import DataError, ExportError
+from lstm_explained.errors import DataError, ExportError, OutputError
 from lstm_explained.gates import COLORS, TEXT_SYMBOLS
 from lstm_explained.plots.gates import (
     InspectorFigure,
@@ -61,22 +63,21 @@ MAX_FRAMES = 150
 # ----------------------------------------------------------------------------------
 # Helpers shared by both exports
 # ----------------------------------------------------------------------------------
-def _target(path: str | os.PathLike[str], overwrite: bool, suffixes: Sequence[str]) -> Path:
-    path = Path(path)
-    if path.suffix.lower() not in suffixes:
-        raise ExportError(
-            f"cannot tell the format of {path.name!r}: use a file name ending in "
-            f"{' or '.join(suffixes)}."
-        )
-    if path.is_dir():
-        raise ExportError(f"{path} is a folder; give a file name ending in {suffixes[0]}.")
-    if path.exists() and not overwrite:
-        raise ExportError(
-            f"{path} already exists; nothing was written. Pass overwrite=True to replace it, "
-            "or choose another file name."
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
+def _target(path: object, overwrite: bool, suffixes: Sequence[str]) -> Path:
+    """``path`` checked before any work (see :func:`lstm_explained._files.check_target`)."""
+    with _export_errors():
+        return check_target(path, overwrite=overwrite, suffixes=suffixes, what="export file")
+
+
+@contextlib.contextmanager
+def _export_errors() -> Iterator[None]:
+    """Raise the file helper's :class:`OutputError` as this module's :class:`ExportError`."""
+    try:
+        yield
+    except ExportError:
+        raise
+    except OutputError as exc:
+        raise ExportError(str(exc)) from None
 
 
 def _spread(n: int, k: int) -> list[int]:
@@ -186,28 +187,15 @@ def _data_uri(png: bytes) -> str:
 
 
 @contextlib.contextmanager
-def _atomic_target(path: Path, suffix: str) -> Iterator[str]:
-    """A temporary file beside ``path`` that replaces it only if the block succeeds.
-
-    The file gets the permissions of any newly created file (``mkstemp`` would leave it
-    readable by its owner only, which a web server serving a course site cannot read).
-    """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
-    os.close(fd)
-    try:
+def _atomic(target: Path, overwrite: bool) -> Iterator[Path]:
+    """A temporary file beside ``target`` that becomes it only if the block succeeds."""
+    with _export_errors(), atomic_write(target, overwrite=overwrite, what="export file") as tmp:
         yield tmp
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    with _atomic_target(path, ".part") as tmp:
-        Path(tmp).write_bytes(data)
+def _write_atomic(target: Path, data: bytes, overwrite: bool) -> None:
+    with _atomic(target, overwrite) as tmp:
+        tmp.write_bytes(data)
 
 
 # ----------------------------------------------------------------------------------
@@ -406,7 +394,7 @@ def inspector_html(
 </body>
 </html>
 """
-    _write_atomic(target, page.encode("utf-8"))
+    _write_atomic(target, page.encode("utf-8"), overwrite)
     return target
 
 
@@ -450,8 +438,9 @@ def animation(
     Raises
     ------
     ExportError
-        ``path`` exists (and not ``overwrite``), has another suffix, or an MP4 is asked
-        for and ffmpeg is not installed.
+        ``path`` exists (and not ``overwrite``), has another suffix, is a folder or a
+        symbolic link, its folder is read-only, the disk is full, or an MP4 is asked for
+        and ffmpeg is not installed or fails.
 
     Example
     -------
@@ -475,9 +464,9 @@ def animation(
     bar = _progress(progress, len(s_list) * len(t_list), f"writing {target.suffix[1:]}")
     try:
         if ffmpeg is None:
-            _write_gif(fig, s_list, t_list, bar, target, fps)
+            _write_gif(fig, s_list, t_list, bar, target, fps, overwrite)
         else:
-            _write_mp4(fig, s_list, t_list, bar, target, fps, ffmpeg)
+            _write_mp4(fig, s_list, t_list, bar, target, fps, overwrite, ffmpeg)
     finally:
         bar.close()
     return target
@@ -485,7 +474,7 @@ def animation(
 
 def _write_gif(
     fig: InspectorFigure, s_list: list[int], t_list: list[int], bar: Any, target: Path,
-    fps: float,
+    fps: float, overwrite: bool,
 ) -> None:
     from PIL import Image
 
@@ -498,36 +487,49 @@ def _write_gif(
             images.append(palette)
         else:
             images.append(img.quantize(palette=palette, dither=Image.Dither.NONE))
-    with _atomic_target(target, ".gif") as tmp:
-        images[0].save(tmp, save_all=True, append_images=images[1:],
+    with _atomic(target, overwrite) as tmp:  # tmp ends in .part: name the format
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],
                        duration=int(round(1000 / fps)), loop=0)
 
 
 def _write_mp4(
     fig: InspectorFigure, s_list: list[int], t_list: list[int], bar: Any, target: Path,
-    fps: float, ffmpeg: str,
+    fps: float, overwrite: bool, ffmpeg: str,
 ) -> None:
     w, h = fig.canvas.get_width_height()
-    with _atomic_target(target, ".mp4") as tmp:
+    with _atomic(target, overwrite) as tmp:
         cmd = [
             ffmpeg, "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
             "-s", f"{w}x{h}", "-r", f"{fps:g}", "-i", "-",
-            "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p", "-c:v", "libx264", tmp,
+            "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p", "-c:v", "libx264",
+            "-f", "mp4", str(tmp),  # tmp ends in .part: name the format
         ]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            assert proc.stdin is not None
-            try:
-                for _ in _frames(fig, s_list, t_list, bar):
-                    proc.stdin.write(np.ascontiguousarray(fig.rgba()[..., :3]).tobytes())
-            finally:
-                proc.stdin.close()
+            _feed_frames(proc, fig, s_list, t_list, bar)
             err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
             if proc.wait() != 0:
-                raise ExportError(f"ffmpeg could not write {target.name}: {err.strip()[-500:]}")
+                raise ExportError(f"ffmpeg could not write {target}: {err.strip()[-500:]}")
         except BaseException:
             proc.kill()
+            proc.wait()
             raise
+
+
+def _feed_frames(
+    proc: subprocess.Popen, fig: InspectorFigure, s_list: list[int], t_list: list[int],
+    bar: Any,
+) -> None:
+    """Pipe every frame to ffmpeg; if ffmpeg stops early, leave its error to the caller."""
+    assert proc.stdin is not None
+    try:
+        for _ in _frames(fig, s_list, t_list, bar):
+            proc.stdin.write(np.ascontiguousarray(fig.rgba()[..., :3]).tobytes())
+    except BrokenPipeError:  # ffmpeg exited (e.g. the disk is full): its message says why
+        pass
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.close()
 
 
 __all__ = ["MAX_FRAMES", "ExportError", "animation", "inspector_html"]

@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lstm_explained import export
 from lstm_explained.errors import DataError, LSTMExplainedError
 from lstm_explained.export import ExportError, animation, inspector_html
 from lstm_explained.plots.gates import InspectorFigure
@@ -133,16 +132,52 @@ def test_gif(toy_trace, tmp_path):
 
 
 def test_mp4_without_ffmpeg_is_a_clear_error(toy_trace, tmp_path, monkeypatch):
-    monkeypatch.setattr(export.shutil, "which", lambda _name: None)
+    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH where no ffmpeg is
     with pytest.raises(ExportError, match="needs the ffmpeg program"):
         animation(toy_trace, tmp_path / "belt.mp4")
     assert not (tmp_path / "belt.mp4").exists()
 
 
-@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
-def test_mp4_with_ffmpeg(toy_trace, tmp_path):
-    path = animation(toy_trace, tmp_path / "belt.mp4", samples=[0], timesteps=[0, 1, 2])
-    assert path.stat().st_size > 1000
+@pytest.fixture
+def ffmpeg() -> tuple[str, str]:
+    """ffmpeg and ffprobe: missing, the test fails under CI (CI=true), is skipped elsewhere."""
+    tools = shutil.which("ffmpeg"), shutil.which("ffprobe")
+    if None in tools:
+        msg = "ffmpeg / ffprobe are not installed (Debian: apt-get install ffmpeg)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return tools  # type: ignore[return-value]
+
+
+def test_mp4_holds_every_frame_in_order(toy_trace, tmp_path, ffmpeg):
+    """Decoded, the video has one frame per (sample, timestep), each the inspector's own
+    picture of that step (the closest of all of them: the video is lossy)."""
+    ffmpeg_exe, ffprobe = ffmpeg
+    frames = [(s, t) for s in (0, 1) for t in (0, 3, 6)]
+    path = tmp_path / "belt.mp4"
+    path.write_bytes(b"an earlier video")  # replaced whole (the write goes to a .part file)
+    animation(toy_trace, path, layer="lstm", units=[0, 1], samples=[0, 1], timesteps=[0, 3, 6],
+              fps=5, overwrite=True)
+    probe = subprocess.run(
+        [ffprobe, "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+         "stream=codec_name,width,height,nb_read_frames,avg_frame_rate", "-of", "json", path],
+        capture_output=True, text=True, check=True,
+    )
+    info = json.loads(probe.stdout)["streams"][0]
+    assert info["codec_name"] == "h264" and info["avg_frame_rate"] == "5/1"
+    assert int(info["nb_read_frames"]) == len(frames)
+    raw = subprocess.run([ffmpeg_exe, "-v", "error", "-i", path, "-f", "rawvideo", "-pix_fmt",
+                          "rgb24", "-"], capture_output=True, check=True).stdout
+    decoded = np.frombuffer(raw, np.uint8).reshape(-1, info["height"], info["width"], 3)
+    assert len(decoded) == len(frames)
+    want = [InspectorFigure(toy_trace, "lstm", s, t, [0, 1]).rgba()[..., :3].astype(float)
+            for s, t in frames]
+    h, w = want[0].shape[:2]
+    for k, got in enumerate(decoded):
+        diff = [np.abs(got[:h, :w].astype(float) - picture).mean() for picture in want]
+        assert int(np.argmin(diff)) == k, (k, diff)
+    assert sorted(os.listdir(tmp_path)) == ["belt.mp4"]
 
 
 def test_forecast_export_and_no_tensorflow(sine_forecast_trace_file, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -48,6 +49,17 @@ def test_keras_import_is_quiet():
     assert out.stdout.strip() == "Sequential"
     noisy = [line for line in out.stderr.splitlines() if line.strip()]
     assert noisy == [], noisy
+
+
+def test_version_from_the_command_line():
+    import lstm_explained as lx
+
+    for cmd in ([sys.executable, "-m", "lstm_explained.cli"], ["lstm-explained"]):
+        if cmd == ["lstm-explained"] and shutil.which("lstm-explained") is None:
+            continue  # not installed as a console script in this environment
+        out = subprocess.run([*cmd, "--version"], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout == f"lstm-explained {lx.__version__}\n" and out.stderr == ""
 
 
 def test_unknown_attribute():

@@ -164,6 +164,8 @@ def test_notebook_runs_quietly_and_its_solutions_pass(path, tmp_path):
     assert not any(tmp_path.iterdir()) or all(
         p.name == "tmp" for p in tmp_path.iterdir()
     ), f"{path.name} wrote outside the temporary folder: {list(tmp_path.iterdir())}"
+    left = sorted(p.name for p in (tmp_path / "tmp").glob("lstm-explained-*"))
+    assert not left, f"{path.name} left temporary folders behind: {left}"
     for original, solved in exercises:
         shown = "".join(_texts(original))
         assert "no answer yet" in shown, f"{path.name} {original.id}: {shown}"

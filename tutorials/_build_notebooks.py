@@ -1241,8 +1241,8 @@ def nb04() -> Notebook:
     * **Expect**: the answer, with the numbers this notebook computed.
 
     The last section exports what you need for slides (a PNG snapshot, a self-contained
-    HTML inspector, an animation) into a fresh temporary folder: no file of yours is ever
-    touched.
+    HTML inspector, an animation) into a fresh temporary folder, which the last cell
+    removes: no file of yours is ever touched, and nothing is left behind.
     """)
     nb.code(SETUP + '''
 import tempfile
@@ -1252,7 +1252,8 @@ import lstm_explained.export  # noqa: F401  (makes lx.export available)
 from lstm_explained.forecast_trace import trace_forecast
 from lstm_explained.widgets import GateInspector
 
-OUT = Path(tempfile.mkdtemp(prefix="lstm-explained-tour-"))  # a new, empty folder
+tour_folder = tempfile.TemporaryDirectory(prefix="lstm-explained-tour-")  # removed at the end
+OUT = Path(tour_folder.name)  # a new, empty folder
 print("exports go to", OUT)
 ''')
 
@@ -1437,8 +1438,12 @@ print("exports go to", OUT)
         print(f"{path.name:30s} {path.stat().st_size / 1024:8.0f} kB")
     """)
     nb.md("""
-    Before class, copy these files out of the temporary folder printed at the top; the
-    operating system may clear it later.
+    The last cell removes the temporary folder and everything in it. To keep the exports
+    for class, copy them out first, e.g. `shutil.copytree(OUT, "tour-slides")`.
+    """)
+    nb.code("""
+    tour_folder.cleanup()
+    print("removed", OUT, "- still there:", OUT.exists())
     """)
     return nb
 
