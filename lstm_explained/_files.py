@@ -79,6 +79,13 @@ def check_target(
         With the file's name and what to do instead.
     """
     p = as_path(path, what)
+    try:
+        return _check_target(p, overwrite, suffixes)
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise OutputError(f"cannot write {p}: {_reason(exc)}.") from None
+
+
+def _check_target(p: Path, overwrite: bool, suffixes: Sequence[str] | None) -> Path:
     if suffixes is not None and p.suffix.lower() not in suffixes:
         raise OutputError(
             f"cannot tell the format of {p.name!r}: use a file name ending in "
