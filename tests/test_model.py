@@ -74,6 +74,9 @@ def test_build_model_seeds_the_model_alone():
     assert not np.allclose(a[0], c[0])
     # each layer draws its own seed: the two (4, 16) recurrent kernels differ
     assert a[1].shape == a[4].shape and not np.allclose(a[1], a[4])
+    # no seed: two models differ
+    d, e = _weights(build_model((1, 4, 1), seed=None)), _weights(build_model((1, 4, 1), seed=None))
+    assert not np.allclose(d[0], e[0])
 
 
 def _tiny_windows():
@@ -197,3 +200,19 @@ def test_train_recipe_seed_and_errors():
         lx.model.train_recipe("sine", w, recipe="fast")
     with pytest.raises(ModelError, match="unknown dataset"):
         lx.model.train_recipe("gold", w)
+
+
+def test_first_build_in_a_process_leaves_the_generators_alone():
+    """Importing TensorFlow draws from the global generators; build_model hides that too."""
+    import subprocess
+    import sys
+
+    code = (
+        "import random, numpy as np, lstm_explained as lx\n"
+        "random.seed(5); np.random.seed(5); a = (random.random(), np.random.random())\n"
+        "random.seed(5); np.random.seed(5)\n"
+        "lx.model.build_model((1, 2, 1), seed=3)\n"
+        "assert (random.random(), np.random.random()) == a, 'generators moved'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
