@@ -30,27 +30,74 @@ import numpy as np
 
 from lstm_explained.activations import get_activation
 from lstm_explained.cell import LSTMWeights, lstm_step, single_threaded_blas
-from lstm_explained.errors import DataError, UnsupportedLayerError
+from lstm_explained.errors import DataError, ModelError, UnsupportedLayerError
 from lstm_explained.tracer import activation_name, lstm_weights
 
 _PASS_THROUGH = {"Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout"}
 
 
 def _check_windows(x: np.ndarray, model: Any | None = None) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
+    """``x`` as (N, seq_len, features) float64 windows fit for ``model``, or a clear error."""
+    if model is not None:
+        _check_model(model)
+    try:
+        x = np.asarray(x, dtype=np.float64)
+    except (ValueError, TypeError):  # ragged lists, strings, None inside
+        raise DataError(
+            "x must be windows of numbers shaped (N, seq_len, features), e.g. Windows.x_test; "
+            f"got a {type(x).__name__} that is not one array of numbers."
+        ) from None
     if x.ndim == 2:
         x = x[:, :, None]
-    if x.ndim != 3 or x.shape[0] == 0 or x.shape[1] == 0:
+    if x.ndim != 3:
         raise DataError(
             f"x must be windows shaped (N, seq_len, features), e.g. Windows.x_test; got {x.shape}."
         )
+    for axis, what in enumerate(("windows", "timesteps", "features")):
+        if x.shape[axis] == 0:
+            raise DataError(
+                f"x holds no {what} (shape {x.shape}): a forecast needs at least one window "
+                "of at least one timestep, e.g. Windows.x_test."
+            )
     if not np.all(np.isfinite(x)):
-        raise DataError("x holds NaN or infinite values; forecasts need finite inputs.")
+        window, step, feature = (int(i) for i in np.argwhere(~np.isfinite(x))[0])
+        value = x[window, step, feature]
+        raise DataError(
+            f"window {window} of x holds {'NaN' if np.isnan(value) else value} at timestep "
+            f"{step} (feature {feature}): forecasts need finite inputs, no NaN or infinite "
+            "values. Fill or drop that window."
+        )
     if model is not None:
-        want = model.inputs[0].shape[-1] if getattr(model, "inputs", None) else None
-        if want is not None and want != x.shape[2]:
-            raise DataError(f"the model takes {want} feature(s) per step; x has {x.shape[2]}.")
+        _check_fits(model, x)
     return x
+
+
+def _check_model(model: Any) -> None:
+    if not (callable(getattr(model, "predict", None)) and getattr(model, "inputs", None)):
+        raise ModelError(
+            f"model must be a built Keras model (e.g. lx.model.load_pretrained('sine')), "
+            f"not {type(model).__name__}."
+        )
+
+
+def _check_fits(model: Any, x: np.ndarray) -> None:
+    """The model takes windows of this length and number of features."""
+    shape = tuple(model.inputs[0].shape)
+    if len(shape) != 3:
+        raise ModelError(f"the model takes inputs shaped {shape}, not windows (N, T, features).")
+    if shape[2] is not None and shape[2] != x.shape[2]:
+        raise DataError(f"the model takes {shape[2]} feature(s) per step; x has {x.shape[2]}.")
+    if shape[1] is not None and shape[1] != x.shape[1]:
+        raise DataError(
+            f"the model takes windows of {shape[1]} timesteps; x's have {x.shape[1]}."
+        )
+
+
+def _whole(value: Any, name: str) -> int:
+    """``value`` as an int >= 1, or a clear error naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise DataError(f"{name} must be a whole number >= 1, not {value!r}.")
+    return int(value)
 
 
 @dataclass
@@ -134,8 +181,7 @@ def rollout(model: Any, x: np.ndarray, steps: int) -> np.ndarray:
         (S, steps) predictions for one feature, (S, steps, features) for several.
     """
     x = _check_windows(x, model)
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise DataError(f"the number of steps must be a whole number >= 1, not {steps!r}.")
+    steps = _whole(steps, "the number of steps")
     n_seq, width, features = x.shape
     out_size = int(model.outputs[0].shape[-1])
     if out_size != features:
@@ -205,6 +251,7 @@ def point_by_point(model: Any, x: np.ndarray, batch_size: int = 1024) -> np.ndar
     >>> point_by_point(model, w.x_test).shape   # doctest: +SKIP
     (495,)
     """
+    batch_size = _whole(batch_size, "batch_size")
     x = _check_windows(x, model)
     pred = model.predict(x.astype(np.float32), batch_size=batch_size, verbose=0)
     pred = np.asarray(pred, dtype=np.float64).reshape(x.shape[0], -1)
@@ -219,14 +266,18 @@ def multi_sequence(model: Any, x: np.ndarray, prediction_len: int = 50) -> np.nd
     that start window (``Windows.denormalise(values, window=k * prediction_len)``).
     """
     x = _check_windows(x, model)
-    if isinstance(prediction_len, bool) or not isinstance(prediction_len, (int, np.integer)):
-        raise DataError(f"prediction_len must be a whole number, not {prediction_len!r}.")
-    n_seq = len(x) // prediction_len if prediction_len >= 1 else 0
-    if n_seq < 1:
+    n_seq = _n_runs(len(x), prediction_len)
+    return rollout(model, x[: n_seq * prediction_len : prediction_len], int(prediction_len))
+
+
+def _n_runs(n_windows: int, prediction_len: Any) -> int:
+    """How many runs of ``prediction_len`` steps ``n_windows`` windows start; at least one."""
+    length = _whole(prediction_len, "prediction_len")
+    if n_windows < length:
         raise DataError(
-            f"prediction_len={prediction_len} needs at least that many windows; x has {len(x)}."
+            f"prediction_len={length} needs at least that many windows; x has {n_windows}."
         )
-    return rollout(model, x[: n_seq * prediction_len : prediction_len], prediction_len)
+    return n_windows // length
 
 
 def full_sequence(model: Any, x: np.ndarray) -> np.ndarray:
@@ -253,9 +304,7 @@ def persistence(x: np.ndarray, prediction_len: int | None = None) -> np.ndarray:
     last = x[:, -1, 0]
     if prediction_len is None:
         return last
-    n_seq = len(x) // prediction_len
-    if n_seq < 1:
-        raise DataError(f"prediction_len={prediction_len} needs at least that many windows.")
+    n_seq = _n_runs(len(x), prediction_len)
     return np.repeat(last[: n_seq * prediction_len : prediction_len, None], prediction_len, axis=1)
 
 
@@ -267,7 +316,7 @@ def seed_multi_sequence(model: Any, x: np.ndarray, prediction_len: int = 50) -> 
     x = _check_windows(x, model)
     window_size = x.shape[1]
     seqs = []
-    for i in range(len(x) // prediction_len):
+    for i in range(_n_runs(len(x), prediction_len)):
         frame = x[i * prediction_len].astype(np.float32)
         predicted = []
         for _ in range(prediction_len):

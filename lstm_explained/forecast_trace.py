@@ -40,16 +40,13 @@ Example
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from lstm_explained.data import denormalise, renormalise
+from lstm_explained.data import Windows, denormalise, renormalise
 from lstm_explained.errors import DataError
 from lstm_explained.trace import Trace
-
-if TYPE_CHECKING:  # pragma: no cover
-    from lstm_explained.data import Windows
 
 #: The forecast modes and what they are called in pictures.
 MODES: dict[str, str] = {
@@ -79,13 +76,63 @@ def _steps_index(steps: Sequence[int] | slice | np.ndarray | None, n: int) -> np
     if steps is None:
         return np.arange(n)
     if isinstance(steps, slice):
-        return np.arange(n)[steps]
+        try:
+            idx = np.arange(n)[steps]
+        except (TypeError, ValueError) as exc:  # a step of 0, bounds that are not ints
+            raise DataError(f"steps={steps!r} is not a usable slice ({exc}).") from None
+        if not idx.size:
+            raise DataError(
+                f"steps={steps!r} selects no forecast step: this forecast has {n} steps "
+                f"(0 to {n - 1})."
+            )
+        return idx
     idx = np.asarray(steps)
-    if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
+    if idx.ndim != 1 or idx.size == 0 or idx.dtype.kind not in "iu":
         raise DataError("steps must be a slice or a non-empty 1-D list of forecast-step indices.")
     if idx.min() < 0 or idx.max() >= n:
         raise DataError(f"steps must lie in 0 .. {n - 1} for this forecast; got {idx.tolist()}.")
     return idx
+
+
+def _per_window(name: str, values: Any, n: int) -> np.ndarray:
+    """One number per window (y_true: finite or NaN for unknown; p0: positive), or an error."""
+    try:
+        a = np.asarray(values, dtype=np.float64)
+    except (ValueError, TypeError):
+        a = np.asarray(None)
+    if a.shape != (n,):
+        raise DataError(
+            f"{name} must hold one value per window, shape ({n},); got {np.shape(values)}."
+        )
+    bad = np.isinf(a) if name == "y_true" else ~(np.isfinite(a) & (a > 0))
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        rule = "finite numbers (NaN: unknown)" if name == "y_true" else "positive finite numbers"
+        raise DataError(f"{name}[{k}] (window {k}) is {a[k]}; {name} must hold {rule}.")
+    return a
+
+
+def _check_request(model: Any, x: np.ndarray, mode: str, prediction_len: Any, run: Any) -> int:
+    """Check what trace_forecast is asked for before any forecasting; the forecast length."""
+    from lstm_explained import forecast as fc
+
+    if tuple(model.outputs[0].shape)[-1] != 1:
+        raise DataError("trace_forecast shows one-feature forecasts; this model has several.")
+    if mode == "point":
+        return len(x)
+    if x.shape[2] != 1:
+        raise DataError("trace_forecast feeds back one feature; these windows have several.")
+    if mode == "full":
+        return len(x)
+    runs = fc._n_runs(len(x), prediction_len)
+    if isinstance(run, bool) or not isinstance(run, (int, np.integer)):
+        raise DataError(f"run must be a whole number, not {run!r}.")
+    if not 0 <= run < runs:
+        raise DataError(
+            f"run {run} is out of range: {len(x)} windows give {runs} runs of "
+            f"{prediction_len} steps (run 0 to {runs - 1})."
+        )
+    return int(prediction_len)
 
 
 def trace_forecast(
@@ -165,82 +212,64 @@ def trace_forecast(
     from lstm_explained import forecast as fc
     from lstm_explained.tracer import trace_gates
 
-    if mode not in MODES:
+    if not isinstance(mode, str) or mode not in MODES:
         raise DataError(f"unknown forecast mode {mode!r}; use one of {list(MODES)}.")
+    if dataset is not None and not isinstance(dataset, str):
+        raise DataError(f"dataset must be a label (str) or None, not {dataset!r}.")
+    if windows is not None and not isinstance(windows, Windows):
+        raise DataError("windows must come from lstm_explained.data.make_windows(...).")
+    if x is None and windows is not None:
+        x = windows.x_test
+    if x is None:
+        raise DataError("give the test windows x, or windows=Windows from make_windows.")
+    x = fc._check_windows(x, model)
+    n, width, _ = x.shape
+    n_steps = _check_request(model, x, mode, prediction_len, run)
+    idx = _steps_index(steps, n_steps)
     normalised = False
     label = dataset
     if windows is not None:
-        x = windows.x_test if x is None else x
-        if len(x) == len(windows.x_test):
+        if n == len(windows.x_test):
             y_true = windows.y_test if y_true is None else y_true
             if windows.normalise:
                 normalised = True
                 p0 = windows.p0_test if p0 is None else p0
             dates = windows.target_dates("test") if dates is None else dates
         label = label or windows.series.name
-    if x is None:
-        raise DataError("give the test windows x, or windows=Windows from make_windows.")
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 2:
-        x = x[:, :, None]
-    if x.ndim != 3 or x.shape[0] == 0:
-        raise DataError(f"x must be windows shaped (N, seq_len, features); got {x.shape}.")
-    n, width, _ = x.shape
     normalised = normalised or p0 is not None
-    y = np.full(n, np.nan) if y_true is None else np.asarray(y_true, dtype=np.float64)
-    if y.shape != (n,):
-        raise DataError(f"y_true must hold one value per window, shape ({n},); got {y.shape}.")
-    p0a = None if p0 is None else np.asarray(p0, dtype=np.float64)
-    if p0a is not None and p0a.shape != (n,):
-        raise DataError(f"p0 must hold one value per window, shape ({n},); got {p0a.shape}.")
+    y = np.full(n, np.nan) if y_true is None else _per_window("y_true", y_true, n)
+    p0a = None if p0 is None else _per_window("p0", p0, n)
     d = _as_dates(dates, n)
 
     # 1. The forecast (from lstm_explained.forecast), the step windows and their targets.
     run_index: int | None = None
     if mode == "point":
         prediction = np.asarray(fc.point_by_point(model, x), dtype=np.float64)
-        if prediction.ndim != 1:
-            raise DataError("trace_forecast shows one-feature forecasts; this model has several.")
         base = np.asarray(fc.persistence(x))
-        idx = _steps_index(steps, n)
         step_windows = x[idx]
         fed = np.zeros((len(idx), width), dtype=bool)
         window_of = idx  # the window whose units each sample is in
         target_pos = idx
         start = 0
-        n_steps = n
     else:
         if mode == "multi":
             # All runs, as multi_sequence makes them, so the trace shows exactly the numbers
             # the forecast shows (a one-window rollout can differ in float32's last bit).
             runs = fc.multi_sequence(model, x, prediction_len)
-            if isinstance(run, bool) or not isinstance(run, (int, np.integer)):
-                raise DataError(f"run must be a whole number, not {run!r}.")
-            if not 0 <= run < len(runs):
-                raise DataError(
-                    f"run {run} is out of range: {len(x)} windows give {len(runs)} runs of "
-                    f"{prediction_len} steps (run 0 to {len(runs) - 1})."
-                )
             run_index = int(run)
             start = run_index * int(prediction_len)
             prediction = np.asarray(runs[run_index], dtype=np.float64)
         else:
             start = 0
             prediction = np.asarray(fc.full_sequence(model, x), dtype=np.float64)
-        if prediction.ndim != 1:
-            raise DataError("trace_forecast shows one-feature forecasts; this model has several.")
-        n_steps = len(prediction)
         base_value = float(fc.persistence(x[start : start + 1])[0])
         base = np.full(n_steps, base_value)
-        idx = _steps_index(steps, n_steps)
         # Step j sees x[start, j:] followed by its first j predictions (cf. forecast.rollout).
         extended = np.concatenate([x[start, :, 0], prediction])
         step_windows = np.stack([extended[j : j + width] for j in idx])[:, :, None]
         fed = np.stack([np.arange(width) >= width - j for j in idx])
         window_of = np.full(len(idx), start)
         target_pos = start + idx
-        if x.shape[2] != 1:
-            raise DataError("trace_forecast feeds back one feature; these windows have several.")
 
     # 2. Targets and baseline in the units of each sample's predictions; prices.
     valid = target_pos < n

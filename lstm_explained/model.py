@@ -15,17 +15,21 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import json
+import numbers
+import random
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from lstm_explained._files import as_path
 from lstm_explained._keras import keras
 from lstm_explained.data import Windows, _resource
-from lstm_explained.errors import DataError, ModelError
+from lstm_explained.errors import DataError, ModelError, OutputError
 
 #: Names accepted by :func:`load_pretrained`.
 PRETRAINED = ("sine", "sp500")
@@ -44,7 +48,10 @@ def build_model(
             Every LSTM but the last returns its whole sequence.
         dropout: dropout rate after each LSTM (active only while training).
         seq_len: fixed window length, or None to accept windows of any length.
-        seed: seeds the weight initialisation (None: not reproducible).
+        seed: seeds this model alone, through seeded initialisers and dropout layers:
+            the same seed gives the same weights (and dropout masks), and the global
+            generators of Python, numpy and TensorFlow are left as they were. None: not
+            reproducible.
 
     Returns:
         A compiled ``keras.Sequential`` (loss ``mse``, optimiser ``rmsprop``).
@@ -54,29 +61,85 @@ def build_model(
     >>> build_model((1, 8, 1)).count_params()   # doctest: +SKIP
     329
     """
-    layers = tuple(layers)
-    if len(layers) < 3 or any(
-        isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in layers
-    ):
+    layers = _check_build(layers, dropout, seq_len, seed)
+    with _global_generators_kept():  # the first import of TensorFlow draws from them
+        k = keras()
+    lstm_units = layers[1:-1]
+    seeds = iter(_seeds(seed, 4 * len(lstm_units) + 1))
+    stack: list[Any] = [k.Input(shape=(seq_len, layers[0]), name="window")]
+    for n, units in enumerate(lstm_units, start=1):
+        stack.append(
+            k.layers.LSTM(
+                units,
+                return_sequences=n < len(lstm_units),
+                kernel_initializer=k.initializers.GlorotUniform(seed=next(seeds)),
+                recurrent_initializer=k.initializers.Orthogonal(seed=next(seeds)),
+                seed=next(seeds),
+                name=f"lstm_{n}",
+            )
+        )
+        stack.append(k.layers.Dropout(dropout, seed=next(seeds), name=f"dropout_{n}"))
+    stack.append(
+        k.layers.Dense(
+            layers[-1],
+            activation="linear",
+            kernel_initializer=k.initializers.GlorotUniform(seed=next(seeds)),
+            name="dense",
+        )
+    )
+    model = k.Sequential(stack, name="seed_lstm_" + "_".join(str(n) for n in layers))
+    model.compile(loss="mse", optimizer="rmsprop")
+    return model
+
+
+@contextlib.contextmanager
+def _global_generators_kept() -> Iterator[None]:
+    """Leave the global generators of Python and numpy as they were before the block.
+
+    Only around the import of Keras: an unseeded model must still draw its seeds from
+    them, or two such models would be the same.
+    """
+    py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)  # noqa: NPY002
+
+
+def _seeds(seed: int | None, n: int) -> list[int | None]:
+    """``n`` seeds drawn from ``seed`` by a generator of its own (never the global ones)."""
+    if seed is None:
+        return [None] * n
+    return [int(s) for s in np.random.default_rng(seed).integers(1, 2**31 - 1, size=n)]
+
+
+def _check_build(layers: Any, dropout: Any, seq_len: Any, seed: Any) -> tuple[int, ...]:
+    """The layer sizes as ints, or a clear error for any bad argument of build_model."""
+    try:
+        sizes = tuple(layers)
+    except TypeError:
+        sizes = ()
+    if len(sizes) < 3 or any(not _whole(n) for n in sizes):
         raise ModelError(
             f"layers must be (features, lstm_units..., outputs) with at least one LSTM and "
             f"positive whole numbers, e.g. (1, 50, 100, 1); got {layers!r}."
         )
-    if not 0.0 <= dropout < 1.0:
-        raise ModelError(f"dropout must be in [0, 1), not {dropout!r}.")
-    k = keras()
-    if seed is not None:
-        k.utils.set_random_seed(seed)
-    lstm_units = layers[1:-1]
-    stack: list[Any] = [k.Input(shape=(seq_len, layers[0]), name="window")]
-    for n, units in enumerate(lstm_units, start=1):
-        last = n == len(lstm_units)
-        stack.append(k.layers.LSTM(int(units), return_sequences=not last, name=f"lstm_{n}"))
-        stack.append(k.layers.Dropout(dropout, name=f"dropout_{n}"))
-    stack.append(k.layers.Dense(int(layers[-1]), activation="linear", name="dense"))
-    model = k.Sequential(stack, name="seed_lstm_" + "_".join(str(n) for n in layers))
-    model.compile(loss="mse", optimizer="rmsprop")
-    return model
+    if not (_real(dropout) and 0.0 <= dropout < 1.0):
+        raise ModelError(f"dropout must be a number in [0, 1), not {dropout!r}.")
+    if seq_len is not None and not _whole(seq_len):
+        raise ModelError(f"seq_len must be a whole number >= 1 or None, not {seq_len!r}.")
+    if seed is not None and not _whole(seed, minimum=0):
+        raise ModelError(f"seed must be a whole number >= 0 or None, not {seed!r}.")
+    return tuple(int(n) for n in sizes)
+
+
+def _whole(n: object, minimum: int = 1) -> bool:
+    return isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= minimum
+
+
+def _real(x: object) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
 
 
 def train(
@@ -90,36 +153,62 @@ def train(
 ) -> Any:
     """Fit ``model`` on the training windows, as the seed did, reproducibly.
 
-    Seeds Python, numpy and TensorFlow and turns on TensorFlow's deterministic ops, so the
-    same seed, model and data give the same weights. Keras' progress bar shows progress.
+    On purpose, this seeds the *global* generators of Python, numpy and TensorFlow
+    (``keras.utils.set_random_seed``) and turns on TensorFlow's deterministic ops for the
+    rest of the process, so the same seed, model and data give the same weights (the
+    shuffling of ``model.fit`` draws from them). Code that relies on those generators
+    after training sees them reseeded. Keras' progress bar shows progress.
 
     Args:
         model: a compiled Keras model (see :func:`build_model`).
         windows: from :func:`lstm_explained.data.make_windows`.
         epochs, batch_size, validation_split: as in ``model.fit`` (the seed's values).
-        seed: random seed for shuffling and dropout.
+        seed: the global random seed, for the shuffling of the training windows (and the
+            dropout of models built without a seed).
         verbose: Keras verbosity (``"auto"`` shows a progress bar; 0 is silent).
 
     Returns:
         The Keras ``History`` of the fit.
     """
-    if not isinstance(windows, Windows):
-        raise DataError("windows must come from lstm_explained.data.make_windows(...).")
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ModelError(f"epochs must be a whole number >= 1, not {epochs!r}.")
+    _check_train(model, windows, epochs, batch_size, validation_split, seed)
     k = keras()
     import tensorflow as tf
 
-    k.utils.set_random_seed(seed)
+    k.utils.set_random_seed(int(seed))
     tf.config.experimental.enable_op_determinism()
     return model.fit(
         windows.x_train.astype("float32"),
         windows.y_train.astype("float32"),
-        batch_size=batch_size,
+        batch_size=int(batch_size),
         epochs=int(epochs),
-        validation_split=validation_split,
+        validation_split=float(validation_split),
         verbose=verbose,
     )
+
+
+def _check_train(
+    model: Any, windows: Any, epochs: Any, batch_size: Any, validation_split: Any, seed: Any
+) -> None:
+    """A clear error for any bad argument of :func:`train`, before Keras sees it."""
+    if not isinstance(windows, Windows):
+        raise DataError("windows must come from lstm_explained.data.make_windows(...).")
+    if not callable(getattr(model, "fit", None)) or not getattr(model, "inputs", None):
+        raise ModelError(f"model must be a built Keras model (see build_model), not {model!r}.")
+    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if not _whole(value):
+            raise ModelError(f"{name} must be a whole number >= 1, not {value!r}.")
+    if not (_real(validation_split) and 0.0 <= validation_split < 1.0):
+        raise ModelError(f"validation_split must be a number in [0, 1), not {validation_split!r}.")
+    if not _whole(seed, minimum=0):
+        raise ModelError(f"seed must be a whole number >= 0, not {seed!r}.")
+    want = tuple(model.inputs[0].shape[1:])
+    have = windows.x_train.shape[1:]
+    if len(want) != 2 or any(w is not None and w != h for w, h in zip(want, have, strict=True)):
+        raise DataError(
+            f"the model takes windows shaped (N, {want[0]}, {want[-1]}) but these are "
+            f"(N, {have[0]}, {have[1]}); build the model with layers=({have[1]}, ...) "
+            f"and seq_len=None or {have[0]}."
+        )
 
 
 def load(path: str | Path) -> Any:
@@ -132,7 +221,10 @@ def load(path: str | Path) -> Any:
     ...
     lstm_explained.errors.ModelError: no/such/model.keras: no such file. ...
     """
-    path = Path(path)
+    try:
+        path = as_path(path, "model file")
+    except OutputError as exc:
+        raise ModelError(str(exc)) from None
     if not path.is_file():
         raise ModelError(f"{path}: no such file. Give the path of a saved .keras model.")
     if path.suffix != ".keras" or not zipfile.is_zipfile(path):

@@ -146,3 +146,68 @@ def test_custom_activation_is_left_to_keras():
     out = rollout(model, x, 3)
     np.testing.assert_allclose(out[:, 0], model.predict(x.astype("float32"), verbose=0)[:, 0],
                                atol=1e-6)
+
+
+# ---------------------------------------------------------------- issue 9: bad input, clear errors
+
+from lstm_explained.errors import ModelError  # noqa: E402
+
+FORECASTS = {
+    "point_by_point": lambda m, x: point_by_point(m, x),
+    "multi_sequence": lambda m, x: multi_sequence(m, x, prediction_len=2),
+    "full_sequence": lambda m, x: full_sequence(m, x),
+    "rollout": lambda m, x: rollout(m, x, 3),
+    "persistence": lambda m, x: persistence(x),
+    "seed_multi_sequence": lambda m, x: seed_multi_sequence(m, x, prediction_len=2),
+}
+
+
+@pytest.mark.parametrize("name", FORECASTS)
+@pytest.mark.parametrize(
+    ("shape", "match"),
+    [((0, 50, 1), r"x holds no windows \(shape \(0, 50, 1\)\)"),
+     ((4, 0, 1), "x holds no timesteps"),
+     ((4, 50, 0), "x holds no features")],
+)
+def test_empty_input_is_refused_clearly(sine_model, name, shape, match):
+    with pytest.raises(DataError, match=match):
+        FORECASTS[name](sine_model, np.zeros(shape))
+
+
+@pytest.mark.parametrize("name", FORECASTS)
+@pytest.mark.parametrize(("bad", "shown"), [(np.nan, "NaN"), (np.inf, "inf"), (-np.inf, "-inf")])
+def test_non_finite_input_names_the_first_bad_window(sine_model, name, bad, shown):
+    x = np.zeros((6, 50, 1))
+    x[3, 7, 0] = bad
+    x[5, 0, 0] = bad
+    message = rf"window 3 of x holds {shown} at timestep 7 \(feature 0\)"
+    with pytest.raises(DataError, match=message):
+        FORECASTS[name](sine_model, x)
+
+
+@pytest.mark.parametrize("length", [0, -2, 2.5, True, "50"])
+def test_prediction_len_must_be_a_whole_number(sine_model, length):
+    x = np.zeros((6, 50, 1))
+    for run in (multi_sequence, seed_multi_sequence):
+        with pytest.raises(DataError, match="prediction_len must be a whole number >= 1"):
+            run(sine_model, x, prediction_len=length)
+    with pytest.raises(DataError, match="prediction_len must be a whole number >= 1"):
+        persistence(x, prediction_len=length)
+
+
+def test_forecast_arguments_and_models_that_do_not_fit(sine_model):
+    x = np.zeros((4, 50, 1))
+    with pytest.raises(DataError, match="batch_size must be a whole number"):
+        point_by_point(sine_model, x, batch_size=0)
+    with pytest.raises(DataError, match="the number of steps must be"):
+        rollout(sine_model, x, 2.0)
+    with pytest.raises(ModelError, match="model must be a built Keras model"):
+        point_by_point("sine", x)
+    with pytest.raises(DataError, match="x must be windows of numbers"):
+        point_by_point(sine_model, [[[1.0], [2.0]], [[1.0]]])
+    with pytest.raises(DataError, match="x must be windows of numbers"):
+        full_sequence(sine_model, np.array([["a", "b"]]))
+    k = lx._keras.keras()
+    fixed = k.Sequential([k.Input((20, 1)), k.layers.LSTM(2), k.layers.Dense(1)])
+    with pytest.raises(DataError, match="takes windows of 20 timesteps; x's have 50"):
+        multi_sequence(fixed, np.zeros((4, 50, 1)), prediction_len=2)

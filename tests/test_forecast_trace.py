@@ -108,3 +108,50 @@ def test_bad_arguments(sine_model, sine_windows, kwargs, match):
 def test_needs_windows(sine_model):
     with pytest.raises(DataError, match="give the test windows"):
         trace_forecast(sine_model)
+
+
+# ---------------------------------------------------------------- issue 9: bad input, clear errors
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"mode": "multi", "steps": slice(5, 5)}, r"steps=slice\(5, 5, None\) selects no forecast "
+                                                  r"step: this forecast has 50 steps"),
+        ({"mode": "point", "steps": slice(200, None)}, "selects no forecast step"),
+        ({"mode": "full", "steps": slice(0, 9, 0)}, "is not a usable slice"),
+        ({"mode": "multi", "steps": [True, False]}, "steps must be a slice or a non-empty"),
+        ({"mode": "multi", "run": -1}, "run -1 is out of range"),
+        ({"mode": "multi", "run": 1.0}, "run must be a whole number"),
+        ({"mode": "multi", "prediction_len": 0}, "prediction_len must be a whole number >= 1"),
+        ({"mode": "multi", "prediction_len": 500}, "prediction_len=500 needs at least"),
+        ({"mode": ["multi"]}, "unknown forecast mode"),
+        ({"mode": "point", "p0": np.r_[np.ones(3), 0.0, np.ones(116)]},
+         r"p0\[3\] \(window 3\) is 0.0; p0 must hold positive finite numbers"),
+        ({"mode": "point", "y_true": np.r_[0.0, np.inf, np.zeros(118)]},
+         r"y_true\[1\] \(window 1\) is inf"),
+        ({"mode": "point", "y_true": ["a"] * 120}, "y_true must hold one value per window"),
+        ({"mode": "point", "windows": "w"}, "windows must come from"),
+        ({"mode": "point", "dataset": 5}, "dataset must be a label"),
+    ],
+)
+def test_bad_requests_are_refused_before_forecasting(sine_model, sine_windows, kwargs, match):
+    with pytest.raises(DataError, match=match):
+        trace_forecast(sine_model, sine_windows.x_test[:120], **kwargs)
+
+
+def test_unknown_targets_may_be_nan(sine_model, sine_windows):
+    y = sine_windows.y_test[:120].copy()
+    y[3] = np.nan
+    tr = trace_forecast(sine_model, sine_windows.x_test[:120], "point", y_true=y, steps=[2, 3])
+    assert np.isnan(tr.extras["target"][1]) and tr.extras["target"][0] == y[2]
+
+
+@pytest.mark.parametrize("mode", ["point", "multi", "full"])
+def test_non_finite_windows_are_named(sine_model, sine_windows, mode):
+    x = sine_windows.x_test[:120].copy()
+    x[2, 10, 0] = np.nan
+    with pytest.raises(DataError, match=r"window 2 of x holds NaN at timestep 10"):
+        trace_forecast(sine_model, x, mode)
+    with pytest.raises(DataError, match="x holds no timesteps"):
+        trace_forecast(sine_model, np.zeros((5, 0, 1)), mode)

@@ -29,15 +29,54 @@ def test_build_model_other_stacks():
     assert [layer.return_sequences for layer in lstms] == [True, True, False]
 
 
-@pytest.mark.parametrize("layers", [(1, 1), (1, 0, 1), (1, 2.5, 1), ()])
+@pytest.mark.parametrize("layers", [(1, 1), (1, 0, 1), (1, 2.5, 1), (), 5, (1, True, 1)])
 def test_build_model_bad_layers(layers):
     with pytest.raises(ModelError, match="layers must be"):
         build_model(layers)
 
 
-def test_build_model_bad_dropout():
-    with pytest.raises(ModelError, match="dropout"):
-        build_model(dropout=1.0)
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"dropout": 1.0}, "dropout"),
+        ({"dropout": "0.2"}, "dropout must be a number"),
+        ({"seq_len": True}, "seq_len must be"),
+        ({"seq_len": 0}, "seq_len must be"),
+        ({"seed": 1.5}, "seed must be"),
+        ({"seed": True}, "seed must be"),
+        ({"seed": -1}, "seed must be"),
+    ],
+)
+def test_build_model_bad_arguments(kwargs, match):
+    with pytest.raises(ModelError, match=match):
+        build_model((1, 4, 1), **kwargs)
+
+
+def _weights(model):
+    return [w.copy() for w in model.get_weights()]
+
+
+def test_build_model_seeds_the_model_alone():
+    """The same seed gives the same weights, and the global generators are left alone."""
+    import random
+
+    random.seed(123)
+    np.random.seed(123)  # noqa: NPY002  (the global generator is what is tested)
+    py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+    a = _weights(build_model((1, 4, 4, 1), seed=7))
+    assert random.getstate() == py_state
+    after = np.random.get_state()  # noqa: NPY002
+    assert after[0] == np_state[0] and np.array_equal(after[1], np_state[1])
+    assert after[2:] == np_state[2:]
+    b = _weights(build_model((1, 4, 4, 1), seed=np.int64(7)))
+    c = _weights(build_model((1, 4, 4, 1), seed=8))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    assert not np.allclose(a[0], c[0])
+    # each layer draws its own seed: the two (4, 16) recurrent kernels differ
+    assert a[1].shape == a[4].shape and not np.allclose(a[1], a[4])
+    # no seed: two models differ
+    d, e = _weights(build_model((1, 4, 1), seed=None)), _weights(build_model((1, 4, 1), seed=None))
+    assert not np.allclose(d[0], e[0])
 
 
 def _tiny_windows():
@@ -64,6 +103,31 @@ def test_train_bad_arguments():
         train(model, np.zeros((5, 10, 1)))
     with pytest.raises(ModelError, match="epochs"):
         train(model, _tiny_windows(), epochs=0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"batch_size": 0}, "batch_size must be"),
+        ({"batch_size": 2.5}, "batch_size must be"),
+        ({"validation_split": 1.0}, "validation_split"),
+        ({"seed": 1.5}, "seed must be"),
+        ({"epochs": True}, "epochs must be"),
+    ],
+)
+def test_train_bad_settings(kwargs, match):
+    with pytest.raises(ModelError, match=match):
+        train(build_model((1, 4, 1)), _tiny_windows(), **kwargs)
+
+
+def test_train_refuses_what_the_model_cannot_take():
+    w = _tiny_windows()
+    with pytest.raises(ModelError, match="model must be a built Keras model"):
+        train("model", w)
+    with pytest.raises(DataError, match=r"takes windows shaped \(N, None, 2\)"):
+        train(build_model((2, 4, 1)), w)
+    with pytest.raises(DataError, match=r"takes windows shaped \(N, 20, 1\).*\(N, 10, 1\)"):
+        train(build_model((1, 4, 1), seq_len=20), w)
 
 
 def test_pretrained_models_load(sine_model, sp500_model):
@@ -105,6 +169,12 @@ def test_pretrained_sine_is_visibly_right(sine_model):
     assert np.corrcoef(multi.ravel(), w.y_test[: multi.size])[0, 1] > 0.95
 
 
+@pytest.mark.parametrize("path", [None, b"model.keras", 5])
+def test_load_paths_that_are_not_file_names(path):
+    with pytest.raises(ModelError, match="model file must be a file name"):
+        load(path)
+
+
 def test_load_bad_files(tmp_path):
     with pytest.raises(ModelError, match="no such file"):
         load(tmp_path / "missing.keras")
@@ -130,3 +200,19 @@ def test_train_recipe_seed_and_errors():
         lx.model.train_recipe("sine", w, recipe="fast")
     with pytest.raises(ModelError, match="unknown dataset"):
         lx.model.train_recipe("gold", w)
+
+
+def test_first_build_in_a_process_leaves_the_generators_alone():
+    """Importing TensorFlow draws from the global generators; build_model hides that too."""
+    import subprocess
+    import sys
+
+    code = (
+        "import random, numpy as np, lstm_explained as lx\n"
+        "random.seed(5); np.random.seed(5); a = (random.random(), np.random.random())\n"
+        "random.seed(5); np.random.seed(5)\n"
+        "lx.model.build_model((1, 2, 1), seed=3)\n"
+        "assert (random.random(), np.random.random()) == a, 'generators moved'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
