@@ -34,6 +34,10 @@ HOSTILE = [
      "shown as text; the sentinel stays unset"),
     ("html-comment", "every label is '<!--<script>' (used to blank the exported page)",
      "shown as text; the exported page still works"),
+    ("script-close-no-gt", "every label is '</script x' (closes a script even when '>' is "
+     "escaped)", "shown as text; the exported page's data block is not closed early"),
+    ("html-comment-no-gt", "every label is '<!--<script x' (swallows the page even when '>' "
+     "is escaped)", "shown as text; the exported page still works"),
     ("attribute-break", "every label is '\"><svg onload=alert(1)>'",
      "shown as text; no attribute is closed early"),
     ("svg-sentinel", "every label is '\"><svg onload=\"window.__pwned=1\">'",
@@ -66,6 +70,8 @@ PAYLOADS = {
     "script-close": "</script><script>alert(1)</script>",
     "script-close-sentinel": "</script><script>window.__pwned=1</script>",
     "html-comment": "<!--<script>",
+    "script-close-no-gt": "</script x",
+    "html-comment-no-gt": "<!--<script x",
     "attribute-break": '"><svg onload=alert(1)>',
     "svg-sentinel": '"><svg onload="window.__pwned=1">',
     "javascript-url": "javascript:alert(1)",
