@@ -339,13 +339,14 @@ def sample_label(trace: Trace | LayerTrace, sample: int) -> str:
     # Counted from 0, like the sliders and the timestep t ("step 40 of 49"); where the
     # trace holds only some steps, the sample number (the slider's) is named too.
     which = "" if step == sample else f"sample {sample}: "
-    last = int(fi.get("n_steps") or 0) - 1
+    n_steps = fi.get("n_steps")
+    of = f" of {int(n_steps) - 1}" if _is_whole(n_steps) else ""
     if mode == "multi":
         run = fi.get("run")
-        run = run if isinstance(run, int) else inline_label(run)
-        parts.append(f"{names[mode]} run {run}, {which}forecast step {step} of {last}")
+        run = run if _is_whole(run) else inline_label(run)
+        parts.append(f"{names[mode]} run {run}, {which}forecast step {step}{of}")
     elif mode == "full":
-        parts.append(f"{names[mode]}, {which}forecast step {step} of {last}")
+        parts.append(f"{names[mode]}, {which}forecast step {step}{of}")
     else:
         parts.append(f"point-by-point, {which}test window {step}")
     date = _extra(trace, "target_date", sample)
@@ -361,6 +362,11 @@ def sample_label(trace: Trace | LayerTrace, sample: int) -> str:
     if vals:
         parts.append(", ".join(vals))
     return " · ".join(p for p in parts if p)
+
+
+def _is_whole(value: Any) -> bool:
+    """True for a whole number (a trace file's info can hold anything where one belongs)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:

@@ -58,6 +58,9 @@ HOSTILE = [
     ("emoji", "every label holds emoji", "shown as they are"),
     ("activation-mathtext", "a trace file's activation name is '$x^$'",
      "the conveyor belt's header draws it as plain text; nothing raises"),
+    ("forecast-info-types", "a trace's forecast info holds markup where numbers belong "
+     "(n_steps, run)", "the labels leave out what is not a number or show it as text; "
+     "the widget, the export and the figures work"),
     ("course-config", "the course site's repository and JupyterHub settings hold markup",
      "the launch links' addresses are attribute values; no element is added"),
 ]
@@ -95,7 +98,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_case_is_tested():
-    others = {"activation-mathtext", "course-config"}  # each has its own test below
+    others = {"activation-mathtext", "forecast-info-types", "course-config"}  # own tests
     assert set(PAYLOADS) | others == {row[0] for row in HOSTILE}
 
 
@@ -275,11 +278,19 @@ def test_export_embeds_labels_as_data(case, tmp_path):
 
 @pytest.mark.parametrize("case", CASES)
 def test_export_title_is_text(case, tmp_path):
+    from lstm_explained.trace import Trace
+
     text = PAYLOADS[case]
     page = _export(hostile_trace("sine"), tmp_path / "titled.html", [0], [0], title=text)
     assert page.tag_names <= PAGE_TAGS
     assert page.texts["h1"] == shown(text)
     assert page.texts["title"] == shown(text)
+    # a trace that is no forecast: the default title names its model
+    plain = Trace(dict(hostile_trace("sine").items()), info={"model": text})
+    page = _export(plain, tmp_path / "model.html", [0], [0])
+    assert page.tag_names <= PAGE_TAGS
+    assert visible(page.texts["h1"]).startswith(f"LSTM gate inspector: {shown(text)}, layer")
+    assert_isolated(page.texts["h1"], shown(text))
 
 
 # -- figures ------------------------------------------------------------------------------
@@ -358,6 +369,22 @@ def test_activation_mathtext():
     lt = tr[tr.layer_names[0]]
     lt.activation = r"$x^$"  # a trace file can hold any string here
     assert _drawn(plots.plot_conveyor_belt(tr, timestep=1))[:4] == b"\x89PNG"
+
+
+def test_forecast_info_types(tmp_path):
+    """Markup where the forecast info should hold numbers: left out, or shown as text."""
+    from lstm_explained import plots
+    from lstm_explained.widgets import GateInspector
+
+    text = PAYLOADS["img-onerror"]
+    tr = hostile_trace("sine")
+    tr.info["forecast"].update(n_steps=text, run=[text])
+    status = Page(GateInspector(tr, dpi=40).status.value)
+    assert status.tag_names <= {"div", "b", "code", "span"}
+    assert f"run {[text]}, forecast step 0 · target sine" in status.text
+    page = _export(tr, tmp_path / "info.html", [0], [0])
+    assert page.tag_names <= PAGE_TAGS
+    assert _drawn(plots.plot_window(tr))[:4] == b"\x89PNG"
 
 
 # -- the course site -----------------------------------------------------------------------
