@@ -23,31 +23,31 @@ import numpy as np
 import pytest
 
 HOSTILE = [
-    ("img-onerror", "every label of a trace is '<img src=x onerror=alert(1)>'",
+    ("img-onerror", "every label of a trace is `<img src=x onerror=alert(1)>`",
      "shown as those characters; no image element, no script runs"),
-    ("img-sentinel", "every label is '<img src=x onerror=\"window.__pwned=1\">'",
+    ("img-sentinel", "every label is `<img src=x onerror=\"window.__pwned=1\">`",
      "shown as text; the sentinel stays unset"),
-    ("script-tag", "every label is '<script>alert(1)</script>'", "shown as text"),
-    ("script-close", "every label is '</script><script>alert(1)</script>'",
+    ("script-tag", "every label is `<script>alert(1)</script>`", "shown as text"),
+    ("script-close", "every label is `</script><script>alert(1)</script>`",
      "shown as text; the exported page's data block is not closed early"),
-    ("script-close-sentinel", "every label is '</script><script>window.__pwned=1</script>'",
+    ("script-close-sentinel", "every label is `</script><script>window.__pwned=1</script>`",
      "shown as text; the sentinel stays unset"),
-    ("html-comment", "every label is '<!--<script>' (used to blank the exported page)",
+    ("html-comment", "every label is `<!--<script>` (used to blank the exported page)",
      "shown as text; the exported page still works"),
-    ("script-close-no-gt", "every label is '</script x' (closes a script even when '>' is "
+    ("script-close-no-gt", "every label is `</script x` (closes a script even when `>` is "
      "escaped)", "shown as text; the exported page's data block is not closed early"),
-    ("html-comment-no-gt", "every label is '<!--<script x' (swallows the page even when '>' "
+    ("html-comment-no-gt", "every label is `<!--<script x` (swallows the page even when `>` "
      "is escaped)", "shown as text; the exported page still works"),
-    ("attribute-break", "every label is '\"><svg onload=alert(1)>'",
+    ("attribute-break", "every label is `\"><svg onload=alert(1)>`",
      "shown as text; no attribute is closed early"),
-    ("svg-sentinel", "every label is '\"><svg onload=\"window.__pwned=1\">'",
+    ("svg-sentinel", "every label is `\"><svg onload=\"window.__pwned=1\">`",
      "shown as text; the sentinel stays unset"),
-    ("javascript-url", "every label is 'javascript:alert(1)'", "shown as text, never a link"),
-    ("template", "every label is '{{7*7}}'", "shown as '{{7*7}}', not 49"),
-    ("mathtext", "every label is '$\\alert$ $x^$' (bad mathtext, used to make drawing raise)",
+    ("javascript-url", "every label is `javascript:alert(1)`", "shown as text, never a link"),
+    ("template", "every label is `{{7*7}}`", "shown as `{{7*7}}`, not 49"),
+    ("mathtext", "every label is `$\\alert$ $x^$` (bad mathtext, used to make drawing raise)",
      "drawn with its dollar signs as plain text; nothing raises"),
-    ("entities", "every label holds '&amp;' and '&lt;' literally",
-     "shown as '&amp;' and '&lt;', not as '&' and '<'"),
+    ("entities", "every label holds `&amp;` and `&lt;` literally",
+     "shown as `&amp;` and `&lt;`, not as `&` and `<`"),
     ("long", "every label is 10 000 characters long",
      "shown in full as text, shortened with an ellipsis in figures and menus"),
     ("controls", "every label holds NUL, BEL, ESC, DEL and a right-to-left override (U+202E)",
@@ -56,7 +56,7 @@ HOSTILE = [
     ("surrogate", "every label holds a lone surrogate (U+D800: not valid in UTF-8, but a "
      "JSON trace header can carry it)", "shown as U+FFFD; no UnicodeEncodeError"),
     ("emoji", "every label holds emoji", "shown as they are"),
-    ("activation-mathtext", "a trace file's activation name is '$x^$'",
+    ("activation-mathtext", "a trace file's activation name is `$x^$`",
      "the conveyor belt's header draws it as plain text; nothing raises"),
     ("forecast-info-types", "a trace's forecast info holds markup where numbers belong "
      "(n_steps, run)", "the labels leave out what is not a number or show it as text; "
