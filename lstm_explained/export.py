@@ -49,8 +49,10 @@ from lstm_explained.plots.gates import (
     check_index,
     check_timestep,
     check_units,
+    display_text,
     encode_png,
     forecast_info,
+    inline_label,
     layer_trace,
     sample_label,
 )
@@ -173,13 +175,15 @@ def _frames(
 
 
 def _caption(fig: InspectorFigure) -> str:
+    """The line under the picture, plain text (the page sets it with ``textContent``)."""
     data, t = fig.data, fig.timestep
     u = fig.units[0]
     vals = ", ".join(
         f"{TEXT_SYMBOLS[q]} = {data[q][t, u]:+.3f}"
         for q in ("forget", "input", "candidate", "output", "cell", "hidden")
     )
-    return f"layer {fig.layer.name}, step t = {t} of {fig.layer.n_timesteps - 1} · unit {u}: {vals}"
+    last = fig.layer.n_timesteps - 1
+    return f"layer {inline_label(fig.layer.name)}, step t = {t} of {last} · unit {u}: {vals}"
 
 
 def _data_uri(png: bytes) -> str:
@@ -201,14 +205,37 @@ def _write_atomic(target: Path, data: bytes, overwrite: bool) -> None:
 # ----------------------------------------------------------------------------------
 # HTML
 # ----------------------------------------------------------------------------------
+#: What ``<``, ``>``, ``&`` and the JavaScript line breaks become inside the page's JSON.
+_JSON_IN_HTML = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
+     "\u2029": "\\u2029"}
+)
+
+
+def _script_json(data: Any) -> str:
+    """``data`` as JSON that can sit inside ``<script type="application/json">`` unchanged.
+
+    Every ``<``, ``>`` and ``&`` (which can only occur inside JSON strings) is written as a
+    ``\\u`` escape, so no label can close the script (``</script>``), open a comment that
+    swallows the rest of the page (``<!--<script>``) or read as an entity; non-ASCII text
+    is escaped too (``ensure_ascii``), lone surrogates included.
+
+    Example
+    -------
+    >>> print(_script_json({"label": "</script><!--&"}))
+    {"label":"\\u003c/script\\u003e\\u003c!--\\u0026"}
+    """
+    return json.dumps(data, separators=(",", ":")).translate(_JSON_IN_HTML)
+
+
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1em;color:#222}
-h1{font-size:1.15em;margin:0 0 .4em}
+h1{font-size:1.15em;margin:0 0 .4em;overflow-wrap:anywhere}
 .controls{display:flex;flex-wrap:wrap;gap:.4em 1.2em;align-items:center;margin:.3em 0}
 .controls label{display:flex;align-items:center;gap:.4em}
 .controls input[type=range]{width:260px}
 button{font:inherit;padding:.15em .8em;cursor:pointer}
-.caption{font-size:.85em;margin:.25em 0;min-height:1.3em}
+.caption{font-size:.85em;margin:.25em 0;min-height:1.3em;overflow-wrap:anywhere}
 .sample{font-weight:bold}
 .stage{display:grid;max-width:100%}
 .stage img{grid-area:1/1;max-width:100%;height:auto}
@@ -216,6 +243,7 @@ button{font:inherit;padding:.15em .8em;cursor:pointer}
 footer{font-size:.75em;color:#777;margin-top:.6em}
 """
 
+#: The player. Every text it shows is set with ``textContent``, never as HTML.
 _JS = """
 (function(){
 const D = JSON.parse(document.getElementById("inspector-data").textContent);
@@ -296,7 +324,7 @@ def inspector_html(
         Largest number of (sample, timestep) frames; with the defaults, e.g. 5 samples x
         30 steps. Each frame adds roughly 15-30 kB.
     title : str, optional
-        Page title; built from the trace by default.
+        Page title, shown as text; built from the trace by default.
     interval : int
         Milliseconds per step when playing.
     dpi : float
@@ -344,10 +372,7 @@ def inspector_html(
     finally:
         bar.close()
     w, h = fig.canvas.get_width_height()
-    label = (fi or {}).get("dataset") or trace.info.get("dataset") or trace.info.get("model")
-    if title is None:
-        kind = f" {fi.get('mode_name', fi.get('mode'))} forecast" if fi else ""
-        title = f"LSTM gate inspector: {label or 'trace'}{kind}, layer {fig.layer.name}"
+    title = display_text(_default_title(trace, fig) if title is None else title)
     data = {
         "samples": [int(s) for s in s_list],
         "timesteps": [int(t) for t in t_list],
@@ -357,10 +382,11 @@ def inspector_html(
         "captions": captions,
         "interval": int(interval),
     }
-    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    payload = _script_json(data)
     sample_name = "forecast step" if fi else "sample"
     legend = "".join(
-        f'<span style="color:{c}">{html.escape(TEXT_SYMBOLS[q])} {q}</span>'
+        f'<span style="color:{html.escape(c)}">{html.escape(TEXT_SYMBOLS[q])} '
+        f"{html.escape(q)}</span>"
         for q, c in COLORS.items()
     )
     page = f"""<!DOCTYPE html>
@@ -396,6 +422,15 @@ def inspector_html(
 """
     _write_atomic(target, page.encode("utf-8"), overwrite)
     return target
+
+
+def _default_title(trace: Trace, fig: InspectorFigure) -> str:
+    """The page title: dataset (or model), forecast mode and layer, each an inline label."""
+    fi = forecast_info(trace)
+    label = (fi or {}).get("dataset") or trace.info.get("dataset") or trace.info.get("model")
+    kind = f" {inline_label(fi.get('mode_name', fi.get('mode')))} forecast" if fi else ""
+    name = inline_label(label) if label else "trace"
+    return f"LSTM gate inspector: {name}{kind}, layer {inline_label(fig.layer.name)}"
 
 
 # ----------------------------------------------------------------------------------

@@ -15,6 +15,9 @@ Its state is public and scriptable: set ``inspector.timestep``, ``.sample``, ``.
 ``.units`` from code and the controls and the view follow; :meth:`GateInspector.snapshot`
 returns what is shown as PNG bytes (for slides).
 
+Every string from the trace (layer names, the dataset, dates) is shown as text: escaped in
+the status line, plain in the figure (see :func:`lstm_explained.plots.gates.plain_label`).
+
 Speed: the figure is drawn once per sample / layer / units change; a step change only
 moves the cursors, dots and numbers and re-encodes the image (see
 ``benchmarks/bench_inspector.py``).
@@ -33,6 +36,7 @@ Example
 from __future__ import annotations
 
 import contextlib
+import html
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -49,10 +53,18 @@ from lstm_explained.plots.gates import (
     check_timestep,
     check_units,
     forecast_info,
+    inline_label,
     layer_trace,
+    plain_label,
     sample_label,
 )
 from lstm_explained.trace import LayerTrace, Trace
+
+#: Longest layer name the layer menu shows (a longer one ends in "…").
+MENU_LABEL_CHARS = 60
+
+#: The quantities of the status line and the legend, in their order.
+_SHOWN = ("forget", "input", "candidate", "output", "cell", "hidden")
 
 
 class GateInspector(widgets.VBox):
@@ -159,8 +171,8 @@ class GateInspector(widgets.VBox):
             layout=widgets.Layout(width="360px"),
         )
         self.layer_dropdown = widgets.Dropdown(
-            options=trace.layer_names, value=lt.name, description="layer", style=style,
-            layout=widgets.Layout(width="auto"),
+            options=[(plain_label(name, MENU_LABEL_CHARS), name) for name in trace.layer_names],
+            value=lt.name, description="layer", style=style, layout=widgets.Layout(width="auto"),
         )
         self.units_select = widgets.SelectMultiple(
             options=self._unit_options(lt), value=tuple(self.figure.units), rows=4,
@@ -194,8 +206,9 @@ class GateInspector(widgets.VBox):
         self.active_button.on_click(lambda _b: self.show_most_active())
 
         legend = " ".join(
-            f'<span style="color:{COLORS[q]};font-weight:bold">{TEXT_SYMBOLS[q]}</span>'
-            for q in ("forget", "input", "candidate", "output", "cell", "hidden")
+            f'<span style="color:{html.escape(COLORS[q])};font-weight:bold">'
+            f"{html.escape(TEXT_SYMBOLS[q])}</span>"
+            for q in _SHOWN
         )
         controls = widgets.HBox(
             [
@@ -346,21 +359,25 @@ class GateInspector(widgets.VBox):
         self._update_status()
 
     def _update_status(self) -> None:
+        self.status.value = self._status_html()
+
+    def _status_html(self) -> str:
+        """The status line: every string from the trace escaped (it is shown as text)."""
         fig = self.figure
-        lt, t = fig.layer, fig.timestep
-        head = sample_label(self.trace, fig.sample)
-        led = fig.data
-        u = fig.units[0]
+        lt, t, u, led = fig.layer, fig.timestep, fig.units[0], fig.data
+        esc = html.escape
+        values = ", ".join(
+            f'<span style="color:{esc(COLORS[q])}">'
+            f"{esc(TEXT_SYMBOLS[q])} = {led[q][t, u]:+.3f}</span>"
+            for q in _SHOWN
+        )
         parts = [
-            f"<b>{head}</b>",
-            f"layer <code>{lt.name}</code> step t = {t} of {lt.n_timesteps - 1}",
-            f"unit {u}: "
-            + ", ".join(
-                f'<span style="color:{COLORS[q]}">{TEXT_SYMBOLS[q]} = {led[q][t, u]:+.3f}</span>'
-                for q in ("forget", "input", "candidate", "output", "cell", "hidden")
-            ),
+            f"<b>{esc(sample_label(self.trace, fig.sample))}</b>",
+            f"layer <code>{esc(inline_label(lt.name))}</code> "
+            f"step t = {t} of {lt.n_timesteps - 1}",
+            f"unit {u}: {values}",
         ]
-        self.status.value = " &nbsp;·&nbsp; ".join(parts)
+        return '<div style="overflow-wrap:anywhere">' + " &nbsp;·&nbsp; ".join(parts) + "</div>"
 
     # -- observers (the controls) --------------------------------------------------
     def _on_step(self, change: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""Shared test setup: quiet TensorFlow, a headless matplotlib, hypothesis profiles, models.
+"""Shared test setup: quiet TensorFlow, a headless matplotlib, hypothesis profiles, models,
+and for the browser tests Chromium, a page that records every error, and JupyterLab.
 
 Hypothesis profiles (choose with the ``HYPOTHESIS_PROFILE`` environment variable):
 
@@ -132,3 +133,131 @@ def browser(chromium_path):
             yield b
         finally:
             b.close()
+
+
+class PageLog:
+    """Every error and dialog of a Playwright page: none is filtered out.
+
+    ``errors`` gets each uncaught exception (``pageerror``) and each console message of
+    type "error"; ``dialogs`` each ``alert`` / ``confirm`` / ``prompt`` (dismissed, so the
+    page goes on).
+    """
+
+    def __init__(self, page) -> None:
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        page.on("console", self._console)
+        page.on("dialog", self._dialog)
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            self.errors.append(f"console error: {message.text} ({message.location})")
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open pages in fresh browser contexts: ``page, log = new_page()``; closed after."""
+    contexts = []
+
+    def _open(**context_args):
+        context = browser.new_context(**context_args)
+        contexts.append(context)
+        page = context.new_page()
+        return page, PageLog(page)
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class JupyterLab:
+    """A JupyterLab server for browser tests: ``root`` is the folder it serves."""
+
+    def __init__(self, base: str, token: str, root) -> None:
+        self.base, self.token, self.root = base, token, root
+
+    def write_notebook(self, name: str, cells: list[str]) -> None:
+        """Write ``root/name``: a Python 3 notebook of these code cells."""
+        import nbformat
+
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                     "language": "python"}
+        nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+        nbformat.write(nb, self.root / name)
+
+    def run_notebook(self, page, name: str) -> None:
+        """Open ``root/name`` in ``page``, wait for its kernel, and run all its cells."""
+        page.goto(f"{self.base}/lab/tree/{name}?token={self.token}&reset")
+        page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=90_000)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory, chromium_path):
+    """A running JupyterLab (one per test session) on 127.0.0.1: a free port, a token,
+    temporary JUPYTER_* folders; always stopped at the end, with the kernels it started."""
+    import json
+    import secrets
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    root = tmp_path_factory.mktemp("lab")
+    env = dict(os.environ)
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR"):
+        env[name] = str(tmp_path_factory.mktemp(name.lower()))
+    env["IPYTHONDIR"] = str(tmp_path_factory.mktemp("ipython"))
+    port, token = _free_port(), secrets.token_hex(16)
+    cmd = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
+        f"--port={port}", f"--ServerApp.token={token}", "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+    log_path = tmp_path_factory.mktemp("lab-log") / "lab.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed in the finally below
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited: {log_path.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
+                    json.load(r)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("JupyterLab did not start within 60 s") from None
+                time.sleep(0.3)
+        yield JupyterLab(base, token, root)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)  # the server and the kernels it started
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()

@@ -43,7 +43,7 @@ def test_initial_state_and_controls(toy_trace):
     assert (insp.layer, insp.sample, insp.timestep, insp.units) == ("lstm", 0, 0, (1, 3))
     assert insp.step_slider.max == 11 and insp.play.max == 11
     assert insp.sample_slider.max == 2 and insp.sample_slider.description == "sample"
-    assert list(insp.layer_dropdown.options) == ["lstm", "lstm_1"]
+    assert list(insp.layer_dropdown.options) == [("lstm", "lstm"), ("lstm_1", "lstm_1")]
     assert insp.units_select.value == (1, 3)
     assert insp.image.format == "jpeg" and insp.image.value[:2] == b"\xff\xd8"
     _assert_belt_shows(insp, toy_trace)

@@ -24,6 +24,7 @@ so that the site builds with ``-W`` at every stage of the project.
 from __future__ import annotations
 
 import copy
+import html
 import importlib.util
 import json
 import re
@@ -67,7 +68,7 @@ def launch_links(config: Any, notebook: str) -> list[tuple[str, str]]:
 
 def _launch_markdown(config: Any, notebook: str) -> str:
     links = " · ".join(
-        f'<a class="lx-launch" href="{url}">{label}</a>'
+        f'<a class="lx-launch" href="{html.escape(url, quote=True)}">{html.escape(label)}</a>'
         for label, url in launch_links(config, notebook)
     )
     return (

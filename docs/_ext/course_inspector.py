@@ -49,15 +49,19 @@ def default_trace() -> Any:
 
 
 def frame_html(src: str, title: str) -> str:
-    """An ``<iframe>`` showing the inspector file, sized to it, plus a link to the file."""
+    """An ``<iframe>`` showing the inspector file, sized to it, plus a link to the file.
+
+    ``src`` and ``title`` are attribute values: both are escaped.
+    """
     resize = (
         "try{var d=this.contentWindow.document;this.style.height='50px';"
         "this.style.height=(d.documentElement.scrollHeight+4)+'px';}"
         "catch(e){this.style.height='';}"
     )
+    src = html.escape(src, quote=True)
     return (
         '<div class="lx-inspector">'
-        f'<iframe class="lx-inspector-frame" src="{src}" title="{html.escape(title)}" '
+        f'<iframe class="lx-inspector-frame" src="{src}" title="{html.escape(title, quote=True)}" '
         f'onload="{resize}"></iframe>'
         f'<p class="lx-inspector-links"><a href="{src}" download>Download this inspector</a> '
         "(one self-contained HTML file: hand it out, put it on any web host or in your "

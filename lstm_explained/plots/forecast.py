@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from lstm_explained.data import Windows
 from lstm_explained.errors import DataError
+from lstm_explained.plots.gates import PLAIN_TEXT, plain_label
 
 TRUE_COLOR = "#444444"
 MODEL_COLOR = "#0072B2"
@@ -41,7 +42,7 @@ def plot_results(
         predicted: (N,) predictions.
         true: (N,) true values.
         ax: axes to draw into; a new figure if None.
-        title: optional title.
+        title: optional title, drawn as plain text (a ``$`` is a dollar sign).
 
     Returns:
         The matplotlib Figure.
@@ -52,7 +53,7 @@ def plot_results(
     ax.set_xlabel("test window")
     ax.legend(loc="best")
     if title:
-        ax.set_title(title)
+        ax.set_title(plain_label(title, 150), **PLAIN_TEXT)
     return fig
 
 
@@ -88,7 +89,7 @@ def plot_results_multiple(
     ax.set_xlabel("test window")
     ax.legend(loc="best")
     if title:
-        ax.set_title(title)
+        ax.set_title(plain_label(title, 150), **PLAIN_TEXT)
     return fig
 
 
@@ -160,8 +161,8 @@ def plot_forecast_prices(
             )
     else:
         raise DataError(f"kind must be 'point' or 'multi', not {kind!r}.")
-    ax.set_ylabel(windows.series.name)
+    ax.set_ylabel(plain_label(windows.series.name), **PLAIN_TEXT)
     ax.legend(loc="best")
     if title:
-        ax.set_title(title)
+        ax.set_title(plain_label(title, 150), **PLAIN_TEXT)
     return fig

@@ -39,6 +39,8 @@ Example
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -93,6 +95,86 @@ _BELT_GROUPS = (
     (7, 7, "new belt", "cell"),
     (8, 10, "output: show", "output"),
 )
+
+
+# ----------------------------------------------------------------------------------
+# Labels: a string from a trace, a model or a file is text, never markup or mathtext
+# ----------------------------------------------------------------------------------
+#: Keyword arguments of every matplotlib text that shows a string from a trace, a model or
+#: a file (layer names, dataset labels, dates, units, titles): drawn as it is, with no
+#: mathtext for ``$...$`` (``"$x^$"`` would make drawing raise) and no LaTeX even when
+#: ``text.usetex`` is on.
+PLAIN_TEXT: dict[str, Any] = {"parse_math": False, "usetex": False}
+
+#: Longest label a figure draws; a longer one is cut and ends in "…".
+MAX_LABEL_CHARS = 100
+
+#: Control characters (but tab and line breaks) and lone surrogates: no page shows them.
+_UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_NO_ISOLATES = dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069"))
+#: Bidirectional classes that can reorder the text around a label.
+_RIGHT_TO_LEFT = {"R", "AL", "AN", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"}
+
+
+def display_text(value: Any) -> str:
+    """``value`` as text any page can hold: control characters become U+FFFD.
+
+    Control characters (NUL, BEL, ESC, DEL, ...; not tab and line breaks) are invisible,
+    dropped (HTML drops a NUL) or shown differently from one place to the next, so they
+    are made visible as U+FFFD; so are lone surrogates, which UTF-8 cannot encode (a JSON
+    trace header can carry them). Every other character is kept: escaping is the job of
+    whoever writes the page (``html.escape``, ``textContent``).
+
+    Example
+    -------
+    >>> display_text("a\\x00b")
+    'a\ufffdb'
+    """
+    return _UNSHOWABLE.sub("\ufffd", str(value))
+
+
+def inline_label(value: Any) -> str:
+    """A label from a trace, ready to sit inside other text (an HTML line, a caption).
+
+    :func:`display_text`; when it holds right-to-left letters or direction controls
+    (e.g. an override, U+202E), also wrapped in Unicode isolate marks (FSI ... PDI,
+    invisible), so that it cannot reorder the words and numbers around it. Figures drop
+    the marks (:func:`plain_label`).
+
+    Example
+    -------
+    >>> inline_label("lstm")
+    'lstm'
+    >>> inline_label("rlo\\u202e")
+    '\\u2068rlo\\u202e\\u2069'
+    """
+    text = display_text(value)
+    if any(unicodedata.bidirectional(c) in _RIGHT_TO_LEFT for c in text):
+        return f"\u2068{text}\u2069"
+    return text
+
+
+def plain_label(value: Any, limit: int = MAX_LABEL_CHARS) -> str:
+    """A label as a figure draws it (always with :data:`PLAIN_TEXT`).
+
+    One line of at most ``limit`` characters (a longer one ends in "…"); isolate marks
+    removed; white space as a space; other control and format characters (NUL, ESC,
+    U+202E, ...), which a font cannot draw, shown as U+FFFD.
+
+    Example
+    -------
+    >>> plain_label("$x^$ rlo\\u202e")
+    '$x^$ rlo\ufffd'
+    >>> plain_label("x" * 200, limit=5)
+    'xxxx…'
+    """
+    text = str(value).translate(_NO_ISOLATES)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return "".join(
+        " " if c.isspace() else "\ufffd" if unicodedata.category(c)[0] == "C" else c
+        for c in text
+    )
 
 
 # ----------------------------------------------------------------------------------
@@ -240,7 +322,11 @@ def _extra(trace: Trace | LayerTrace, key: str, sample: int) -> Any:
 
 
 def sample_label(trace: Trace | LayerTrace, sample: int) -> str:
-    """A one-line description of a sample: forecast mode, step, target date and values."""
+    """A one-line description of a sample: forecast mode, step, target date and values.
+
+    The strings it takes from the trace (dataset, run, date) are :func:`inline_label` s:
+    plain text for HTML (escape it there) and for figures (through :func:`plain_label`).
+    """
     fi = forecast_info(trace)
     if fi is None:
         return f"sample {sample}"
@@ -248,20 +334,24 @@ def sample_label(trace: Trace | LayerTrace, sample: int) -> str:
     step = _extra(trace, "forecast_step", sample)
     step = sample if step is None else int(step)
     names = {"multi": "multi-sequence", "full": "full-sequence", "point": "point-by-point"}
-    parts = [str(fi.get("dataset") or "")]
+    dataset = fi.get("dataset")
+    parts = [inline_label(dataset) if dataset else ""]
     # Counted from 0, like the sliders and the timestep t ("step 40 of 49"); where the
     # trace holds only some steps, the sample number (the slider's) is named too.
     which = "" if step == sample else f"sample {sample}: "
-    last = int(fi.get("n_steps") or 0) - 1
+    n_steps = fi.get("n_steps")
+    of = f" of {int(n_steps) - 1}" if _is_whole(n_steps) else ""
     if mode == "multi":
-        parts.append(f"{names[mode]} run {fi.get('run')}, {which}forecast step {step} of {last}")
+        run = fi.get("run")
+        run = run if _is_whole(run) else inline_label(run)
+        parts.append(f"{names[mode]} run {run}, {which}forecast step {step}{of}")
     elif mode == "full":
-        parts.append(f"{names[mode]}, {which}forecast step {step} of {last}")
+        parts.append(f"{names[mode]}, {which}forecast step {step}{of}")
     else:
         parts.append(f"point-by-point, {which}test window {step}")
     date = _extra(trace, "target_date", sample)
     if date is not None:
-        parts.append(f"target {str(date)[:10]}")
+        parts.append(f"target {inline_label(str(date)[:10])}")
     price = _extra(trace, "prediction_price", sample) is not None
     suffix = "_price" if price else ""
     vals = []
@@ -272,6 +362,11 @@ def sample_label(trace: Trace | LayerTrace, sample: int) -> str:
     if vals:
         parts.append(", ".join(vals))
     return " · ".join(p for p in parts if p)
+
+
+def _is_whole(value: Any) -> bool:
+    """True for a whole number (a trace file's info can hold anything where one belongs)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -347,7 +442,8 @@ class WindowView(View):
                 )
                 sec.set_ylabel("price", fontsize=8)
                 sec.tick_params(labelsize=7)
-            ax.set_ylabel(str(fi.get("value_units", "value")), fontsize=8)
+            ax.set_ylabel(plain_label(fi.get("value_units", "value")), fontsize=8,
+                          **PLAIN_TEXT)
         else:
             ax.set_ylabel("input (feature 0)", fontsize=8)
         ax.set_xlim(-1, width + 1)
@@ -355,7 +451,8 @@ class WindowView(View):
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=6, loc="best", framealpha=0.7)
         if title:
-            ax.set_title(sample_label(trace, sample), fontsize=8)
+            ax.set_title(plain_label(sample_label(trace, sample), 150), fontsize=8,
+                         **PLAIN_TEXT)
         self.cursor = ax.axvline(0, color=CURSOR_COLOR, lw=1, ls=":")
         (self.dot,) = ax.plot([0], [values[0]], "o", ms=7, mfc="none", mec=CURSOR_COLOR,
                               mew=1.5)
@@ -399,10 +496,11 @@ class BeltView(View):
             ax.text((g0 + g1 + 1) / 2, -1.3, title, ha="center", va="bottom", fontsize=7,
                     color=COLORS[ck])
         for j, (key, label, ck) in enumerate(BELT_COLUMNS):
+            plain: dict[str, Any] = {}
             if key == "squashed" and act:
-                label = rf"${act}(C_t)$"
+                label, plain = _activation_label(act)
             ax.text(j + 0.5, -0.55, label, ha="center", va="center", fontsize=8,
-                    color=COLORS[ck])
+                    color=COLORS[ck], **plain)
         for j, op in ((7, "="), (8, "→"), (10, "=")):
             ax.text(j, -0.55, op, ha="center", va="center", fontsize=8, color="#666666")
         self.rects: dict[str, list[Rectangle]] = {}
@@ -442,6 +540,17 @@ class BeltView(View):
                 self.texts[key][r].set_text(format_value(v))
         note = " (masked: the belt passes unchanged)" if masked else ""
         self.title.set_text(f"conveyor belt at step t = {t}{note}")
+
+
+def _activation_label(act: str) -> tuple[str, dict[str, Any]]:
+    """The belt's header of act(C_t), and the text keywords to draw it with.
+
+    Mathtext for a name made of letters (``relu``); any other string, which only a
+    hand-made trace file can hold, as plain text.
+    """
+    if re.fullmatch("[A-Za-z]{1,20}", act):
+        return rf"${act}(C_t)$", {}
+    return f"{plain_label(act, 20)}(C_t)", PLAIN_TEXT
 
 
 def format_value(v: float) -> str:
@@ -535,7 +644,8 @@ class UnitTracesView(View):
             self.dots[q] = dot
             self._animate(dot)
         ax.axhline(0, color="#bbbbbb", lw=0.6)
-        ax.set_title(f"unit {unit} of {data.layer.name}", fontsize=8)
+        ax.set_title(f"unit {unit} of {plain_label(data.layer.name)}", fontsize=8,
+                     **PLAIN_TEXT)
         ax.set_xlabel("step t", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=6, ncol=3, loc="best", framealpha=0.7)
@@ -684,7 +794,8 @@ def plot_gate_heatmaps(
             c.remove()
     else:
         _static(view)
-    fig.suptitle(f"{lt.name}: {sample_label(trace, data.sample)}", fontsize=8)
+    fig.suptitle(plain_label(f"{lt.name}: {sample_label(trace, data.sample)}", 150),
+                 fontsize=8, **PLAIN_TEXT)
     return fig
 
 
@@ -749,8 +860,10 @@ def plot_saturation(
         ax.set_xlabel(f"fraction < {low:g} (closed)", fontsize=8)
         ax.tick_params(labelsize=7)
     axes[0].set_ylabel(f"fraction > {high:g} (open)", fontsize=8)
-    fig.suptitle(f"gate saturation of {lt.name} ({sat.n_steps} steps, {lt.units} units)",
-                 fontsize=9)
+    fig.suptitle(
+        f"gate saturation of {plain_label(lt.name)} ({sat.n_steps} steps, {lt.units} units)",
+        fontsize=9, **PLAIN_TEXT,
+    )
     return fig
 
 
@@ -907,7 +1020,8 @@ class InspectorFigure:
             3, 2, height_ratios=[2.3, belt_h, 3.3], width_ratios=[1.15, 1],
             left=0.07, right=0.97, top=0.95, bottom=0.05, hspace=0.32, wspace=0.3,
         )
-        fig.text(0.01, 0.995, sample_label(self.trace, self.sample), fontsize=8, va="top")
+        fig.text(0.01, 0.995, plain_label(sample_label(self.trace, self.sample), 150),
+                 fontsize=8, va="top", **PLAIN_TEXT)
         ax_win = fig.add_subplot(gs[0, 0])
         ax_unit = fig.add_subplot(gs[0, 1])
         ax_belt = fig.add_subplot(gs[1, :])
@@ -921,7 +1035,8 @@ class InspectorFigure:
         self.belt = BeltView(ax_belt, self.data, self.units, t)
         self.heatmaps = HeatmapView(heat_axes, self.data, self.units, t, colorbar=False,
                                     scale=self.heatmap_scale)
-        heat_axes[0].set_title(f"layer {self.layer.name}: units x steps", fontsize=8)
+        heat_axes[0].set_title(f"layer {plain_label(self.layer.name)}: units x steps",
+                               fontsize=8, **PLAIN_TEXT)
         self.views: list[View] = [self.window, self.units_view, self.belt, self.heatmaps]
         # The belt's boxes and numbers are painted from the buffer side (see _paint_belt).
         painted = {id(a) for col in self.belt.rects.values() for a in col}
@@ -1070,6 +1185,8 @@ __all__ = [
     "HEATMAP_QUANTITIES",
     "HEATMAP_SCALES",
     "MAX_BELT_UNITS",
+    "MAX_LABEL_CHARS",
+    "PLAIN_TEXT",
     "BeltView",
     "HeatmapView",
     "InspectorFigure",
@@ -1077,8 +1194,11 @@ __all__ = [
     "UnitTracesView",
     "View",
     "WindowView",
+    "display_text",
     "encode_png",
     "format_value",
+    "inline_label",
+    "plain_label",
     "plot_conveyor_belt",
     "plot_gate_heatmaps",
     "plot_inspector",
