@@ -16,8 +16,9 @@ with None) it compares, for every traced direction of every layer,
 
 each element relative to its Keras value, ``|ours - keras| / max(1, |keras|)``: an
 absolute error for values within [-1, 1], a relative one beyond. The largest of these
-is recorded on each layer trace as ``max_rel_error`` (:data:`ERROR_FIELD`); the check passes when it is at most
-``tolerance`` (1e-5 by default). A non-finite value (overflow) on either side fails it.
+is recorded on each layer trace as ``max_rel_error`` (:data:`ERROR_FIELD`); the check
+passes when it is at most ``tolerance`` (1e-5 by default). A non-finite value (overflow)
+on either side fails it.
 
 When it fails, the error names the worst value (h or C, window, step, unit) and its
 cause. The same windows are recomputed in the other precision (float64 for a float32
