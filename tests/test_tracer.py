@@ -243,19 +243,14 @@ def test_property_trace_matches_keras_and_the_cell(cfg):
     flat = np.concatenate([np.ravel(v) for outs in actual for v in outs])
     # An unbounded activation can blow the state up; compare only where float32 can.
     assume(np.isfinite(flat).all() and np.abs(flat).max() < 1e4)
+    # Where an unbounded activation drives the cell state far above 1, Keras' own float32
+    # rounding (relative 6e-8 of the state, accumulated over the steps) exceeds 1e-5: a
+    # float64 recompute differs from Keras by that much too. Compare where float32 can
+    # (found without the check, which is the costly part).
+    assume(_largest_cell(trace_gates(model, x, check=False)) < 10.0)
     # With the tracer's own check on (every h and C, the merges, return_state), and
     # independently below.
-    try:
-        trace = trace_gates(model, x)
-    except TraceMismatchError:
-        # Where an unbounded activation drives the cell state far above 1, Keras' own
-        # float32 rounding (relative 6e-8 of the state, accumulated over the steps)
-        # exceeds 1e-5: a float64 recompute differs from Keras by that much too. Only
-        # there may the check fail.
-        if _largest_cell(trace_gates(model, x, check=False)) < 10.0:
-            raise
-        assume(False)
-    assume(_largest_cell(trace) < 10.0)
+    trace = trace_gates(model, x)
     assert trace.verified and trace.info["checked_samples"] == cfg["batch"]
     expected_names = []
     for layer in rnns:
