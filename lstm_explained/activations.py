@@ -245,8 +245,8 @@ def get_activation(name: str) -> Activation:
     """
     if name in UNSUPPORTED:
         raise UnsupportedLayerError(
-            f"activation {name!r} is a Keras 3 built-in, but an LSTM cannot use it: "
-            f"{UNSUPPORTED[name]}. Use one of {', '.join(sorted(ACTIVATIONS))}."
+            f"activation {name!r} is not supported: it is a Keras 3 built-in, but an LSTM "
+            f"cannot use it ({UNSUPPORTED[name]}). Use one of {', '.join(sorted(ACTIVATIONS))}."
         )
     if name not in ACTIVATIONS:
         known = ", ".join(sorted(ACTIVATIONS))

@@ -64,5 +64,5 @@ def test_sparsemax_is_keras3s_own_formula():
 
 @pytest.mark.parametrize("name", ["glu", "threshold"])
 def test_builtins_an_lstm_cannot_use_are_called_built_ins(name):
-    with pytest.raises(UnsupportedLayerError, match=f"{name}.* built-in, but an LSTM cannot"):
+    with pytest.raises(UnsupportedLayerError, match=f"{name}.* a Keras 3 built-in, but an LSTM"):
         get_activation(name)
