@@ -102,6 +102,25 @@ def _elu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
 
 
+def _sparsemax(x: np.ndarray) -> np.ndarray:
+    """Keras 3's ``sparsemax`` over the last axis, computed the way Keras computes it.
+
+    Keras 3 (checked with 3.15.1, identical on its three backends) sorts z in descending
+    order, takes the support ``z_(j) > (cumsum_j - 1) / j`` of size k, and then the
+    threshold ``tau = (sum of cumsum_j over the support - 1) / k``: the sum of the
+    cumulative sums, not the textbook ``(cumsum_k - 1) / k``, so its rows need not sum
+    to 1. The tracer must apply what the layer applies, so this is Keras' formula as it is.
+    """
+    x = _f(x)
+    z = -np.sort(-x, axis=-1)
+    cumsum = np.cumsum(z, axis=-1)
+    rank = np.arange(1, x.shape[-1] + 1, dtype=x.dtype)
+    support = z - (cumsum - 1) / rank > 0  # always true at rank 1: k >= 1
+    k = support.sum(axis=-1, keepdims=True).astype(x.dtype)
+    tau = (np.where(support, cumsum, 0).sum(axis=-1, keepdims=True) - 1) / k
+    return np.maximum(x - tau, 0)
+
+
 def _shrink(x: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     x = _f(x)
     return np.where(x > threshold, x - threshold, np.where(x < -threshold, x + threshold, 0.0))
@@ -140,15 +159,19 @@ ACTIVATIONS: dict[str, Activation] = {
     "log_sigmoid": lambda x: -softplus(-_f(x)),
     "softmax": _softmax,
     "log_softmax": _log_softmax,
+    "sparsemax": _sparsemax,
 }
 
 #: Activations that act on a whole vector (the last axis) rather than element-wise: the
 #: cell must apply them to each gate's block separately, as Keras does.
-ROW_WISE = frozenset({"softmax", "log_softmax"})
+ROW_WISE = frozenset({"softmax", "log_softmax", "sparsemax"})
 
-#: Keras activations that the LSTM cannot use as they are (they change the shape or
-#: need arguments a layer config does not carry).
-UNSUPPORTED = {"glu", "threshold", "sparsemax"}
+#: Keras 3 built-in activations that an LSTM cannot use, and why: a layer built with one
+#: fails in Keras itself as soon as it runs.
+UNSUPPORTED = {
+    "glu": "it halves the last axis, so the gates would lose half their units",
+    "threshold": "it needs `threshold` and `default_value` arguments a layer cannot pass",
+}
 
 
 def _sigmoid_inplace(z: np.ndarray) -> None:
@@ -220,6 +243,11 @@ def get_activation(name: str) -> Activation:
     >>> get_activation("relu6")([-1.0, 3.0, 9.0]).tolist()
     [0.0, 3.0, 6.0]
     """
+    if name in UNSUPPORTED:
+        raise UnsupportedLayerError(
+            f"activation {name!r} is not supported: it is a Keras 3 built-in, but an LSTM "
+            f"cannot use it ({UNSUPPORTED[name]}). Use one of {', '.join(sorted(ACTIVATIONS))}."
+        )
     if name not in ACTIVATIONS:
         known = ", ".join(sorted(ACTIVATIONS))
         raise UnsupportedLayerError(

@@ -17,7 +17,7 @@ def test_every_keras_activation_is_covered_or_refused():
     names = {n for n in dir(K.activations) if not n.startswith("_")
              and callable(getattr(K.activations, n)) and n not in ("get", "serialize",
                                                                   "deserialize")}
-    assert names == set(ACTIVATIONS) | UNSUPPORTED
+    assert names == set(ACTIVATIONS) | set(UNSUPPORTED)
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
@@ -47,4 +47,22 @@ def test_hard_sigmoid_is_keras3_not_keras2():
 @pytest.mark.parametrize("name", ["glu", "threshold", "no_such_thing"])
 def test_unknown_is_refused(name):
     with pytest.raises(UnsupportedLayerError, match=name):
+        get_activation(name)
+
+
+def test_sparsemax_is_keras3s_own_formula():
+    """Short rows like an LSTM gate's, many with a support of several values, where
+    Keras 3's threshold (a sum of cumulative sums) is not the textbook one."""
+    x = np.random.default_rng(0).normal(0, 0.5, (300, 5)).astype(np.float32)
+    theirs = np.asarray(K.activations.sparsemax(x), dtype=np.float64)
+    assert ((theirs > 0).sum(axis=1) > 1).sum() > 50
+    for dtype in (np.float32, np.float64):
+        ours = get_activation("sparsemax")(x.astype(dtype))
+        assert ours.dtype == dtype
+        assert np.abs(ours - theirs).max() < 1e-6
+
+
+@pytest.mark.parametrize("name", ["glu", "threshold"])
+def test_builtins_an_lstm_cannot_use_are_called_built_ins(name):
+    with pytest.raises(UnsupportedLayerError, match=f"{name}.* a Keras 3 built-in, but an LSTM"):
         get_activation(name)

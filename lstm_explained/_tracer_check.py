@@ -1,0 +1,366 @@
+"""The tracer's self-check: does the numpy recompute reproduce what Keras computes?
+
+What it measures
+----------------
+On the checked windows (``check_samples`` of them, evenly spread over ``x``; every one
+with None) it compares, for every traced direction of every layer,
+
+* the hidden state h_t and the cell state C_t at **every** step t, every unit, with what
+  Keras' own ``LSTMCell`` computes with the layer's weights on the input Keras feeds the
+  layer. A Keras LSTM returns C only at its last step, so a checking copy of the layer
+  runs a subclass of ``LSTMCell`` whose output is ``[h_t, C_t]``: Keras' arithmetic,
+  C at every step;
+* the layer's own outputs in the model: its sequence (or last output), its final states
+  (``return_state``) and the ``Bidirectional`` merge;
+* the mask: the one the recompute applied against the one Keras attaches;
+
+each element relative to its Keras value, ``|ours - keras| / max(1, |keras|)``: an
+absolute error for values within [-1, 1], a relative one beyond. The largest of these
+is recorded on each layer trace as ``max_rel_error`` (:data:`ERROR_FIELD`); the check
+passes when it is at most ``tolerance`` (1e-5 by default). A non-finite value (overflow)
+on either side fails it.
+
+When it fails, the error names the worst value (h or C, window, step, unit) and its
+cause. The same windows are recomputed in the other precision (float64 for a float32
+trace, float32 for a float64 one): if that moves them by at least a tenth
+(:data:`DRIFT_FRACTION`) of their difference to Keras, the cause is float32 rounding
+drift (a recurrence that amplifies rounding errors, long sequences), not a wrong trace,
+and the message says so and gives the ``dtype="float64"`` and ``tolerance`` that accept
+it; if not, the layer does something the recompute does not reproduce.
+
+Example
+-------
+>>> import numpy as np
+>>> rel_error(np.array([0.5, 200.0]), np.array([0.5001, 200.02]))[0] < 2e-4
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from lstm_explained._keras import keras
+from lstm_explained.cell import LSTMWeights, run_lstm
+from lstm_explained.errors import ModelError, TraceMismatchError
+from lstm_explained.trace import LayerTrace
+
+#: The LayerTrace field that records the check's largest error. It is ``max_rel_error``
+#: once lstm_explained/trace.py names it so; until then the old name ``max_abs_error``.
+ERROR_FIELD = (
+    "max_rel_error"
+    if "max_rel_error" in {f.name for f in fields(LayerTrace)}
+    else "max_abs_error"
+)
+
+#: A mismatch is blamed on rounding drift when recomputing in the other precision moves
+#: the values by at least this fraction of their difference to Keras.
+DRIFT_FRACTION = 0.1
+
+
+# ----------------------------------------------------------------------------------
+# The checking copy of a layer
+# ----------------------------------------------------------------------------------
+@cache
+def _cell_showing_c() -> type:
+    """Keras' ``LSTMCell``, its arithmetic unchanged, carrying and outputting ``[h_t, C_t]``.
+
+    The state is the one tensor ``[h, C]`` (and so is the output) rather than Keras'
+    ``[h], [C]``: Keras' loops carry "the previous output" over a masked step, and JAX's
+    takes it from the first state, so output and first state must be the same thing.
+    """
+    k = keras()
+
+    class CellShowingC(k.layers.LSTMCell):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.state_size = [2 * self.units]
+            self.output_size = 2 * self.units
+
+        def call(self, inputs: Any, states: Any, training: bool = False) -> Any:
+            state = states[0] if isinstance(states, (list, tuple)) else states
+            h_prev, c_prev = k.ops.split(state, 2, axis=-1)
+            h, (_, c) = super().call(inputs, [h_prev, c_prev], training=training)
+            both = k.ops.concatenate([h, c], axis=-1)
+            return both, [both]
+
+    return CellShowingC
+
+
+def checking_copy(sub: Any, name: str) -> Any:
+    """A Keras RNN that computes what LSTM layer ``sub`` computes, returning h and C at
+    every step, in ``sub``'s processing order (weights: copy them with ``set_weights``)."""
+    k = keras()
+    cfg = sub.cell.get_config()
+    cfg.update(name=f"{name}_cell", dropout=0.0, recurrent_dropout=0.0)
+    cell = _cell_showing_c()(implementation=sub.cell.implementation, **cfg)
+    return k.layers.RNN(
+        cell,
+        return_sequences=True,
+        go_backwards=sub.go_backwards,
+        zero_output_for_mask=False,
+        name=name,
+        dtype=sub.dtype_policy,
+    )
+
+
+# ----------------------------------------------------------------------------------
+# Comparing
+# ----------------------------------------------------------------------------------
+def rel_error(ours: Any, theirs: Any) -> tuple[float, tuple[int, ...]]:
+    """Largest ``|ours - theirs| / max(1, |theirs|)`` and the index where it is.
+
+    A NaN or infinite value on either side counts as an infinite error.
+    """
+    ours = np.asarray(ours, dtype=np.float64)
+    theirs = np.asarray(theirs, dtype=np.float64)
+    if ours.shape != theirs.shape:
+        return math.inf, ()
+    if theirs.size == 0:
+        return 0.0, ()
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(ours - theirs) / np.maximum(1.0, np.abs(theirs))
+    err[~np.isfinite(err)] = np.inf
+    where = np.unravel_index(int(np.argmax(err)), err.shape)
+    return float(err[where]), tuple(int(i) for i in where)
+
+
+def decode_mask(m: np.ndarray) -> np.ndarray | None:
+    """The mask probe's output (-1 everywhere: no mask) as booleans or None."""
+    if m.size and (m < 0).all():
+        return None
+    return m > 0.5
+
+
+def checked_windows(n: int, check_samples: int | None) -> np.ndarray:
+    """``check_samples`` window indices evenly spread over ``n`` (all with None)."""
+    if check_samples is None or check_samples >= n:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, check_samples).round().astype(int))
+
+
+def expected_outputs(t: Any, traces: list[LayerTrace], idx: np.ndarray) -> list[np.ndarray]:
+    """What the Keras layer (``t.layer``) should output on windows ``idx``, from the
+    recompute: its sequence or last output, the Bidirectional merge, its final states."""
+    layer = t.layer
+    seqs, states = [], []
+    for role, ((_, sub), lt) in enumerate(zip(t.directions, traces, strict=True)):
+        h = lt.hidden[idx]
+        if layer.return_sequences:
+            y = h
+            if sub.zero_output_for_mask and lt.mask is not None:
+                y = np.where(lt.mask[idx][..., None], y, 0.0)
+            if role == 1:  # Bidirectional flips its backward_layer's sequence, however it ran
+                y = y[:, ::-1]
+        else:
+            y = h[:, -1]
+        seqs.append(y)
+        states.extend([h[:, -1], lt.cell[idx][:, -1]])  # Keras' order: h, then C
+    out = [seqs[0]] if not t.bidirectional else _merge(layer.merge_mode, *seqs)
+    if layer.return_state:
+        out.extend(states)
+    return out
+
+
+def _merge(mode: str | None, y: np.ndarray, y_rev: np.ndarray) -> list[np.ndarray]:
+    if mode == "concat":
+        return [np.concatenate([y, y_rev], axis=-1)]
+    if mode == "sum":
+        return [y + y_rev]
+    if mode == "ave":
+        return [(y + y_rev) / 2]
+    if mode == "mul":
+        return [y * y_rev]
+    return [y, y_rev]
+
+
+# ----------------------------------------------------------------------------------
+# The check
+# ----------------------------------------------------------------------------------
+def self_check(
+    model: Any,
+    plan: Any,
+    xs: list[np.ndarray],
+    results: list[list[LayerTrace]],
+    weights: list[list[LSTMWeights]],
+    check_samples: int | None,
+    tolerance: float,
+) -> int:
+    """Compare every layer trace with Keras on the checked windows (see the module
+    docstring); record the result on each LayerTrace, raise on a mismatch.
+
+    Returns the number of windows checked.
+    """
+    idx = checked_windows(xs[0].shape[0], check_samples)
+    for t, copies in zip(plan.targets, plan.copies, strict=True):
+        for (_, sub), copy in zip(t.directions, copies, strict=True):
+            copy.set_weights(sub.get_weights())
+    try:
+        _ins, k_masks, k_own, k_seqs = plan.check_fn([x[idx] for x in xs])
+    except Exception as exc:  # noqa: BLE001 - report Keras' failure as ours
+        raise ModelError(
+            f"model {model.name!r} could not be run on x for the self-check "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})."
+        ) from None
+    own_pos = seq_pos = 0
+    for i, (t, traces) in enumerate(zip(plan.targets, results, strict=True)):
+        own = k_own[own_pos : own_pos + plan.n_own[i]]
+        own_pos += plan.n_own[i]
+        seqs = k_seqs[seq_pos : seq_pos + len(traces)]
+        seq_pos += len(traces)
+        _check_target(t, traces, weights[i], idx, (own, decode_mask(k_masks[i]), seqs),
+                      tolerance)
+    return int(idx.size)
+
+
+def _check_target(
+    t: Any, traces: list[LayerTrace], weights: list[LSTMWeights], idx: np.ndarray,
+    keras_out: tuple, tolerance: float,
+) -> None:
+    """Check the directions of one layer against Keras' (own outputs, mask, [h, C] per
+    step of each direction); record, and raise on the first mismatch."""
+    own, keras_mask, seqs = keras_out
+    expected = expected_outputs(t, traces, idx)
+    if len(expected) != len(own):
+        own_err = (f"the outputs of layer {t.layer.name!r}", (math.inf, ()))
+    else:
+        own_err = _worst(
+            (f"output {j} of layer {t.layer.name!r}", rel_error(e, o))
+            for j, (e, o) in enumerate(zip(expected, own, strict=True))
+        )
+    for (key, _), lt, w, seq in zip(t.directions, traces, weights, seqs, strict=True):
+        k_h, k_c = seq[..., : lt.units], seq[..., lt.units :]
+        _check_mask(key, lt, idx, keras_mask, tolerance)
+        _check_finite(key, lt, idx, (k_h, k_c), tolerance)
+        what, (err, where) = _worst(
+            [own_err, ("h", rel_error(lt.hidden[idx], k_h)), ("C", rel_error(lt.cell[idx], k_c))]
+        )
+        _record(lt, err, idx.size, tolerance)
+        if not lt.checked:
+            raise TraceMismatchError(
+                f"the numpy recompute of {key!r} differs from Keras by {err:.3g} "
+                f"(tolerance {tolerance:g}), in {_where(what, where, idx)}; measured as "
+                "|ours - keras| / max(1, |keras|) over h and C at every step and the layer's "
+                f"outputs, on {idx.size} checked windows. "
+                + _cause(lt, idx, w, k_h, k_c, err, tolerance)
+            )
+
+
+def _worst(items: Any) -> tuple[str, tuple[float, tuple[int, ...]]]:
+    """The (label, (error, index)) with the largest error."""
+    return max(items, key=lambda item: item[1][0], default=("", (0.0, ())))
+
+
+def _record(lt: LayerTrace, err: float, n: int, tolerance: float) -> None:
+    setattr(lt, ERROR_FIELD, float(err))
+    lt.checked_samples = int(n)
+    lt.tolerance = float(tolerance)
+    lt.checked = bool(err <= tolerance)
+
+
+def _where(what: str, where: tuple[int, ...], idx: np.ndarray) -> str:
+    """``"C at window 5, step 12, unit 3"`` (window numbers as in ``x``)."""
+    if not where:
+        return what
+    parts = [f"window {int(idx[where[0]])}"]
+    if len(where) == 3:
+        parts.append(f"step {where[1]}")
+    parts.append(f"unit {where[-1]}")
+    return f"{what} at {', '.join(parts)}"
+
+
+def _check_mask(
+    key: str, lt: LayerTrace, idx: np.ndarray, keras_mask: Any, tolerance: float
+) -> None:
+    ours = None if lt.mask is None else lt.in_input_order("mask")[idx]
+    if (ours is None) != (keras_mask is None) or (
+        ours is not None and not np.array_equal(ours, keras_mask)
+    ):
+        _record(lt, math.inf, idx.size, tolerance)
+        raise TraceMismatchError(
+            f"the mask the recompute of {key!r} applied differs from the one Keras attaches "
+            f"to the layer's input (ours: {_mask_text(ours)}, Keras: {_mask_text(keras_mask)}). "
+            "The model may mask in a way lstm-explained does not reproduce; please report it, "
+            "or pass check=False to get the trace anyway."
+        )
+
+
+def _mask_text(mask: np.ndarray | None) -> str:
+    return "none" if mask is None else f"{int((~mask).sum())} masked steps"
+
+
+def _check_finite(
+    key: str, lt: LayerTrace, idx: np.ndarray, keras_states: tuple, tolerance: float
+) -> None:
+    ours = (lt.hidden[idx], lt.cell[idx])
+    for who, arrays in (("Keras", keras_states), ("the recompute", ours)):
+        for name, arr in zip(("h", "C"), arrays, strict=True):
+            bad = ~np.isfinite(arr)
+            if bad.any():
+                w, step, _unit = np.argwhere(bad)[0]
+                _record(lt, math.inf, idx.size, tolerance)
+                raise TraceMismatchError(
+                    f"the states of {key!r} are not finite: {who}'s {name} is inf or NaN "
+                    f"from window {int(idx[w])}, step {int(step)} on. The layer overflows "
+                    f"{arr.dtype} (an unbounded activation, very large weights or inputs), "
+                    "so there is nothing to verify. Scale the inputs or fix the model; "
+                    "pass check=False to get the trace anyway."
+                )
+
+
+def _cause(
+    lt: LayerTrace,
+    idx: np.ndarray,
+    w: LSTMWeights,
+    k_h: np.ndarray,
+    k_c: np.ndarray,
+    err: float,
+    tolerance: float,
+) -> str:
+    """Why the check failed: float32 rounding drift, or something not reproduced."""
+    ours32 = lt.hidden.dtype == np.float32
+    other = run_lstm(
+        lt.inputs[idx], w, mask=None if lt.mask is None else lt.mask[idx],
+        dtype=np.float64 if ours32 else np.float32,
+    )
+    moved = max(rel_error(other.hidden, lt.hidden[idx])[0], rel_error(other.cell, lt.cell[idx])[0])
+    if moved < DRIFT_FRACTION * err:
+        return (
+            "Recomputing in the other precision barely changes the values, so this is not "
+            "rounding: the layer may use an option lstm-explained does not reproduce. "
+            "Please report it, or pass check=False to get the trace anyway."
+        )
+    exact_err = err if not ours32 else max(rel_error(other.hidden, k_h)[0],
+                                           rel_error(other.cell, k_c)[0])
+    accept = f"tolerance={_round_up(max(exact_err, tolerance))}"
+    if ours32:
+        return (
+            f"This is float32 rounding drift, not a wrong trace: recomputing these windows "
+            f"in float64 changes them by {moved:.2g}, the same order as their difference to "
+            "Keras. The layer's recurrence amplifies rounding errors, so Keras' own float32 "
+            f"values are only accurate to about {exact_err:.2g} here. Pass dtype=\"float64\" "
+            f"for the gates of the exact arithmetic, with {accept} (how far Keras' float32 "
+            "values are from them), or check=False."
+        )
+    return (
+        "This is Keras' float32 rounding drift, not a wrong trace: a float32 recompute of "
+        f"these windows differs from this float64 one by {moved:.2g}, the same order as "
+        "Keras' difference. The layer's recurrence amplifies rounding errors, so Keras' float32 "
+        f"values are only accurate to about {err:.2g} here, while this float64 trace follows "
+        f"the exact arithmetic. Pass {accept} to accept that, or check=False."
+    )
+
+
+def _round_up(value: float) -> str:
+    """``value`` rounded up to one significant digit, e.g. 0.00043 -> '0.0005'."""
+    if value <= 0:
+        return "0"
+    exponent = math.floor(math.log10(value))
+    digit = math.ceil(value / 10**exponent - 1e-9)
+    if digit >= 10:
+        digit, exponent = 1, exponent + 1
+    return f"{digit * 10.0**exponent:.{max(0, -exponent)}f}"

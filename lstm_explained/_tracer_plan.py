@@ -1,0 +1,367 @@
+"""Which layers of a model the tracer traces, and how it gets each one's input.
+
+:func:`find_targets` walks a Sequential or functional Keras 3 model and returns one
+:class:`Target` per ``LSTM`` or ``Bidirectional(LSTM)`` layer, refusing up front, with an
+:class:`~lstm_explained.errors.UnsupportedLayerError` that names the cause, everything the
+tracer does not reproduce (see :mod:`lstm_explained.tracer`). :func:`get_plan` then
+decides, once per model (cached with it), how every traced layer's input is obtained
+(numpy only on the fast path, else one Keras sub-model) and builds the Keras model the
+self-check runs (:mod:`lstm_explained._tracer_check`).
+
+Example
+-------
+>>> import keras
+>>> model = keras.Sequential([keras.Input((5, 1)), keras.layers.Dropout(0.1),
+...                           keras.layers.LSTM(2)])
+>>> targets = find_targets(model)
+>>> [t.layer.name for t in targets] == [model.layers[-1].name]
+True
+>>> get_plan(model, targets).fast
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from lstm_explained._keras import keras, to_numpy
+from lstm_explained._tracer_check import checking_copy
+from lstm_explained.activations import ACTIVATIONS, UNSUPPORTED
+from lstm_explained.errors import ModelError, UnsupportedLayerError
+
+#: Layers that are the identity at inference and pass the mask through.
+IDENTITY_AT_INFERENCE = (
+    "Dropout",
+    "SpatialDropout1D",
+    "GaussianNoise",
+    "GaussianDropout",
+    "AlphaDropout",
+    "ActivityRegularization",
+)
+
+#: Compute dtypes the tracer reproduces (a float16 / bfloat16 layer is refused).
+EXACT_DTYPES = ("float32", "float64")
+
+_SUPPORTED = (
+    "lstm-explained traces keras.layers.LSTM layers and Bidirectional(LSTM) wrappers"
+)
+
+
+# ----------------------------------------------------------------------------------
+# Finding the layers
+# ----------------------------------------------------------------------------------
+@dataclass
+class Target:
+    """One LSTM layer (or Bidirectional wrapper) to trace."""
+
+    layer: Any
+    directions: list[tuple[str, Any]]  # (trace key, LSTM sub-layer)
+    bidirectional: bool
+    node: Any = None  # the layer's call in the model graph
+    source: Any = None  # fast path: ("input", masking_layers) or ("lstm", index, masking)
+
+
+@dataclass
+class Plan:
+    """What the tracer learned about one model, cached with it (a weak reference)."""
+
+    targets: list[Target]
+    fast: bool
+    inputs_fn: Any = None  # general path: x -> (lstm inputs, masks)
+    check_fn: Any = None  # x -> (lstm inputs, masks, own outputs, checking copies' outputs)
+    copies: list[list[Any]] = field(default_factory=list)  # checking copies, per target
+    n_own: list[int] = field(default_factory=list)
+
+
+_PLANS: weakref.WeakKeyDictionary[Any, Plan] = weakref.WeakKeyDictionary()
+
+
+def activation_name(layer: Any, attr: str) -> str:
+    """The Keras 3 name of a layer's activation, or a clear error.
+
+    Only Keras' own built-in functions are accepted (compared by identity with
+    ``keras.activations.<name>``), so a custom function that happens to be called
+    ``tanh`` is refused rather than silently replaced.
+    """
+    k = keras()
+    fn = getattr(layer, attr)
+    name = getattr(fn, "__name__", None)
+    builtin = name is not None and getattr(k.activations, name, None) is fn
+    if builtin and name in ACTIVATIONS:
+        return name
+    if builtin and name in UNSUPPORTED:
+        why = f"a Keras 3 built-in that an LSTM cannot use: {UNSUPPORTED[name]}"
+    else:
+        why = "not one of Keras 3's built-in activations"
+    raise UnsupportedLayerError(
+        f"layer {layer.name!r} uses {attr}={name or fn!r}, which is {why}; {_SUPPORTED} "
+        f"with built-in activations only ({', '.join(sorted(ACTIVATIONS))})."
+    )
+
+
+def _check_dtype_policy(layer: Any, label: str) -> None:
+    dtype = getattr(layer, "compute_dtype", "float32")
+    if dtype not in EXACT_DTYPES:
+        policy = getattr(getattr(layer, "dtype_policy", None), "name", dtype)
+        raise UnsupportedLayerError(
+            f"layer {label!r} computes in {dtype} (dtype policy {policy!r}, mixed "
+            f"precision); {_SUPPORTED} computing in float32 or float64: {dtype} rounding is "
+            "far coarser than the 1e-5 the trace is checked to. Trace a float32 copy: "
+            "keras.config.set_dtype_policy('float32'), build the same model again, "
+            "copy the weights (copy.set_weights(model.get_weights())) and trace the copy."
+        )
+
+
+def _check_lstm(layer: Any, label: str) -> None:
+    k = keras()
+    if type(layer.cell) is not k.layers.LSTMCell:
+        raise UnsupportedLayerError(
+            f"layer {label!r} has a custom cell ({type(layer.cell).__name__}); "
+            f"{_SUPPORTED} with the built-in LSTMCell."
+        )
+    if layer.stateful:
+        raise UnsupportedLayerError(
+            f"layer {label!r} is stateful=True: its states carry over between calls, so a "
+            "trace would depend on call history. Rebuild the model with stateful=False "
+            "(and the same weights) to trace it."
+        )
+    _check_dtype_policy(layer, label)
+    activation_name(layer, "activation")
+    activation_name(layer, "recurrent_activation")
+
+
+def _model_graph(model: Any) -> Any:
+    """The functional graph of a Sequential or functional model; a clear error else."""
+    k = keras()
+    if not isinstance(model, k.Model):
+        raise ModelError(
+            f"trace_gates needs a Keras 3 model (keras.Model or keras.Sequential); "
+            f"got {type(model).__name__}."
+        )
+    graph = getattr(model, "_functional", None) or model
+    if not isinstance(model, k.Sequential) and not hasattr(graph, "_nodes_by_depth"):
+        raise UnsupportedLayerError(
+            f"model {model.name!r} is a subclassed keras.Model ({type(model).__name__}): "
+            "its call() is Python code, so which tensor feeds each LSTM cannot be read. "
+            f"{_SUPPORTED} in Sequential and functional models: build the same layers as "
+            "keras.Sequential([...]) or keras.Model(inputs, outputs), copy the weights "
+            "(set_weights) and trace that."
+        )
+    try:
+        model_inputs = model.inputs
+    except (AttributeError, ValueError):
+        model_inputs = None
+    if not model_inputs:
+        raise ModelError(
+            f"model {model.name!r} has no defined inputs: give it a keras.Input (or call it "
+            "once on data) before tracing."
+        )
+    return graph
+
+
+def _target(layer: Any) -> Target | None:
+    """The trace target of one layer of the model, None for a layer not traced."""
+    k = keras()
+    if isinstance(layer, k.layers.Bidirectional):
+        fwd, bwd = layer.forward_layer, layer.backward_layer
+        if type(fwd) is not k.layers.LSTM or type(bwd) is not k.layers.LSTM:
+            raise UnsupportedLayerError(
+                f"layer {layer.name!r} is a Bidirectional({type(fwd).__name__}); {_SUPPORTED}."
+            )
+        _check_dtype_policy(layer, layer.name)
+        _check_lstm(fwd, f"{layer.name}/forward")
+        _check_lstm(bwd, f"{layer.name}/backward")
+        dirs = [(f"{layer.name}/forward", fwd), (f"{layer.name}/backward", bwd)]
+        return Target(layer, dirs, True)
+    if type(layer) is k.layers.LSTM:
+        _check_lstm(layer, layer.name)
+        return Target(layer, [(layer.name, layer)], False)
+    if isinstance(layer, k.layers.RNN) or "LSTM" in type(layer).__name__:
+        raise UnsupportedLayerError(
+            f"layer {layer.name!r} is a {type(layer).__name__}; {_SUPPORTED} "
+            "(not GRU, SimpleRNN, ConvLSTM, keras.layers.RNN or LSTM subclasses)."
+        )
+    return None
+
+
+def _refuse_nested(layer: Any) -> None:
+    k = keras()
+    inner = [
+        sub.name for sub in layer._flatten_layers()
+        if isinstance(sub, (k.layers.RNN, k.layers.Bidirectional))
+    ]
+    if inner:
+        raise UnsupportedLayerError(
+            f"recurrent layer(s) {inner} sit inside the nested model {layer.name!r}; "
+            f"{_SUPPORTED} placed directly in the traced model. Trace the nested "
+            "model itself, or build the model without nesting."
+        )
+
+
+def find_targets(model: Any) -> list[Target]:
+    k = keras()
+    graph = _model_graph(model)
+    by_depth = getattr(graph, "_nodes_by_depth", None) or {}
+    graph_nodes = {id(nd) for nodes in by_depth.values() for nd in nodes}
+    targets: list[Target] = []
+    for layer in model.layers:
+        if isinstance(layer, k.Model):
+            _refuse_nested(layer)
+            continue
+        target = _target(layer)
+        if target is None:
+            continue
+        targets.append(target)
+        nodes = [nd for nd in layer._inbound_nodes if id(nd) in graph_nodes]
+        if len(nodes) != 1:
+            raise UnsupportedLayerError(
+                f"layer {layer.name!r} is called {len(nodes)} times in the "
+                f"model; {_SUPPORTED} that are called exactly once."
+            )
+        node = target.node = nodes[0]
+        if len(node.arguments.args) != 1 or node.arguments.kwargs.get("initial_state") is not None:
+            raise UnsupportedLayerError(
+                f"layer {layer.name!r} is called with an initial_state (or several inputs); "
+                f"{_SUPPORTED} that start from zero states."
+            )
+    if not targets:
+        names = ", ".join(f"{lay.name} ({type(lay).__name__})" for lay in model.layers)
+        raise ModelError(
+            f"model {model.name!r} has no LSTM layer to trace (layers: {names or 'none'}); "
+            "trace_gates needs a model with at least one keras.layers.LSTM."
+        )
+    return targets
+
+
+def node_input(node: Any) -> Any:
+    """The (single) sequence tensor a layer is called on at this node of the graph."""
+    return node.arguments.args[0]
+
+
+def _passes_through(op: Any) -> bool:
+    """A layer numpy can stand in for: the identity at inference, or Masking, computing in
+    float32/float64 (a float16 one would round the values it passes on)."""
+    k = keras()
+    kind = type(op).__name__ in IDENTITY_AT_INFERENCE or type(op) is k.layers.Masking
+    return kind and getattr(op, "compute_dtype", "float32") in EXACT_DTYPES
+
+
+def _resolve_sources(model: Any, targets: list[Target]) -> bool:
+    """Try the fast path: every LSTM fed from the input or an earlier LSTM via numpy-able
+    layers. Sets ``target.source`` and returns True when it works for all of them."""
+    k = keras()
+    if len(model.inputs) != 1:
+        return False
+    model_input = model.inputs[0]
+    index = {id(t.layer): i for i, t in enumerate(targets)}
+    for t in targets:
+        tensor = node_input(t.node)
+        maskings: list[Any] = []
+        while True:
+            if tensor is model_input:
+                t.source = ("input", maskings[::-1])
+                break
+            op, node_index, tensor_index = tensor._keras_history
+            if op is None or isinstance(op, k.layers.InputLayer):
+                return False
+            if id(op) in index:
+                src = targets[index[id(op)]]
+                if src.bidirectional or not op.return_sequences or tensor_index != 0:
+                    return False
+                t.source = ("lstm", index[id(op)], maskings[::-1])
+                break
+            if not _passes_through(op):
+                return False
+            if type(op) is k.layers.Masking:
+                maskings.append(op)
+            tensor = node_input(op._inbound_nodes[node_index])
+    return True
+
+
+@contextlib.contextmanager
+def _inference() -> Any:
+    """No autograd bookkeeping while running Keras (torch records it by default)."""
+    if keras().backend.backend() == "torch":
+        import torch
+
+        with torch.no_grad():
+            yield
+    else:
+        yield
+
+
+def _mask_probe() -> Any:
+    """A layer that outputs the Keras mask of its input as float (N, T), -1 for none."""
+    k = keras()
+
+    class _MaskProbe(k.layers.Layer):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.supports_masking = True
+
+        def call(self, inputs: Any, mask: Any = None) -> Any:
+            if mask is None:
+                return k.ops.zeros_like(inputs[:, :, 0], dtype="float32") - 1.0
+            return k.ops.cast(mask, "float32")
+
+        def compute_mask(self, inputs: Any, mask: Any = None) -> None:
+            return None
+
+    return _MaskProbe
+
+
+def _compile(sub_model: Any) -> Any:
+    """``x -> numpy outputs`` of a Keras model at inference (a tf.function on TF)."""
+    k = keras()
+    fn = lambda x: sub_model(x, training=False)  # noqa: E731
+    if k.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        fn = tf.function(fn, reduce_retracing=True)
+
+    def run(xs: list[np.ndarray]) -> Any:
+        with _inference():
+            return to_numpy(fn(list(xs)))  # built on the list model.inputs: feed a list
+
+    return run
+
+
+def _make_plan(model: Any, targets: list[Target]) -> Plan:
+    k = keras()
+    fast = _resolve_sources(model, targets)
+    probe_cls = _mask_probe()
+    ins = [node_input(t.node) for t in targets]
+    masks = [probe_cls(name=f"lx_mask_probe_{i}")(x) for i, x in enumerate(ins)]
+    plan = Plan(targets=targets, fast=fast)
+    if not fast:
+        plan.inputs_fn = _compile(k.Model(model.inputs, [ins, masks]))
+    own, seqs = [], []
+    for i, t in enumerate(targets):
+        outs = t.node.output_tensors
+        plan.n_own.append(len(outs))
+        own.extend(outs)
+        copies = [checking_copy(sub, f"lx_check_{i}_{j}") for j, (_, sub) in
+                  enumerate(t.directions)]
+        seqs.extend(copy(ins[i]) for copy in copies)
+        plan.copies.append(copies)
+    plan.check_fn = _compile(k.Model(model.inputs, [ins, masks, own, seqs]))
+    return plan
+
+
+def get_plan(model: Any, targets: list[Target]) -> Plan:
+    """The model's cached plan, made from ``targets`` (found anew on every call: cheap,
+    and it validates layer options that may have changed since)."""
+    plan = _PLANS.get(model)
+    if plan is None:
+        plan = _make_plan(model, targets)
+        _PLANS[model] = plan
+    return plan
+
+
+__all__ = ["EXACT_DTYPES", "IDENTITY_AT_INFERENCE", "Plan", "Target", "activation_name",
+           "find_targets", "get_plan", "node_input"]
