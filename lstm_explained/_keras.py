@@ -17,8 +17,11 @@ Keras 3 trains on, :data:`SUPPORTED_BACKENDS`; any other is refused with a clear
 from __future__ import annotations
 
 import os
+import random
 from functools import cache
 from types import ModuleType
+
+import numpy as np
 
 from lstm_explained.errors import ModelError
 
@@ -60,6 +63,9 @@ def keras() -> ModuleType:
     """
     for key, value in _QUIET_ENV.items():
         os.environ.setdefault(key, value)
+    # Importing TensorFlow draws from Python's and numpy's global generators: leave them
+    # as they were, so that importing Keras through us changes no one's random numbers.
+    py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
     try:
         import keras as _keras
     except (ImportError, ValueError) as exc:  # ValueError: "Unable to import backend : x"
@@ -68,6 +74,9 @@ def keras() -> ModuleType:
             f"Keras could not start its backend {wanted!r} ({type(exc).__name__}: "
             f"{str(exc).splitlines()[0] if str(exc) else ''}). {_HOW_TO_CHOOSE}"
         ) from None
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)  # noqa: NPY002
     backend = _keras.backend.backend()
     if backend not in SUPPORTED_BACKENDS:
         raise ModelError(

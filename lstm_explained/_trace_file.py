@@ -27,7 +27,7 @@ Example
 ...               initial_cell=None)
 >>> scalars = dict(name="l", layer_name="l", units=3, activation="tanh",
 ...                recurrent_activation="sigmoid", direction="forward", go_backwards=False,
-...                max_abs_error=None, checked=False, checked_samples=0, tolerance=None)
+...                max_rel_error=None, checked=False, checked_samples=0, tolerance=None)
 >>> path = write_trace(os.path.join(tempfile.mkdtemp(), "t.npz"),
 ...                    [("l", scalars, arrays)], info={}, extras={})
 >>> layers, info, extras = read_trace(path)

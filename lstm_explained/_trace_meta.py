@@ -39,7 +39,9 @@ FORMAT_VERSION = 1
 ARRAY_FIELDS: tuple[str, ...] = (*QUANTITIES, "inputs")
 OPTIONAL_ARRAYS: tuple[str, ...] = ("mask", "initial_hidden", "initial_cell")
 #: Field names a file may still use for a field that was renamed: old name -> field.
-RENAMED_FIELDS: dict[str, str] = {}
+RENAMED_FIELDS: dict[str, str] = {
+    "max_abs_error": "max_rel_error",  # until 0.2: it was always a relative error
+}
 
 _TOP_KEYS = ("format", "version", "info", "layers", "extras")
 
@@ -116,7 +118,7 @@ SCALAR_FIELDS: dict[str, Callable[[Any], Any]] = {
     "recurrent_activation": _activation,
     "direction": _direction,
     "go_backwards": _flag,
-    "max_abs_error": _optional_number(positive=False),
+    "max_rel_error": _optional_number(positive=False),
     "checked": _flag,
     "checked_samples": _count(0),
     "tolerance": _optional_number(positive=True),
@@ -134,11 +136,11 @@ def _checked_fields(where: str, meta: Mapping[str, Any]) -> dict[str, Any]:
         except ValueError as exc:
             raise Refused(where, f"field {field!r} {exc}") from None
     if out["checked"]:
-        err, tol = out["max_abs_error"], out["tolerance"]
+        err, tol = out["max_rel_error"], out["tolerance"]
         if err is None or tol is None or out["checked_samples"] < 1:
             raise Refused(
                 where,
-                "marked checked but without max_abs_error, tolerance and checked_samples >= 1",
+                "marked checked but without max_rel_error, tolerance and checked_samples >= 1",
             )
         if err > tol:
             raise Refused(

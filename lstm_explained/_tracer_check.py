@@ -38,7 +38,6 @@ True
 from __future__ import annotations
 
 import math
-from dataclasses import fields
 from functools import cache
 from typing import Any
 
@@ -49,13 +48,8 @@ from lstm_explained.cell import LSTMWeights, run_lstm
 from lstm_explained.errors import ModelError, TraceMismatchError
 from lstm_explained.trace import LayerTrace
 
-#: The LayerTrace field that records the check's largest error. It is ``max_rel_error``
-#: once lstm_explained/trace.py names it so; until then the old name ``max_abs_error``.
-ERROR_FIELD = (
-    "max_rel_error"
-    if "max_rel_error" in {f.name for f in fields(LayerTrace)}
-    else "max_abs_error"
-)
+#: The LayerTrace field that records the check's largest error.
+ERROR_FIELD = "max_rel_error"
 
 #: A mismatch is blamed on rounding drift when recomputing in the other precision moves
 #: the values by at least this fraction of their difference to Keras.

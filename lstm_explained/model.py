@@ -15,12 +15,10 @@ Example
 
 from __future__ import annotations
 
-import contextlib
 import json
 import numbers
-import random
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +60,7 @@ def build_model(
     329
     """
     layers = _check_build(layers, dropout, seq_len, seed)
-    with _global_generators_kept():  # the first import of TensorFlow draws from them
-        k = keras()
+    k = keras()
     lstm_units = layers[1:-1]
     seeds = iter(_seeds(seed, 4 * len(lstm_units) + 1))
     stack: list[Any] = [k.Input(shape=(seq_len, layers[0]), name="window")]
@@ -90,21 +87,6 @@ def build_model(
     model = k.Sequential(stack, name="seed_lstm_" + "_".join(str(n) for n in layers))
     model.compile(loss="mse", optimizer="rmsprop")
     return model
-
-
-@contextlib.contextmanager
-def _global_generators_kept() -> Iterator[None]:
-    """Leave the global generators of Python and numpy as they were before the block.
-
-    Only around the import of Keras: an unseeded model must still draw its seeds from
-    them, or two such models would be the same.
-    """
-    py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
-    try:
-        yield
-    finally:
-        random.setstate(py_state)
-        np.random.set_state(np_state)  # noqa: NPY002
 
 
 def _seeds(seed: int | None, n: int) -> list[int | None]:

@@ -94,8 +94,10 @@ class LayerTrace:
         Whether the cell ran over the input from last to first timestep.
     initial_hidden, initial_cell : ndarray or None
         (N, units) states before step 0; None means zeros (the Keras default).
-    max_abs_error : float or None
-        Largest absolute difference to the Keras layer's own outputs on the checked samples.
+    max_rel_error : float or None
+        What the self-check measured: the largest ``|ours - keras| / max(1, |keras|)`` over
+        every h_t and C_t of the checked windows and the layer's own outputs; None when
+        the trace was not checked.
     checked : bool
         True when the trace was compared with Keras and agreed within ``tolerance``.
     checked_samples : int
@@ -131,7 +133,7 @@ class LayerTrace:
     go_backwards: bool = False
     initial_hidden: np.ndarray | None = None
     initial_cell: np.ndarray | None = None
-    max_abs_error: float | None = None
+    max_rel_error: float | None = None
     checked: bool = False
     checked_samples: int = 0
     tolerance: float | None = None
@@ -314,13 +316,13 @@ class LayerTrace:
         return True
 
     def __repr__(self) -> str:
-        err = self.max_abs_error
+        err = self.max_rel_error
         if not self.checked:
             status = "not checked"
         elif isinstance(err, (int, float, np.number)) and not isinstance(err, bool):
-            status = f"checked, max |error| {err:.1e}"
+            status = f"checked, max rel. error {err:.1e}"
         else:  # set by hand to something that is not a number
-            status = f"checked, max |error| {err!r}"
+            status = f"checked, max rel. error {err!r}"
         return (
             f"LayerTrace({self.name!r}: {self.n_samples} samples x {self.n_timesteps} steps x "
             f"{self.units} units, {self.direction}, {status})"
@@ -418,9 +420,9 @@ class Trace(Mapping[str, LayerTrace]):
         return bool(self._layers) and all(lt.checked for lt in self._layers.values())
 
     @property
-    def max_abs_error(self) -> float | None:
-        """The largest ``max_abs_error`` over the layers, None if none was checked."""
-        errs = [lt.max_abs_error for lt in self._layers.values() if lt.max_abs_error is not None]
+    def max_rel_error(self) -> float | None:
+        """The largest ``max_rel_error`` over the layers, None if none was checked."""
+        errs = [lt.max_rel_error for lt in self._layers.values() if lt.max_rel_error is not None]
         return max(errs) if errs else None
 
     def select(self, samples: SampleIndex) -> Trace:

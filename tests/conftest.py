@@ -15,6 +15,9 @@ import os
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# The suite runs on TensorFlow whatever a developer's ~/.keras/keras.json says; the tests of
+# the other backends set KERAS_BACKEND in their own subprocesses.
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
@@ -102,24 +105,34 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _required_tool(path: str | None, msg: str) -> str:
+    """``path`` of a program a test needs; missing, fail under CI (CI=true), else skip."""
+    if path and os.path.exists(path):
+        return path
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(msg)
+    pytest.skip(msg)
+
+
 @pytest.fixture(scope="session")
 def chromium_path():
-    """Chromium to drive: ``$LSTM_EXPLAINED_CHROMIUM``, else ``chromium`` on PATH.
-
-    Missing: the test fails under CI (``CI=true``) and is skipped elsewhere.
-    """
+    """Chromium to drive: ``$LSTM_EXPLAINED_CHROMIUM``, else ``chromium`` on PATH."""
     import shutil
 
-    path = os.environ.get("LSTM_EXPLAINED_CHROMIUM") or shutil.which("chromium")
-    if not path or not os.path.exists(path):
-        msg = (
-            "no Chromium found (set LSTM_EXPLAINED_CHROMIUM or install Debian's chromium: "
-            "apt-get install chromium)"
-        )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
-    return path
+    return _required_tool(
+        os.environ.get("LSTM_EXPLAINED_CHROMIUM") or shutil.which("chromium"),
+        "no Chromium found (set LSTM_EXPLAINED_CHROMIUM or install Debian's chromium: "
+        "apt-get install chromium)",
+    )
+
+
+@pytest.fixture(scope="session")
+def ffmpeg():
+    """``(ffmpeg, ffprobe)``, the programs the MP4 export and its tests need."""
+    import shutil
+
+    msg = "ffmpeg / ffprobe are not installed (Debian: apt-get install ffmpeg)"
+    return tuple(_required_tool(shutil.which(tool), msg) for tool in ("ffmpeg", "ffprobe"))
 
 
 @pytest.fixture(scope="session")

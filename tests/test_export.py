@@ -7,7 +7,6 @@ import io
 import json
 import os
 import re
-import shutil
 import stat
 import subprocess
 import sys
@@ -136,18 +135,6 @@ def test_mp4_without_ffmpeg_is_a_clear_error(toy_trace, tmp_path, monkeypatch):
     with pytest.raises(ExportError, match="needs the ffmpeg program"):
         animation(toy_trace, tmp_path / "belt.mp4")
     assert not (tmp_path / "belt.mp4").exists()
-
-
-@pytest.fixture
-def ffmpeg() -> tuple[str, str]:
-    """ffmpeg and ffprobe: missing, the test fails under CI (CI=true), is skipped elsewhere."""
-    tools = shutil.which("ffmpeg"), shutil.which("ffprobe")
-    if None in tools:
-        msg = "ffmpeg / ffprobe are not installed (Debian: apt-get install ffmpeg)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
-    return tools  # type: ignore[return-value]
 
 
 def test_mp4_holds_every_frame_in_order(toy_trace, tmp_path, ffmpeg):

@@ -26,7 +26,7 @@ def _layer(name="lstm", n=4, t=6, units=3, features=2, seed=0, **kw) -> LayerTra
 def _trace() -> Trace:
     rng = np.random.default_rng(1)
     mask = rng.random((4, 6)) > 0.3
-    fwd = _layer("bi/forward", mask=mask, max_abs_error=3e-7, checked=True,
+    fwd = _layer("bi/forward", mask=mask, max_rel_error=3e-7, checked=True,
                  checked_samples=4, tolerance=1e-5)
     bwd = _layer("bi/backward", seed=2, direction="backward", go_backwards=True, mask=mask,
                  initial_cell=rng.normal(size=(4, 3)), initial_hidden=rng.normal(size=(4, 3)))
@@ -56,7 +56,7 @@ def test_mapping_interface_in_model_order():
 def test_verified_needs_every_layer_checked():
     tr = _trace()
     assert not tr.verified
-    assert tr.max_abs_error == 3e-7
+    assert tr.max_rel_error == 3e-7
     for lt in tr.values():
         lt.checked = True
     assert tr.verified
@@ -70,7 +70,7 @@ def test_round_trip_is_lossless(tmp_path):
     assert back.equals(tr)
     assert back.info == tr.info
     assert back["bi/backward"].go_backwards is True
-    assert back["bi/forward"].max_abs_error == 3e-7
+    assert back["bi/forward"].max_rel_error == 3e-7
     assert back["bi/forward"].mask.dtype == bool
     assert back.extras["dates"].dtype == np.dtype("datetime64[D]")
     assert back.extras["predictions"].dtype == np.float32
@@ -196,12 +196,23 @@ def test_renamed_field_loads_through_its_alias(tmp_path, monkeypatch):
 
     def rename(header):
         for meta in header["layers"]:
-            meta["old_error"] = meta.pop("max_abs_error")
+            meta["old_error"] = meta.pop("max_rel_error")
 
     _rewrite_header(path, rename)
     with pytest.raises(TraceFileError, match="unknown field 'old_error'"):
         load_trace(path)
-    monkeypatch.setitem(_trace_meta.RENAMED_FIELDS, "old_error", "max_abs_error")
+    monkeypatch.setitem(_trace_meta.RENAMED_FIELDS, "old_error", "max_rel_error")
+    assert load_trace(path).equals(_trace())
+
+
+def test_files_from_before_max_rel_error_was_named_so_still_load(tmp_path):
+    path = _trace().save(tmp_path / "t.npz")
+
+    def rename(header):
+        for meta in header["layers"]:
+            meta["max_abs_error"] = meta.pop("max_rel_error")
+
+    _rewrite_header(path, rename)
     assert load_trace(path).equals(_trace())
 
 
@@ -270,8 +281,8 @@ def test_repr_mentions_check_status():
     tr = _trace()
     assert "checked" in repr(tr["bi/forward"]) and "not checked" in repr(tr["lstm_1"])
     assert "Trace([" in repr(tr)
-    tr["lstm_1"].checked, tr["lstm_1"].max_abs_error = True, "set by hand"
-    assert "max |error| 'set by hand'" in repr(tr["lstm_1"])
+    tr["lstm_1"].checked, tr["lstm_1"].max_rel_error = True, "set by hand"
+    assert "max rel. error 'set by hand'" in repr(tr["lstm_1"])
 
 
 def test_loading_does_not_import_tensorflow(tmp_path):

@@ -59,8 +59,7 @@ def _error(ours, theirs) -> float:
 
 
 def _checked_error(lt):
-    """The check's recorded largest error: ``max_rel_error`` (``max_abs_error`` until
-    lstm_explained/trace.py renames the field)."""
+    """The check's recorded largest error (``max_rel_error``)."""
     return getattr(lt, ERROR_FIELD)
 
 

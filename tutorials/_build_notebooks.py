@@ -718,7 +718,7 @@ def nb02() -> Notebook:
         f"{np.median(run_error):.4f} for the median run): {forecast.n_samples} forecast steps, "
         f"each a window of {forecast['lstm_1'].n_timesteps} steps through layers "
         f"{', '.join(forecast.layer_names)}; largest difference to Keras in the self-check: "
-        f"{forecast.max_abs_error:.1e}.")
+        f"{forecast.max_rel_error:.1e}.")
     """)
     nb.md("""
     The **gate inspector** steps through it: the window the model saw at one forecast step

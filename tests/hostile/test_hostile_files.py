@@ -130,18 +130,6 @@ def mount(tmp_path):
         subprocess.run(["umount", "-l", str(folder)], check=True)
 
 
-@pytest.fixture
-def ffmpeg() -> str:
-    """The ffmpeg program: missing, the test fails under CI (CI=true), is skipped elsewhere."""
-    path = shutil.which("ffmpeg")
-    if path is None:
-        msg = "ffmpeg is not installed (Debian: apt-get install ffmpeg)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
-    return path
-
-
 @pytest.fixture(scope="module")
 def toy_file(toy_trace, tmp_path_factory) -> Path:
     """The toy trace saved, for a subprocess to load."""
