@@ -57,6 +57,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "course",
+    "hostile_table",
 ]
 
 exclude_patterns = [

@@ -165,6 +165,7 @@ def test_site_has_every_page(site):
         "equations.html",
         "instructor-guide.html",
         "changelog.html",
+        "hostile-inputs.html",
         "api/index.html",
         "tutorials/index.html",
         *(f"api/{m}.html" for m in ("data", "model", "forecast", "plots", "cell", "tracer")),
@@ -206,6 +207,22 @@ def test_equations_are_typeset_from_the_site(open_page):
     assert page.locator("mjx-container").count() >= 20
     assert page.locator("mjx-merror").count() == 0
     assert not log.external and not log.errors, (log.external, log.errors)
+
+
+def test_hostile_inputs_page_shows_every_case_as_text(open_page):
+    """Every case of tests/hostile/ is a row, and its payloads show as text (no markup)."""
+    sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+    from hostile_table import read_tables
+
+    page, log = open_page("hostile-inputs.html")
+    cases = [row for rows in read_tables().values() for row in rows]
+    shown = page.locator("table.lx-hostile tbody tr")
+    assert shown.count() == len(cases)
+    text = page.locator("article").inner_text()
+    for case, given, gets in cases:
+        assert case in text and given in text and gets in text, case
+    assert page.evaluate("window.__pwned === undefined")
+    assert not log.errors, log.errors
 
 
 # -- the tutorials ------------------------------------------------------------------------
