@@ -100,6 +100,9 @@ napoleon_use_ivar = True
 # Type names in numpy docstrings ("array of shape (n, t)") are prose, not references.
 nitpicky = False
 suppress_warnings = ["myst.header"]
+# Quotes stay as typed: the site shows code, inputs and payloads ('Date', "$x^$") where a
+# curly quote would be a different character from the one a reader types.
+smartquotes = False
 
 # -- HTML --------------------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
