@@ -32,10 +32,11 @@ _RESIZE = (
     "this.style.height=(d.documentElement.scrollHeight+4)+'px';}"
     "catch(e){this.style.height='';}"
 )
-#: Hands the frame's page to the browser as a file, when the link is clicked.
+#: Hands the frame's page to the browser as a file, when the link is clicked (window.URL:
+#: in an inline handler, a bare URL is the document's address).
 _DOWNLOAD = (
     "var f=this.closest('.lx-inspector').querySelector('iframe');"
-    "this.href=URL.createObjectURL(new Blob([f.srcdoc],{type:'text/html'}));"
+    "this.href=window.URL.createObjectURL(new Blob([f.srcdoc],{type:'text/html'}));"
 )
 
 
