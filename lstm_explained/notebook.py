@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from lstm_explained._files import write_text
+from lstm_explained.plots.gates import display_text
 
 #: Sizes the frame to its page once loaded (a srcdoc frame has the notebook's origin).
 _RESIZE = (
@@ -79,7 +80,9 @@ class StaticInspector:
 def frame_html(page: str, title: str, filename: str = "inspector.html") -> str:
     """An ``<iframe srcdoc>`` showing ``page``, sized to it, and a link that downloads it.
 
-    ``page``, ``title`` and ``filename`` all end up in attribute values: each is escaped.
+    ``page``, ``title`` and ``filename`` all end up in attribute values: each is escaped,
+    and its control characters and lone surrogates (which no notebook file can hold) are
+    shown as U+FFFD.
 
     Example
     -------
@@ -87,14 +90,16 @@ def frame_html(page: str, title: str, filename: str = "inspector.html") -> str:
     >>> print(frame[frame.index("title="):frame.index(" onload")])
     title="a &quot;title&quot;" srcdoc="&lt;p&gt;a &amp; b&lt;/p&gt;"
     """
-    esc = html.escape
+    def esc(text: str) -> str:
+        return html.escape(display_text(text), quote=True)
+
     return (
         '<div class="lx-inspector">'
-        f'<iframe class="lx-inspector-frame" title="{esc(title, quote=True)}" '
-        f'srcdoc="{esc(page, quote=True)}" onload="{_RESIZE}" '
+        f'<iframe class="lx-inspector-frame" title="{esc(title)}" '
+        f'srcdoc="{esc(page)}" onload="{_RESIZE}" '
         'style="display:block;width:100%;height:900px;border:1px solid #ddd"></iframe>'
         '<p class="lx-inspector-links">'
-        f'<a class="lx-inspector-download" href="#" download="{esc(filename, quote=True)}" '
+        f'<a class="lx-inspector-download" href="#" download="{esc(filename)}" '
         f'onclick="{_DOWNLOAD}">Download this inspector</a> '
         "(one self-contained HTML file: hand it out, put it on any web host or in your LMS)."
         "</p></div>"

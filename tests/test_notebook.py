@@ -60,6 +60,10 @@ def test_hostile_title_page_and_file_name_stay_attribute_values():
     assert [t for t, _ in tags] == ["div", "iframe", "p", "a"]
     assert tags[1][1]["title"] == HOSTILE and tags[1][1]["srcdoc"] == HOSTILE
     assert tags[3][1]["download"] == HOSTILE
+    # no notebook file can hold a lone surrogate, and a NUL vanishes from a page
+    unshowable = Tags(frame_html("a\x00b", "c\ud800d", "e\x1bf")).tags
+    assert unshowable[1][1]["srcdoc"] == "a\ufffdb" and unshowable[1][1]["title"] == "c\ufffdd"
+    assert unshowable[3][1]["download"] == "e\ufffdf"
     events = sorted(a for _, attrs in tags for a in attrs if a.startswith("on"))
     assert events == ["onclick", "onload"]  # ours: resize the frame, download the page
 
