@@ -330,6 +330,7 @@ class SiteBuild:
     tmpdir: Path  #: TMPDIR of the build and of the kernels it started
     tutorials_before: dict[str, str]  #: ``tutorials/`` before the build (folder_state)
     tutorials_after: dict[str, str]  #: and after it
+    log: str  #: what the build printed, the kernels' own stderr included
 
 
 @pytest.fixture(scope="session")
@@ -360,7 +361,7 @@ def site_build(tmp_path_factory) -> SiteBuild:
     )
     print(f"docs build: {elapsed:.0f} s")
     return SiteBuild(out, out.parent / "jupyter_execute", tmpdir, before,
-                     folder_state(ROOT / "tutorials"))
+                     folder_state(ROOT / "tutorials"), proc.stdout + proc.stderr)
 
 
 @pytest.fixture(scope="session")

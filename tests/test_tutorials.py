@@ -7,9 +7,10 @@
   count of tutorials is typed anywhere.
 * Execution (slow): each tutorial is executed ONCE in the whole suite, by the docs build
   (the session fixture ``site_build`` of ``conftest.py``), in kernels whose environment
-  does not quieten TensorFlow. The checks read the notebooks it executed: no error, no
-  TensorFlow / absl / oneDNN log line in any output, exercises waiting for an answer,
-  nothing written beside the tutorials, no temporary folder left behind.
+  does not quieten TensorFlow. The checks read the notebooks it executed and its log: no
+  error, no TensorFlow / absl / oneDNN log line in any output nor in the kernels' stderr,
+  exercises waiting for an answer, nothing written beside the tutorials, no temporary
+  folder left behind.
 * Variants (slow): a tutorial with exercises runs once more, with each exercise's
   solution in place of ``answer = None`` (each check must say ✓), and, when it has the
   ``RETRAIN`` flag, with ``RETRAIN = True`` in the same run (the seed's one-epoch recipe).
@@ -37,6 +38,14 @@ NOISE = re.compile(
     r"^[IWEF]\d{4} \d\d:\d\d|This TensorFlow binary is optimized|rebuild TensorFlow|"
     r"XLA service|StreamExecutor|computation placer|oneDNN custom operations|"
     r"\w+Warning: ",
+    re.MULTILINE,
+)
+#: What TensorFlow alone prints (a kernel's stderr reaches the docs build's log; the
+#: kernels' own "[IPKernelApp] WARNING" lines are not TensorFlow's).
+TF_LOG = re.compile(
+    r"absl::|oneDNN|onednn|TF_ENABLE_ONEDNN_OPTS|tensorflow/core|cpu_feature_guard|"
+    r"^[IWEF]\d{4} \d\d:\d\d|This TensorFlow binary is optimized|rebuild TensorFlow|"
+    r"XLA service|StreamExecutor|computation placer",
     re.MULTILINE,
 )
 #: A typed count of tutorials or notebooks ("four notebooks", "The four [tutorials](...)",
@@ -282,10 +291,26 @@ def test_exercises_wait_for_an_answer(site_build, path):
 
 @pytest.mark.slow
 @pytest.mark.docs
+def test_no_kernel_printed_tensorflow_noise(site_build):
+    """The kernels' stderr, as the build printed it: a log line that reached it after its
+    cell had finished is missing from the notebook's outputs, but not from here."""
+    noise = sorted({m.group(0) for m in TF_LOG.finditer(site_build.log)})
+    assert not noise, f"TensorFlow log lines from a tutorial's kernel: {noise}"
+
+
+@pytest.mark.slow
+@pytest.mark.docs
 def test_tutorials_write_nothing_beside_themselves(site_build):
-    """The tutorials ran in tutorials/ (as in JupyterLab): they changed no file there, added
-    none, and left no temporary folder behind."""
-    assert site_build.tutorials_after == site_build.tutorials_before
+    """The tutorials ran in tutorials/ (as in JupyterLab): they changed no file there and
+    added none."""
+    before, after = site_build.tutorials_before, site_build.tutorials_after
+    changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
+    assert not changed, f"the tutorials changed or added in tutorials/: {changed}"
+
+
+@pytest.mark.slow
+@pytest.mark.docs
+def test_tutorials_leave_no_temporary_folder(site_build):
     left = sorted(p.name for p in site_build.tmpdir.glob("lstm-explained-*"))
     assert not left, f"temporary folders left behind: {left}"
 
@@ -333,12 +358,16 @@ def test_solutions_pass_and_one_flag_retrains(path, tmp_path, kernel_env):
     nb, retrains = _variant(path)
     client = NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT,
                             resources={"metadata": {"path": str(tmp_path)}})
-    client.execute(env=kernel_env, cwd=str(tmp_path))
+    stderr = tmp_path / "kernel-stderr.txt"
+    with stderr.open("w") as kernel_stderr:
+        client.execute(env=kernel_env, cwd=str(tmp_path), stderr=kernel_stderr)
 
     texts = [t for cell in nb.cells for t in _texts(cell)]
     for text in texts:
         noise = NOISE.search(text)
         assert not noise, f"{path.name}: log noise {noise.group(0)!r}"
+    noise = TF_LOG.search(stderr.read_text())
+    assert not noise, f"{path.name}: TensorFlow log line {noise.group(0)!r} from the kernel"
     if retrains:
         assert any("trained here: 1 epoch(s) at batch size 512" in t for t in texts), (
             "RETRAIN = True with RECIPE = 'seed' did not train the seed's recipe"
