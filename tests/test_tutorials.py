@@ -251,6 +251,39 @@ def test_readme_lists_every_tutorial():
     assert [p.name for p in PATHS if f"`{p.name}`" not in readme] == []
 
 
+def _course():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("course_under_test",
+                                                  ROOT / "docs" / "_ext" / "course.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_site_reads_the_tutorials_through_a_link(tmp_path):
+    """docs/tutorials is made a link to ../tutorials (no copy): an earlier build's copy is
+    replaced, anything else is left alone with an error."""
+    course = _course()
+    docs = tmp_path / "docs"
+    (tmp_path / "tutorials").mkdir()
+    (tmp_path / "tutorials" / "01_a.md").write_text("# A\n")
+    old = docs / "tutorials"
+    old.mkdir(parents=True)
+    (old / course.GENERATED_MARKER).write_text("")
+    link = course.link_tutorials(docs)
+    assert link.is_symlink() and (link / "01_a.md").read_text() == "# A\n"
+    assert course.link_tutorials(docs) == link  # again: nothing to do
+    link.unlink()
+    link.mkdir()
+    (link / "mine.md").write_text("keep")
+    with pytest.raises(RuntimeError, match="not made by the docs build"):
+        course.link_tutorials(docs)
+    assert (link / "mine.md").read_text() == "keep"
+    assert [course.is_tutorial(d) for d in ("tutorials/01_a", "tutorials", "api/cell")] == [
+        True, False, False]
+
+
 # -- the run of the docs build -------------------------------------------------------------
 
 
