@@ -70,6 +70,17 @@ def test_double_click_opens_the_first_tutorial_as_a_notebook_that_runs(lab, new_
     notebook.wait_for(timeout=60_000)  # a notebook, not the text editor
     assert page.locator(".jp-FileEditor:visible").count() == 0
     page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=90_000)
+
+    # Saving it unchanged writes the same text: the file is in the form JupyterLab saves.
+    saved = folder / FIRST.name
+    mtime = saved.stat().st_mtime_ns
+    page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function(
+        "() => !document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)')"
+        ".title?.className?.includes('jp-mod-dirty')", timeout=30_000)
+    page.wait_for_timeout(500)
+    assert saved.stat().st_mtime_ns != mtime, "JupyterLab did not save the tutorial"
+    assert saved.read_text(encoding="utf-8") == FIRST.read_text(encoding="utf-8")
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_function(
         f"() => ({CELLS_JS})().every(c => c.count !== null)", timeout=RUN_TIMEOUT_MS
