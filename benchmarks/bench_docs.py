@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_S = 300.0
-EXECUTED = re.compile(r"([^/\s]+\.ipynb): Executed notebook in ([\d.]+) seconds")
+EXECUTED = re.compile(r"([^/\s]+\.(?:md|ipynb)): Executed notebook in ([\d.]+) seconds")
 
 
 def main() -> int:

@@ -1,10 +1,10 @@
 """Benchmark: each tutorial notebook, top to bottom, against the 60-second goal.
 
-Runs every ``tutorials/NN_*.ipynb`` (or the ones named) in a fresh ``python3`` kernel with
-nbclient, as a student's "Run All" would, and prints its wall time: kernel start, imports,
-pretrained models, every cell. Kernel start-up is timed separately. Nothing is asserted;
-the table says which notebooks meet the goal. Exported files go to a temporary folder that
-is removed afterwards.
+Runs every ``tutorials/NN_*.md`` (MyST notebooks, read with jupytext), or the ones named,
+in a fresh ``python3`` kernel with nbclient, as a student's "Run All" would, and prints
+its wall time: kernel start, imports, pretrained models, every cell. Kernel start-up is
+timed separately. Nothing is asserted; the table says which notebooks meet the goal.
+Exported files go to a temporary folder that is removed afterwards.
 
 Run from anywhere::
 
@@ -27,10 +27,10 @@ GOAL_SECONDS = 60.0
 
 def run_notebook(path: Path) -> tuple[float, float]:
     """(kernel start seconds, total seconds) of one top-to-bottom run of ``path``."""
-    import nbformat
+    import jupytext
     from nbclient import NotebookClient
 
-    nb = nbformat.read(path, as_version=4)
+    nb = jupytext.read(path, fmt="md:myst")
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, TMPDIR=tmp)
         client = NotebookClient(nb, kernel_name="python3", timeout=600,
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stems", nargs="*", help="notebooks to run (default: all)")
     parser.add_argument("--repeats", type=int, default=1, help="runs per notebook (best kept)")
     args = parser.parse_args(argv)
-    paths = sorted(TUTORIALS.glob("[0-9][0-9]_*.ipynb"))
+    paths = sorted(TUTORIALS.glob("[0-9][0-9]_*.md"))
     if args.stems:
         paths = [p for p in paths if p.stem in args.stems or p.stem[:2] in args.stems]
     if not paths:

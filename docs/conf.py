@@ -6,10 +6,11 @@ Build (from the repository root)::
 
 What happens on a build (see ``docs/_ext/course.py``):
 
-* the notebooks in ``../tutorials/`` are copied into the gitignored ``docs/tutorials/``
-  folder, with a "launch" link under their title and a kernel-free inspector
-  (``lx.export.inspector_html``) appended, and myst-nb executes them (``-E`` forces a
-  fresh execution of every notebook);
+* ``docs/tutorials`` is linked to ``../tutorials`` (a generated, gitignored symbolic
+  link), and myst-nb reads and executes the MyST notebooks ``tutorials/NN_name.md`` as
+  they are (``-E`` forces a fresh execution of every notebook); each page gets a box under
+  its title with launch links and the executed notebook as an ``.ipynb`` download;
+* each tutorial ends with its own kernel-free inspector, a cell of the notebook;
 * the API pages document the modules that exist; a module that has not landed yet gets
   a short note instead of an autodoc error;
 * MathJax and the ipywidgets JavaScript are served from ``_static`` (vendored, see
@@ -27,10 +28,9 @@ ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(DOCS / "_ext"))
 
-# Keep TensorFlow quiet in the build process and in the kernels it starts (they
-# inherit the environment): no absl/oneDNN lines on the site.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# TensorFlow is not quietened here: each tutorial does it in its first cell, and the
+# tests build the site with kernels whose environment does not, to check that it does
+# (nb_output_stderr below keeps anything else off the pages). Figures show inline.
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
 import lstm_explained  # noqa: E402
@@ -52,6 +52,7 @@ version = release
 
 extensions = [
     "myst_nb",
+    "sphinx_design",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
@@ -68,7 +69,10 @@ exclude_patterns = [
     "_static/**",
     "_ext/**",
     "images/**",
-    "tutorials/_site_static/**",
+    # docs/tutorials links to ../tutorials: only its NN_name.md notebooks are pages.
+    "tutorials/[!0-9]*",
+    "tutorials/*/**",
+    "tutorials/*.ipynb",
 ]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb", ".rst": "restructuredtext"}
 root_doc = "index"
@@ -109,9 +113,7 @@ html_theme = "sphinx_book_theme"
 html_title = "lstm-explained: inside a Keras LSTM"
 html_logo = None
 html_favicon = "_static/favicon.svg"
-# tutorials/_site_static: what the executed tutorials write for the site (the inspectors,
-# published as _static/inspectors/); created by course.py before the build reads anything.
-html_static_path = ["_static", "tutorials/_site_static"]
+html_static_path = ["_static"]
 html_css_files = ["course.css"]
 # Loaded before everything else: FontAwesome (loaded by the theme) must nest, not replace,
 # the widgets' <i> icons, otherwise the ipywidgets Play button breaks; and the widgets'
@@ -119,7 +121,10 @@ html_css_files = ["course.css"]
 html_js_files = [("fa-config.js", {"priority": 1}), ("widgets-mathjax3.js", {"priority": 1})]
 html_last_updated_fmt = None
 html_show_sourcelink = False
-html_copy_source = False
+# The sources are offered by the theme's download button (a tutorial's .md as it is;
+# course.py adds the executed .ipynb beside it).
+html_copy_source = True
+html_sourcelink_suffix = ""
 # A light page by default (matplotlib figures are drawn on white); readers can switch.
 # (Also avoids the theme's console error "Got invalid theme mode" on first visits.)
 html_context = {"default_mode": "light"}
@@ -132,8 +137,8 @@ html_theme_options = {
     "use_source_button": False,
     "use_issues_button": False,
     "use_edit_page_button": False,
-    # No launch buttons from the theme: the tutorials' sources live in ../tutorials,
-    # so course.py writes the launch links itself.
+    # No launch buttons from the theme: course.py writes the tutorials' launch links (to
+    # tutorials/NN_name.md in the repository) and the .ipynb download under each title.
     "launch_buttons": {},
     "navigation_with_keys": False,
     "show_toc_level": 2,

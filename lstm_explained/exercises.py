@@ -1,6 +1,8 @@
 """Exercises for the tutorials, with checkers that compute the right answer themselves.
 
-Each tutorial notebook ends with a few exercises. A student computes an answer and hands it
+Tutorials end with a few exercises: a cell with ``answer = None`` and a call to :func:`check`,
+then the solution, folded away (a collapsed cell in JupyterLab, a dropdown on the course
+site; see ``tutorials/README.md``). A student computes an answer and hands it
 to :func:`check` together with the *context* it was computed from (gate values, weights, a
 trace, windows, forecasts). The checker works out the right answer from that same context,
 never from a stored number, so the exercises stay true when a model is retrained. A wrong
@@ -29,7 +31,7 @@ Example
 >>> r = ex.check("01.cell_state", 0.5 * 2.0 + 1.0 * 0.25,
 ...              forget=0.5, input=1.0, candidate=0.25, previous=2.0)
 >>> r.correct, str(r)
-(True, '✓ 01.cell_state: right: C_t = f_t·C_{t-1} + i_t·C̃_t = 1.25.')
+(True, '✓ 01.cell_state: Right: C_t = f_t·C_{t-1} + i_t·C̃_t = 1.25.')
 >>> r = ex.check("01.cell_state", 0.25, forget=0.5, input=1.0, candidate=0.25, previous=2.0)
 >>> r.correct
 False

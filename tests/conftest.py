@@ -1,5 +1,7 @@
 """Shared test setup: quiet TensorFlow, a headless matplotlib, hypothesis profiles, models,
-and for the browser tests Chromium, a page that records every error, and JupyterLab.
+for the browser tests Chromium, a page that records every error, and JupyterLab, and the
+course site, built once per session (it executes every tutorial: the docs tests read its
+pages, the tutorial tests the notebooks it executed).
 
 Hypothesis profiles (choose with the ``HYPOTHESIS_PROFILE`` environment variable):
 
@@ -11,6 +13,8 @@ Hypothesis profiles (choose with the ``HYPOTHESIS_PROFILE`` environment variable
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -274,3 +278,93 @@ def lab(tmp_path_factory, chromium_path):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
+
+
+# -- the course site, built once per session ------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE_BUILD_TIMEOUT = 900  # seconds; the build itself aims at well under 5 minutes
+
+
+def quiet_free_env() -> dict[str, str]:
+    """This process' environment without what quietens TensorFlow or picks a plot backend.
+
+    A kernel started with it must quieten TensorFlow itself, as every tutorial's first
+    cell does (the tutorial tests fail on any TensorFlow log line in an output).
+    """
+    env = dict(os.environ)
+    for key in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "MPLBACKEND"):
+        env.pop(key, None)
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # the debugger's note on frozen modules
+    return env
+
+
+def folder_state(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (relative name -> SHA-256), to see what a run changed."""
+    import hashlib
+
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".ipynb_checkpoints" not in p.parts
+    }
+
+
+@pytest.fixture
+def kernel_env(tmp_path) -> dict[str, str]:
+    """The environment for a kernel a test starts: :func:`quiet_free_env`, with the
+    kernel's temporary files in ``tmp_path/tmp``."""
+    env = quiet_free_env()
+    tmp = tmp_path / "tmp"
+    tmp.mkdir(exist_ok=True)
+    env["TMPDIR"] = str(tmp)
+    return env
+
+
+@dataclass(frozen=True)
+class SiteBuild:
+    """The course site built by :func:`site_build`, and what the build left behind."""
+
+    html: Path  #: the built site
+    executed: Path  #: the notebooks myst-nb executed for it (``jupyter_execute/``)
+    tmpdir: Path  #: TMPDIR of the build and of the kernels it started
+    tutorials_before: dict[str, str]  #: ``tutorials/`` before the build (folder_state)
+    tutorials_after: dict[str, str]  #: and after it
+    log: str  #: what the build printed, the kernels' own stderr included
+
+
+@pytest.fixture(scope="session")
+def site_build(tmp_path_factory) -> SiteBuild:
+    """The course site, built once per session with the README's command into a temporary
+    folder: ``python3 -m sphinx -E -W --keep-going docs OUT``.
+
+    The build executes every tutorial (myst-nb, in ``tutorials/``), in kernels whose
+    environment does not quieten TensorFlow (:func:`quiet_free_env`) and whose temporary
+    files go to a folder of their own.
+    """
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path_factory.mktemp("site") / "html"
+    tmpdir = tmp_path_factory.mktemp("site-tmp")
+    env = quiet_free_env()
+    env["TMPDIR"] = str(tmpdir)
+    cmd = [sys.executable, "-m", "sphinx", "-E", "-W", "--keep-going", "-q", "docs", str(out)]
+    before = folder_state(ROOT / "tutorials")
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=SITE_BUILD_TIMEOUT, check=False)
+    elapsed = time.perf_counter() - start
+    assert proc.returncode == 0, (
+        f"the docs build failed ({' '.join(cmd)}):\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}"
+    )
+    print(f"docs build: {elapsed:.0f} s")
+    return SiteBuild(out, out.parent / "jupyter_execute", tmpdir, before,
+                     folder_state(ROOT / "tutorials"), proc.stdout + proc.stderr)
+
+
+@pytest.fixture(scope="session")
+def site(site_build) -> Path:
+    """The built course site's folder (see :func:`site_build`)."""
+    return site_build.html

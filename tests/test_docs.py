@@ -1,11 +1,14 @@
 """The course site: built once per session with Sphinx, then read in a headless Chromium.
 
 The build is the one-command build of the README (``python3 -m sphinx -E -W --keep-going
-docs OUT``, into a temporary folder): it executes every tutorial. The pages are served by
-a local ``http.server`` on 127.0.0.1 and opened with Playwright driving Debian's Chromium
-(never a downloaded browser). Checked on every page: no console error, no request to any
-other host, no blank widget area; on every tutorial page: a launch link and a static
-inspector that steps when its slider moves or its play button is pressed.
+docs OUT``, into a temporary folder), made by the session fixture ``site`` of
+``conftest.py``: it executes every tutorial once, and ``tests/test_tutorials.py`` checks
+the notebooks it executed. The pages are served by a local ``http.server`` on 127.0.0.1
+and opened with Playwright driving Debian's Chromium (never a downloaded browser).
+Checked on every page: no console error, no request to any other host, no blank widget
+area; on every tutorial page: a launch link, the ``.ipynb`` download, the exercises'
+solutions as dropdowns, and a static inspector that steps when its slider moves or its
+play button is pressed, and downloads as a file.
 
 Run alone with ``python3 -m pytest -m docs`` (a few minutes: the build executes the
 notebooks). Chromium comes from the shared ``browser`` fixture of ``conftest.py``
@@ -17,10 +20,8 @@ from __future__ import annotations
 
 import functools
 import re
-import subprocess
 import sys
 import threading
-import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
@@ -31,28 +32,10 @@ pytestmark = [pytest.mark.docs, pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-TUTORIALS = sorted(p.stem for p in (ROOT / "tutorials").glob("[0-9]*.ipynb"))
-BUILD_TIMEOUT = 900  # seconds; the build itself aims at well under 5 minutes
+TUTORIALS = sorted(p.stem for p in (ROOT / "tutorials").glob("[0-9][0-9]_*.md"))
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 LOCAL_SCHEMES = {"data", "blob", "about"}
 WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
-
-
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    """The course site, built once per session into a temporary folder."""
-    out = tmp_path_factory.mktemp("site") / "html"
-    cmd = [sys.executable, "-m", "sphinx", "-E", "-W", "--keep-going", "-q", "docs", str(out)]
-    start = time.perf_counter()
-    proc = subprocess.run(
-        cmd, cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT, check=False
-    )
-    elapsed = time.perf_counter() - start
-    assert proc.returncode == 0, (
-        f"the docs build failed ({' '.join(cmd)}):\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}"
-    )
-    print(f"docs build: {elapsed:.0f} s")
-    return out
 
 
 @pytest.fixture(scope="session")
@@ -167,7 +150,7 @@ def test_site_has_every_page(site):
         "changelog.html",
         "hostile-inputs.html",
         "api/index.html",
-        "tutorials/index.html",
+        "tutorials.html",
         *(f"api/{m}.html" for m in ("data", "model", "forecast", "plots", "cell", "tracer")),
         *(f"tutorials/{name}.html" for name in TUTORIALS),
     }
@@ -190,14 +173,19 @@ def test_site_refers_to_no_other_host(site):
 # -- every page in Chromium ---------------------------------------------------------------
 
 
-def test_every_page_loads_cleanly_and_offline(site, open_page):
+def test_every_page_loads_cleanly_and_offline(site, site_url, open_page):
+    """Every page in turn, in one tab (a new tab per page costs more than the page)."""
+    pages = _pages(site)
+    page, log = open_page(pages[0])
     problems = []
-    for path in _pages(site):
-        page, log = open_page(path)
-        problems += [f"{path}: {e}" for e in log.errors]
-        problems += [f"{path}: request to another host: {u}" for u in log.external]
+    for path in pages:
+        errors, external = len(log.errors), len(log.external)
+        page.goto(site_url + path, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(150)
+        problems += [f"{path}: {e}" for e in log.errors[errors:]]
+        problems += [f"{path}: request to another host: {u}" for u in log.external[external:]]
         problems += [f"{path}: {b}" for b in _blank_widgets(page)]
-        page.context.close()
     assert not problems, "\n".join(problems)
 
 
@@ -209,6 +197,14 @@ def test_equations_are_typeset_from_the_site(open_page):
     assert not log.external and not log.errors, (log.external, log.errors)
 
 
+def _typed(text: str) -> str:
+    """``text`` with Sphinx's smart quotes, dashes and ellipses (in prose) undone."""
+    for typographic, typed in [("‘", "'"), ("’", "'"), ("“", '"'), ("”", '"'), ("—", "---"),
+                               ("–", "--"), ("…", "...")]:
+        text = text.replace(typographic, typed)
+    return text
+
+
 def test_hostile_inputs_page_shows_every_case_as_text(open_page):
     """Every case of tests/hostile/ is a row, and its payloads show as text (no markup)."""
     sys.path.insert(0, str(ROOT / "docs" / "_ext"))
@@ -218,9 +214,9 @@ def test_hostile_inputs_page_shows_every_case_as_text(open_page):
     cases = [row for rows in read_tables().values() for row in rows]
     shown = page.locator("table.lx-hostile tbody tr")
     assert shown.count() == len(cases)
-    text = page.locator("article").inner_text()
+    text = _typed(page.locator("article").inner_text())
     for case, given, gets in cases:
-        assert case in text and given in text and gets in text, case
+        assert case in text and _typed(given) in text and _typed(gets) in text, case
     assert page.evaluate("window.__pwned === undefined")
     assert not log.errors, log.errors
 
@@ -229,14 +225,60 @@ def test_hostile_inputs_page_shows_every_case_as_text(open_page):
 
 
 def test_there_are_tutorials():
-    assert TUTORIALS, "no tutorials/NN_*.ipynb found"
+    assert TUTORIALS, "no tutorials/NN_*.md found"
+
+
+def test_tutorials_page_lists_every_tutorial_file(site):
+    """The list is made from the files: a new tutorial appears without anyone typing it."""
+    html = (site / "tutorials.html").read_text(encoding="utf-8")
+    toctree = html.split('<div class="toctree-wrapper compound">')[1].split("</div>")[0]
+    listed = re.findall(r'href="tutorials/(\d\d_[^"#]+)\.html"', toctree)
+    assert listed == TUTORIALS
 
 
 @pytest.mark.parametrize("name", TUTORIALS)
 def test_tutorial_page_launch_link(site, name):
     html = (site / "tutorials" / f"{name}.html").read_text(encoding="utf-8")
     assert "mybinder.org/v2/gh/" in html
-    assert f"urlpath=lab%2Ftree%2Ftutorials%2F{name}.ipynb" in html
+    assert f"urlpath=lab%2Ftree%2Ftutorials%2F{name}.md" in html  # the tutorial itself
+
+
+@pytest.mark.parametrize("name", TUTORIALS)
+def test_tutorial_page_offers_the_executed_notebook(site, name):
+    """An .ipynb made by the build (never committed): the tutorial's cells, with outputs."""
+    import jupytext
+    import nbformat
+
+    html = (site / "tutorials" / f"{name}.html").read_text(encoding="utf-8")
+    href = f"../_sources/tutorials/{name}.ipynb"
+    assert f'class="lx-download" href="{href}"' in html  # in the box under the title
+    assert f'href="{href}"' in html.split('class="lx-download"')[0]  # the theme's button
+    nb = nbformat.read(site / "tutorials" / href, as_version=4)
+    nbformat.validate(nb)
+    tutorial = jupytext.read(ROOT / "tutorials" / f"{name}.md")
+    assert [c.source for c in nb.cells] == [c.source for c in tutorial.cells]
+    assert any(c.outputs for c in nb.cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("name", TUTORIALS)
+def test_tutorial_solutions_are_dropdowns(open_page, name):
+    """Each exercise's solution is a closed dropdown (sphinx-design) that opens on a click."""
+    import jupytext
+
+    cells = jupytext.read(ROOT / "tutorials" / f"{name}.md").cells
+    exercises = sum("exercise" in c.metadata.get("tags", []) for c in cells)
+    page, log = open_page(f"tutorials/{name}.html")
+    dropdowns = page.locator("details.sd-dropdown")
+    assert dropdowns.count() == exercises
+    if exercises:
+        first = dropdowns.first
+        first.scroll_into_view_if_needed()
+        assert not first.locator("pre").is_visible(), "the solution is shown before a click"
+        first.locator("summary").click()
+        assert "answer =" in first.locator("pre").inner_text()
+    hand_made = page.locator("article details:not(.sd-dropdown)", has_text="Solution")
+    assert hand_made.count() == 0
+    assert not log.errors, log.errors
 
 
 def _frame_shot(frame_element) -> bytes:
@@ -277,6 +319,13 @@ def test_tutorial_inspector_steps_without_a_kernel(open_page, name):
     page.wait_for_timeout(1500)
     assert slider.input_value() != value, "play did not step the inspector"
     button.click()  # stop
+
+    link = page.locator(".lx-inspector a[download]")
+    with page.expect_download() as download:
+        link.click()
+    saved = Path(download.value.path()).read_text(encoding="utf-8")
+    assert saved == element.get_attribute("srcdoc"), "the download is not the inspector shown"
+    assert saved.startswith("<!DOCTYPE html>")
 
     assert not log.errors, log.errors
     assert not log.external, log.external

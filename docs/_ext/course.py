@@ -1,46 +1,79 @@
-"""Sphinx extension of the course site: tutorials from ``../tutorials``, guarded autodoc.
+"""Sphinx extension of the course site: the tutorials as pages, guarded autodoc.
 
-On ``config-inited`` (before Sphinx looks for source files):
+The tutorials are MyST Markdown notebooks in ``../tutorials`` (``NN_name.md``), and the
+site reads them as they are:
 
-* every ``tutorials/*.ipynb`` of the repository is copied into ``docs/tutorials/`` (a
-  generated, gitignored folder: never edit it). The copy gets two additions the
-  repository's notebooks do not carry:
+* on ``config-inited``, ``docs/tutorials`` is made a symbolic link to ``../tutorials``
+  (generated, gitignored), so the notebooks are pages ``tutorials/NN_name`` that myst-nb
+  executes; ``conf.py`` excludes every other file of that folder, and ``tutorials.md``
+  lists the notebooks with a glob;
+* under each tutorial's title the page gets a box with links that launch the notebook on
+  Binder (and on a class JupyterHub through nbgitpuller, when ``course_jupyterhub`` is set
+  in ``conf.py``) and download it as an ``.ipynb``;
+* the ``.ipynb`` is the notebook myst-nb executed for the page (outputs included), copied
+  at the end of the build to ``_sources/tutorials/NN_name.ipynb``, where the theme's
+  download button offers it too.
 
-  - under the title, links that launch the tutorial on Binder (and on a class
-    JupyterHub through nbgitpuller, when ``course_jupyterhub`` is set in ``conf.py``);
-  - at the end, a section with the kernel-free inspector of the tutorial's forecast,
-    made by ``lx.export.inspector_html`` into ``docs/tutorials/_site_static/inspectors/``
-    (published as ``_static/inspectors/``) and shown in an ``<iframe>`` (see
-    ``course_inspector.py``, which the appended cell imports);
-
-  and ``docs/tutorials/index.md`` lists them. myst-nb then executes the copies.
-* Other files of ``tutorials/`` (data, images) are copied along, so relative paths work.
+The inspector at the end of a tutorial is a cell of the tutorial itself
+(``lstm_explained.notebook.static_inspector``), not something this extension adds.
 
 On ``source-read`` of the API pages, an ``automodule`` directive whose module does not
-exist yet (``lstm_explained.export`` before issue 4 lands, ...) is replaced by a note,
-so that the site builds with ``-W`` at every stage of the project.
+exist yet is replaced by a note, so that the site builds with ``-W`` at every stage of the
+project.
 """
 
 from __future__ import annotations
 
-import copy
 import html
 import importlib.util
-import json
+import os
 import re
 import shutil
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from docutils import nodes
+
+#: A folder the docs build used to generate (a copy of the notebooks): safe to replace.
 GENERATED_MARKER = ".generated-by-docs-conf"
-#: Under docs/tutorials: files the executed notebooks write for the site (conf.py lists
-#: it in html_static_path, so they land in _static/, e.g. _static/inspectors/).
-SITE_STATIC = "_site_static"
-SOURCE_SUFFIXES = {".md", ".rst", ".txt"}
+#: The docnames of the tutorials: docs/tutorials/NN_name.md.
+TUTORIAL = re.compile(r"^tutorials/\d\d_[^/]+$")
 AUTOMODULE = re.compile(
     r"^\.\. automodule:: (?P<module>[\w.]+)\n(?P<options>(?:[ \t]+:.*\n?)*)", re.MULTILINE
 )
+
+
+def is_tutorial(docname: str) -> bool:
+    """True for the pages that are tutorials (``tutorials/NN_name``)."""
+    return TUTORIAL.match(docname) is not None
+
+
+def link_tutorials(docs: Path) -> Path:
+    """Make ``docs/tutorials`` a relative symbolic link to ``../tutorials``; return it.
+
+    An earlier build's generated copy is replaced; anything else there is an error.
+    """
+    link, target = docs / "tutorials", Path("..") / "tutorials"
+    if link.is_symlink():
+        if Path(os.readlink(link)) == target:
+            return link
+        link.unlink()
+    elif link.is_dir() and (link / GENERATED_MARKER).exists():
+        shutil.rmtree(link)
+    elif link.exists():
+        raise RuntimeError(
+            f"{link} exists and was not made by the docs build: move it away (the tutorials "
+            "live in ../tutorials; docs/tutorials is a link to them, made by the build)"
+        )
+    try:
+        link.symlink_to(target, target_is_directory=True)
+    except OSError as exc:
+        raise RuntimeError(
+            f"cannot link {link} to {target} ({exc.strerror or exc}): the site reads the "
+            "tutorials through this link. On Windows, enable Developer Mode (symbolic links)."
+        ) from None
+    return link
 
 
 def launch_links(config: Any, notebook: str) -> list[tuple[str, str]]:
@@ -66,147 +99,71 @@ def launch_links(config: Any, notebook: str) -> list[tuple[str, str]]:
     return links
 
 
-def _launch_markdown(config: Any, notebook: str) -> str:
+def download_path(docname: str) -> str:
+    """Where the site offers a tutorial's ``.ipynb``, relative to the site's root."""
+    return f"_sources/{docname}.ipynb"
+
+
+def launch_box_html(config: Any, notebook: str, download: str = "") -> str:
+    """The box under a tutorial's title: launch links and the ``.ipynb`` download.
+
+    Every address and label is escaped; the links sit on a line of their own.
+    """
+    esc = html.escape
     links = " · ".join(
-        f'<a class="lx-launch" href="{html.escape(url, quote=True)}">{html.escape(label)}</a>'
+        f'<a class="lx-launch" href="{esc(url, quote=True)}">{esc(label)}</a>'
         for label, url in launch_links(config, notebook)
     )
-    return (
-        ":::{admonition} Run this tutorial yourself\n"
-        ":class: tip lx-launch-box\n"
-        f"{links}\n\n"
-        "Binder starts a free, temporary JupyterLab with `lstm-explained` installed (the first "
-        "start of a new version takes a few minutes). Or download the notebook with the "
-        "download button at the top of the page and run it where the package is installed.\n"
-        ":::\n"
-    )
-
-
-INSPECTOR_MARKDOWN = """\
-## Step through it: the inspector, without a kernel
-
-Everything above ran when this site was built. The inspector below is the single HTML
-file that `lx.export.inspector_html(trace, path)` writes for this tutorial's trace: drag
-the sliders or press *Play* to step through the timesteps, with no Python running. The
-same file works from any web host, from a learning management system, or straight from
-the disk.
-"""
-
-
-INSPECTOR_CODE = """\
-# Added by docs/_ext/course.py for the course site (not in the repository's notebook).
-import sys as _sys
-
-_sys.path.insert(0, {ext_dir!r})
-import course_inspector as _course_inspector
-
-_course_inspector.show(globals(), {name!r}, {out_dir!r})
-"""
-
-
-def _split_title(source: str) -> tuple[str, str] | None:
-    """Split a markdown cell after its first ``# `` heading line."""
-    lines = source.splitlines(keepends=True)
-    for i, line in enumerate(lines):
-        if line.startswith("# "):
-            head = "".join(lines[: i + 1])
-            if not head.endswith("\n"):
-                head += "\n"
-            return head, "".join(lines[i + 1 :])
-        if line.strip():
-            return None
-    return None
-
-
-def _cell(cell_type: str, source: str, cell_id: str, **metadata: Any) -> dict:
-    cell = {"cell_type": cell_type, "id": cell_id, "metadata": metadata, "source": source}
-    if cell_type == "code":
-        cell.update(outputs=[], execution_count=None)
-    return cell
-
-
-def prepare_notebook(nb: dict, notebook: str, config: Any, ext_dir: Path, out_dir: Path) -> dict:
-    """The site's copy of a tutorial: launch links under the title, inspector at the end."""
-    nb = copy.deepcopy(nb)
-    cells = nb.setdefault("cells", [])
-    launch = _cell("markdown", _launch_markdown(config, notebook), "lx-site-launch")
-    for i, cell in enumerate(cells):
-        if cell.get("cell_type") != "markdown":
-            continue
-        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-        split = _split_title(source)
-        if split is not None:
-            head, rest = split
-            cell["source"] = head
-            new = [launch]
-            if rest.strip():
-                new.append(_cell("markdown", rest, "lx-site-intro"))
-            cells[i + 1 : i + 1] = new
-        else:
-            cells.insert(i, launch)
-        break
-    else:
-        cells.insert(0, launch)
-    if nb.get("nbformat", 4) == 4 and nb.get("nbformat_minor", 0) < 5:
-        for cell in cells:
-            cell.pop("id", None)
-    stem = Path(notebook).stem
-    cells.append(_cell("markdown", INSPECTOR_MARKDOWN, "lx-site-inspector-text"))
-    cells.append(
-        _cell(
-            "code",
-            INSPECTOR_CODE.format(ext_dir=str(ext_dir), name=stem, out_dir=str(out_dir)),
-            "lx-site-inspector",
-            tags=["remove-input", "lx-inspector"],
+    if download:
+        get = (
+            f'Or <a class="lx-download" href="{esc(download, quote=True)}" download>download '
+            "the notebook</a> (<code>.ipynb</code>, with the outputs of this page)"
         )
-    )
-    return nb
-
-
-def sync_tutorials(src: Path, dest: Path, config: Any, ext_dir: Path) -> list[str]:
-    """Copy ``src``'s notebooks (prepared) and data into ``dest``; return the notebook names."""
-    if dest.exists():
-        if not (dest / GENERATED_MARKER).exists() and any(dest.iterdir()):
-            raise RuntimeError(
-                f"{dest} exists and was not made by the docs build: move it away "
-                "(the tutorials live in ../tutorials; docs/tutorials is generated)"
-            )
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
-    (dest / GENERATED_MARKER).write_text("Generated by docs/_ext/course.py: do not edit.\n")
-    inspectors = dest / SITE_STATIC / "inspectors"
-    inspectors.mkdir(parents=True)
-    notebooks = []
-    if src.is_dir():
-        for path in sorted(src.iterdir()):
-            if path.name.startswith(".") or path.name == "__pycache__":
-                continue
-            if path.is_dir():
-                shutil.copytree(
-                    path, dest / path.name, ignore=shutil.ignore_patterns(".*", "__pycache__")
-                )
-            elif path.suffix == ".ipynb":
-                nb = json.loads(path.read_text(encoding="utf-8"))
-                prepared = prepare_notebook(nb, path.name, config, ext_dir, inspectors)
-                (dest / path.name).write_text(
-                    json.dumps(prepared, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
-                )
-                notebooks.append(path.name)
-            elif path.suffix not in SOURCE_SUFFIXES:
-                shutil.copy2(path, dest / path.name)
-    entries = "\n".join(Path(n).stem for n in notebooks)
-    if notebooks:
-        listing = f"```{{toctree}}\n:maxdepth: 1\n\n{entries}\n```\n"
     else:
-        listing = "*The tutorials are being written: none has landed yet.*\n"
-    (dest / "index.md").write_text(
-        "# Tutorials\n\n"
-        "Four notebooks, executed when this site was built. Each page has a *launch* link "
-        "that opens the notebook in a live JupyterLab, and ends with a kernel-free "
-        "inspector of its forecast that you can step through right here.\n\n" + listing,
-        encoding="utf-8",
+        get = "Or download the notebook with the download button at the top of the page"
+    return (
+        '<div class="admonition tip lx-launch-box">\n'
+        '<p class="admonition-title">Run this tutorial yourself</p>\n'
+        f"<p>\n{links}\n</p>\n"
+        "<p>Binder starts a free, temporary JupyterLab with <code>lstm-explained</code> "
+        "installed (the first start of a new version takes a few minutes). "
+        f"{get} and run it where the package is installed.</p>\n"
+        "</div>\n"
     )
-    return notebooks
+
+
+def _on_doctree_read(app: Any, doctree: nodes.document) -> None:
+    """Put the launch box under the title of every tutorial page."""
+    docname = app.env.docname
+    if not is_tutorial(docname):
+        return
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is None:  # a tutorial without a title: -W fails the build on it anyway
+        return
+    depth = "../" * docname.count("/")
+    notebook = Path(app.env.doc2path(docname)).name
+    box = launch_box_html(app.config, notebook, depth + download_path(docname))
+    section.insert(1, nodes.raw("", box, format="html"))
+
+
+def _on_page_context(app: Any, pagename: str, templatename: str, context: dict, doctree: Any
+                     ) -> None:
+    """Tell the theme that a tutorial page has an ``.ipynb`` (its download button)."""
+    if is_tutorial(pagename):
+        context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def _on_build_finished(app: Any, exception: Exception | None) -> None:
+    """Copy each tutorial's executed notebook to where its page links it."""
+    if exception is not None or app.builder.format != "html":
+        return
+    executed = Path(app.env.mystnb_config.output_folder)
+    for docname in sorted(app.env.found_docs):
+        if is_tutorial(docname):
+            source = executed / f"{docname}.ipynb"
+            target = Path(app.outdir) / download_path(docname)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
 
 
 def module_exists(name: str) -> bool:
@@ -253,9 +210,7 @@ def _on_docstring(app: Any, what: str, name: str, obj: Any, options: Any, lines:
 
 
 def _on_config_inited(app: Any, config: Any) -> None:
-    docs = Path(app.confdir)
-    ext_dir = Path(__file__).resolve().parent
-    sync_tutorials(docs.parent / "tutorials", docs / "tutorials", config, ext_dir)
+    link_tutorials(Path(app.confdir))
 
 
 def _on_source_read(app: Any, docname: str, source: list[str]) -> None:
@@ -270,5 +225,8 @@ def setup(app: Any) -> dict:
     app.add_config_value("course_jupyterhub", "", "html")
     app.connect("config-inited", _on_config_inited)
     app.connect("source-read", _on_source_read)
+    app.connect("doctree-read", _on_doctree_read)
+    app.connect("html-page-context", _on_page_context)
+    app.connect("build-finished", _on_build_finished)
     app.connect("autodoc-process-docstring", _on_docstring)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": "2", "parallel_read_safe": True, "parallel_write_safe": True}
