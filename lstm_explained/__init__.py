@@ -41,6 +41,7 @@ _SUBMODULES = {
     "demo",
     "cli",
     "model",
+    "notebook",
     "plots",
     "trace",
     "tracer",

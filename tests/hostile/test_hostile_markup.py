@@ -390,24 +390,21 @@ def test_forecast_info_types(tmp_path):
 # -- the course site -----------------------------------------------------------------------
 
 
-def _course_inspector():
-    path = ROOT / "docs" / "_ext" / "course_inspector.py"
-    spec = importlib.util.spec_from_file_location("course_inspector_under_test", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("case", CASES)
 def test_course_iframe_title_and_link_are_attributes(case):
+    """The inspector frame a tutorial shows (lstm_explained.notebook) keeps the page, its
+    title and the download's file name in attribute values."""
+    from lstm_explained.notebook import frame_html
+
     text = PAYLOADS[case]
-    frame = Page(_course_inspector().frame_html(text, f"Gate inspector: {text}"))
+    frame = Page(frame_html(text, f"Gate inspector: {text}", text))
     assert frame.tag_names == {"div", "iframe", "p", "a"}
     iframe = dict(frame.tags)["iframe"]
-    assert iframe["title"] == f"Gate inspector: {text}"
-    assert iframe["src"] == text
-    assert [a["href"] for t, a in frame.tags if t == "a"] == [text] * 2
-    assert [a for t, attrs in frame.tags for a in attrs if a.startswith("on")] == ["onload"]
+    assert iframe["title"] == f"Gate inspector: {shown(text)}"
+    assert iframe["srcdoc"] == shown(text)
+    assert [a["download"] for t, a in frame.tags if t == "a"] == [shown(text)]
+    assert sorted(a for t, attrs in frame.tags for a in attrs if a.startswith("on")) == [
+        "onclick", "onload"]
 
 
 def test_course_config():
@@ -423,9 +420,9 @@ def test_course_config():
         course_branch="main<!--", course_binderhub="https://mybinder.org",
         course_jupyterhub='https://hub.example/"><img src=x onerror=alert(1)>',
     )
-    links = course.launch_links(config, "01_lstm_cell.ipynb")
-    markdown = course._launch_markdown(config, "01_lstm_cell.ipynb")
-    line = next(row for row in markdown.splitlines() if row.startswith("<a"))
+    links = course.launch_links(config, "01_lstm_cell.md")
+    box = course.launch_box_html(config, "01_lstm_cell.md")
+    line = next(row for row in box.splitlines() if row.startswith("<a"))
     page = Page(line)
     assert page.tag_names == {"a"} and not page.event_attributes
     assert [attrs["href"] for _, attrs in page.tags] == [url for _, url in links]
