@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from lstm_explained._keras import keras
-from lstm_explained.cell import LSTMWeights, run_lstm
+from lstm_explained.engine import LSTMWeights, run_lstm
 from lstm_explained.errors import ModelError, TraceMismatchError
 from lstm_explained.trace import LayerTrace
 
@@ -321,15 +321,16 @@ def _cause(
         lt.inputs[idx], w, mask=None if lt.mask is None else lt.mask[idx],
         dtype=np.float64 if ours32 else np.float32,
     )
-    moved = max(rel_error(other.hidden, lt.hidden[idx])[0], rel_error(other.cell, lt.cell[idx])[0])
+    moved = max(rel_error(other["hidden"], lt.hidden[idx])[0],
+                rel_error(other["cell"], lt.cell[idx])[0])
     if moved < DRIFT_FRACTION * err:
         return (
             "Recomputing in the other precision barely changes the values, so this is not "
             "rounding: the layer may use an option lstm-explained does not reproduce. "
             "Please report it, or pass check=False to get the trace anyway."
         )
-    exact_err = err if not ours32 else max(rel_error(other.hidden, k_h)[0],
-                                           rel_error(other.cell, k_c)[0])
+    exact_err = err if not ours32 else max(rel_error(other["hidden"], k_h)[0],
+                                           rel_error(other["cell"], k_c)[0])
     accept = f"tolerance={_round_up(max(exact_err, tolerance))}"
     if ours32:
         return (

@@ -9,7 +9,7 @@
   150 steps weigh a few MB.
 * :func:`animation` writes the same frames as a GIF (Pillow) or an MP4 (needs ``ffmpeg``).
 
-Both draw with :class:`lstm_explained.plots.gates.InspectorFigure`, exactly what the
+Both draw with :class:`lstm_explained.plots.inspector.InspectorFigure`, exactly what the
 :class:`~lstm_explained.widgets.GateInspector` widget shows, import no TensorFlow, never
 overwrite an existing file unless asked to (``overwrite=True``), never write through a
 symbolic link, and write atomically (:mod:`lstm_explained._files`): a failed or killed
@@ -42,21 +42,19 @@ import numpy as np
 from lstm_explained._files import atomic_write, check_target
 from lstm_explained._progress import progress_bar
 from lstm_explained.errors import DataError, ExportError, OutputError
-from lstm_explained.gates import COLORS, TEXT_SYMBOLS
-from lstm_explained.plots.gates import (
-    InspectorFigure,
+from lstm_explained.labels import display_text, inline_label
+from lstm_explained.plots.inspector import InspectorFigure
+from lstm_explained.trace import LayerTrace, Trace
+from lstm_explained.viewmodel import (
     SampleData,
     check_index,
     check_timestep,
     check_units,
-    display_text,
     encode_png,
     forecast_info,
-    inline_label,
     layer_trace,
     sample_label,
 )
-from lstm_explained.trace import LayerTrace, Trace
 
 #: Default largest number of frames (sample x timestep pairs) an export renders.
 MAX_FRAMES = 150
@@ -178,10 +176,7 @@ def _caption(fig: InspectorFigure) -> str:
     """The line under the picture, plain text (the page sets it with ``textContent``)."""
     data, t = fig.data, fig.timestep
     u = fig.units[0]
-    vals = ", ".join(
-        f"{TEXT_SYMBOLS[q]} = {data[q][t, u]:+.3f}"
-        for q in ("forget", "input", "candidate", "output", "cell", "hidden")
-    )
+    vals = ", ".join(f"{q.text} = {data[q.name][t, u]:+.3f}" for q in fig.layer.spec.quantities)
     last = fig.layer.n_timesteps - 1
     return f"layer {inline_label(fig.layer.name)}, step t = {t} of {last} · unit {u}: {vals}"
 
@@ -385,9 +380,9 @@ def inspector_html(
     payload = _script_json(data)
     sample_name = "forecast step" if fi else "sample"
     legend = "".join(
-        f'<span style="color:{html.escape(c)}">{html.escape(TEXT_SYMBOLS[q])} '
-        f"{html.escape(q)}</span>"
-        for q, c in COLORS.items()
+        f'<span style="color:{html.escape(q.color)}">{html.escape(q.text)} '
+        f"{html.escape(q.name)}</span>"
+        for q in fig.layer.spec.quantities
     )
     page = f"""<!DOCTYPE html>
 <html lang="en">

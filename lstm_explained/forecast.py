@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from lstm_explained.activations import get_activation
-from lstm_explained.cell import LSTMWeights, lstm_step, single_threaded_blas
+from lstm_explained.engine import LSTMWeights, single_threaded_blas, step_inplace
 from lstm_explained.errors import DataError, ModelError, UnsupportedLayerError
 from lstm_explained.tracer import activation_name, lstm_weights
 
@@ -212,6 +212,7 @@ def _rollout_numpy(
     h = [np.zeros((steps, n_seq, w.units), dtype=dtype) for w in lstms]
     c = [np.zeros((steps, n_seq, w.units), dtype=dtype) for w in lstms]
     z = [np.empty((steps * n_seq, 4 * w.units), dtype=dtype) for w in lstms]
+    scratch = [np.empty_like(zz) for zz in z]
     for a in range(steps + width - 1):
         lo, hi = max(0, a - width + 1), min(a, steps - 1) + 1  # windows that contain position a
         rows = (hi - lo) * n_seq
@@ -226,7 +227,7 @@ def _rollout_numpy(
                 x_proj += w.bias
             h_live = h[layer][lo:hi].reshape(rows, w.units)
             c_live = c[layer][lo:hi].reshape(rows, w.units)
-            lstm_step(x_proj, h_live, c_live, w, out=(x_proj, c_live, h_live))
+            step_inplace(x_proj, h_live, c_live, w, c_live, h_live, scratch[layer][:rows])
         done = a - width + 1  # the window that ends at position a, if any
         if done >= 0:
             pred[done] = dense(h[-1][done])

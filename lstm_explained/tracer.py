@@ -74,9 +74,9 @@ from lstm_explained._tracer_plan import (
     get_plan,
     node_input,
 )
-from lstm_explained.cell import LSTMWeights, run_lstm
+from lstm_explained.engine import LSTMWeights, run_lstm
 from lstm_explained.errors import DataError, ModelError
-from lstm_explained.gates import QUANTITIES
+from lstm_explained.kinds import LSTM
 from lstm_explained.trace import LayerTrace, Trace
 
 #: ``progress="auto"`` shows a bar from this many windows on (never under pytest).
@@ -171,12 +171,12 @@ def _run_direction(
     if len(chunks) == 1:
         run = run_lstm(x, w, mask=mask, dtype=dtype)
         bar.update(1)
-        return {q: getattr(run, q) for q in QUANTITIES}
-    out = {q: np.empty((*x.shape[:2], w.units), dtype=dtype) for q in QUANTITIES}
+        return run
+    out = {q: np.empty((*x.shape[:2], w.units), dtype=dtype) for q in LSTM.names}
     for c in chunks:
         run = run_lstm(x[c], w, mask=None if mask is None else mask[c], dtype=dtype)
         for q, arr in out.items():
-            arr[c] = getattr(run, q)
+            arr[c] = run[q]
         bar.update(1)
     return out
 
@@ -302,16 +302,17 @@ def trace_gates(
                 arrays = _run_direction(x_proc, m_proc, w, chunks, dtype, bar)
                 traces.append(
                     LayerTrace(
-                        name=key,
-                        layer_name=t.layer.name,
+                        key,
+                        t.layer.name,
+                        kind=LSTM.name,
                         inputs=np.asarray(x_proc, dtype=dtype),
+                        arrays=arrays,
                         mask=m_proc,
                         units=w.units,
                         activation=w.activation,
                         recurrent_activation=w.recurrent_activation,
                         direction="backward" if sub.go_backwards else "forward",
                         go_backwards=bool(sub.go_backwards),
-                        **arrays,
                     )
                 )
             results.append(traces)

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from lstm_explained.data import Windows
 from lstm_explained.errors import DataError
-from lstm_explained.plots.gates import PLAIN_TEXT, plain_label
+from lstm_explained.labels import PLAIN_TEXT, plain_label
 
 TRUE_COLOR = "#444444"
 MODEL_COLOR = "#0072B2"

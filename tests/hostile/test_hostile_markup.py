@@ -138,16 +138,16 @@ def assert_isolated(text: str, label: str) -> None:
 
 def hostile_trace(text: str, n_samples: int = 2, n_steps: int = 6):
     """A two-layer forecast trace (numpy only) whose every string is ``text``."""
-    from lstm_explained.cell import LSTMWeights, run_lstm
+    from lstm_explained.engine import LSTMWeights, run_lstm
     from lstm_explained.trace import LayerTrace, Trace
 
     x = np.sin(np.linspace(0, 5, n_samples * n_steps)).reshape(n_samples, n_steps, 1)
     first = run_lstm(x, LSTMWeights.random(features=1, units=4, seed=0))
-    second = run_lstm(first.hidden, LSTMWeights.random(features=4, units=3, seed=1))
+    second = run_lstm(first["hidden"], LSTMWeights.random(features=4, units=3, seed=1))
     layers = [
-        LayerTrace(name=text, layer_name=text, inputs=x, **vars(first)),
-        LayerTrace(name="2 " + text, layer_name="2 " + text, inputs=first.hidden,
-                   **vars(second)),
+        LayerTrace(name=text, layer_name=text, inputs=x, arrays=first),
+        LayerTrace(name="2 " + text, layer_name="2 " + text, inputs=first["hidden"],
+                   arrays=second),
     ]
     info = {
         "model": text,
