@@ -31,9 +31,13 @@ import numpy as np
 from lstm_explained.activations import get_activation
 from lstm_explained.engine import LSTMWeights, single_threaded_blas, step_inplace
 from lstm_explained.errors import DataError, ModelError, UnsupportedLayerError
-from lstm_explained.tracer import activation_name, lstm_weights
-
-_PASS_THROUGH = {"Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout"}
+from lstm_explained.keras_layers import (
+    activation_name,
+    cell_kind,
+    cell_weights,
+    is_identity_at_inference,
+)
+from lstm_explained.kinds import LSTM
 
 
 def _check_windows(x: np.ndarray, model: Any | None = None) -> np.ndarray:
@@ -130,10 +134,10 @@ def numpy_stack(model: Any) -> tuple[list[LSTMWeights], _Dense] | None:
     layers = list(model.layers)
     for n, layer in enumerate(layers):
         kind = type(layer).__name__
-        if kind in _PASS_THROUGH:
+        if is_identity_at_inference(layer):
             continue
-        if kind == "LSTM" and dense is None:
-            last_lstm = not any(type(rest).__name__ == "LSTM" for rest in layers[n + 1 :])
+        if cell_kind(layer) is LSTM and dense is None:
+            last_lstm = not any(cell_kind(rest) is LSTM for rest in layers[n + 1 :])
             if (
                 layer.go_backwards
                 or layer.stateful
@@ -142,7 +146,7 @@ def numpy_stack(model: Any) -> tuple[list[LSTMWeights], _Dense] | None:
             ):
                 return None
             try:
-                lstms.append(lstm_weights(layer))
+                lstms.append(cell_weights(layer))
             except UnsupportedLayerError:  # a custom activation: leave it to Keras
                 return None
         elif kind == "Dense" and dense is None and lstms and n == len(layers) - 1:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from lstm_explained.activations import ACTIVATIONS
 from lstm_explained.errors import DataError
 from lstm_explained.kinds import CellKind, get_kind
 from lstm_explained.kinds.base import previous_state
@@ -187,6 +188,13 @@ class LayerTrace:
                 f"layer trace {self.name!r}: units is {self.units!r} but the arrays have "
                 f"{ref[2]} units."
             )
+        for which in ("activation", "recurrent_activation"):
+            name = getattr(self, which)
+            if name not in ACTIVATIONS:
+                raise DataError(
+                    f"layer trace {self.name!r}: {which} {name!r} is not one of the Keras "
+                    f"activations lstm-explained knows ({', '.join(sorted(ACTIVATIONS))})."
+                )
         if self.direction not in ("forward", "backward"):
             raise DataError(
                 f"layer trace {self.name!r}: direction must be 'forward' or 'backward'; "

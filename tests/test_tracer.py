@@ -31,7 +31,8 @@ from lstm_explained._keras import keras
 from lstm_explained._tracer_check import ERROR_FIELD, _cause, rel_error
 from lstm_explained.activations import ACTIVATIONS, get_activation
 from lstm_explained.errors import DataError, TraceMismatchError
-from lstm_explained.tracer import lstm_weights, trace_gates
+from lstm_explained.keras_layers import cell_weights
+from lstm_explained.tracer import trace_gates
 
 K = keras()
 L = K.layers
@@ -477,7 +478,7 @@ def test_a_difference_rounding_cannot_explain_is_not_called_drift():
     model = K.Sequential([K.Input((12, 2)), L.LSTM(5)])
     x = np.random.default_rng(6).normal(size=(4, 12, 2)).astype(np.float32)
     lt = trace_gates(model, x)[model.layers[0].name]
-    w = lstm_weights(model.layers[0])
+    w = cell_weights(model.layers[0])
     idx = np.arange(4)
     # What Keras would output if it computed something else: h and C off by 1e-3.
     cause = _cause(lt, idx, w, lt.hidden + 1e-3, lt.cell + 1e-3, 1e-3, 1e-5)

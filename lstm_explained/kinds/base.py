@@ -118,9 +118,10 @@ class CellKind:
         ``ledger(layer_trace) -> dict`` of (N, T, units) arrays: the belt's ``previous``
         value and what was ``kept``, ``forgotten`` and ``written`` at every step (so
         ``previous = kept + forgotten`` and ``belt = kept + written``).
-    step, runner : str
-        ``"module:function"`` of the readable one-step numpy cell (what the tutorials
-        print) and of the fast batched runner the tracer uses (see :meth:`run`).
+    step, runner, weights : str
+        ``"module:name"`` of the readable one-step numpy cell (what the tutorials print),
+        of the fast batched runner the tracer uses (see :meth:`run`), and of the weights
+        container both take (see :meth:`weights_from`).
     belt_columns : tuple of BeltColumn
         The belt picture's columns, left to right.
     saturation_gates : tuple of str
@@ -141,6 +142,7 @@ class CellKind:
     ledger: Callable[..., dict[str, np.ndarray]] = field(repr=False)
     step: str = ""
     runner: str = ""
+    weights: str = ""
     belt_columns: tuple[BeltColumn, ...] = ()
     saturation_gates: tuple[str, ...] = ()
     equations: tuple[str, ...] = ()
@@ -198,6 +200,10 @@ class CellKind:
     def step_function(self) -> Callable[..., Any]:
         """The readable one-step cell (e.g. :func:`lstm_explained.cell.lstm_step`)."""
         return _resolve(self.step)
+
+    def weights_from(self, **arrays: Any) -> Any:
+        """The kind's weights container, from Keras' arrays (``kernel``, ...) and options."""
+        return _resolve(self.weights)(**arrays)
 
     def run(self, x: np.ndarray, weights: Any, **kwargs: Any) -> dict[str, np.ndarray]:
         """Run the fast engine over (N, T, features) ``x``: ``{quantity: (N, T, units)}``."""

@@ -14,7 +14,6 @@ as plain text (:mod:`lstm_explained.labels`).
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
@@ -223,16 +222,10 @@ def _groups(spec: Any) -> list[tuple[int, int, str, str]]:
 
 
 def _activation_label(act: str, col: Any) -> tuple[str, dict[str, Any]]:
-    """The belt's header of act(belt), and the text keywords to draw it with.
-
-    The column's tanh symbol with the activation's name in its place: as mathtext for a
-    name made of letters (``relu``); any other string, which only a hand-made trace file
-    can hold, as plain text.
-    """
-    if re.fullmatch("[A-Za-z_]{1,20}", act):
-        name = act.replace("_", r"\_")
-        return col.symbol.replace(r"\tanh", rf"\mathrm{{{name}}}", 1), {}
-    return plain_label(col.text.replace("tanh", act, 1), 30), PLAIN_TEXT
+    """The belt's header of act(belt): the column's tanh symbol with the activation's name
+    (one of Keras' names: a layer trace holds no other) in its place, and text keywords."""
+    name = act.replace("_", r"\_")
+    return col.symbol.replace(r"\tanh", rf"\mathrm{{{name}}}", 1), {}
 
 
 def format_value(v: float) -> str:
