@@ -7,7 +7,8 @@ layer, reads the layer's weights and runs its cell kind's numpy engine over it
 (:func:`lstm_explained.engine.run_lstm`, the cell of the tutorials, batched), then
 checks on a sample of windows that the recompute reproduces what Keras itself computes:
 h_t and C_t at every step, and the layer's own outputs, each within ``tolerance`` (1e-5
-by default) relative to max(1, |Keras' value|). How the check works is described in :mod:`lstm_explained._tracer_check`.
+by default) relative to max(1, |Keras' value|). How the check works is described in
+:mod:`lstm_explained._tracer_check`.
 
 How a layer's input is obtained
 -------------------------------
