@@ -34,6 +34,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterable, Iterator, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -223,63 +224,9 @@ def _script_json(data: Any) -> str:
     return json.dumps(data, separators=(",", ":")).translate(_JSON_IN_HTML)
 
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1em;color:#222}
-h1{font-size:1.15em;margin:0 0 .4em;overflow-wrap:anywhere}
-.controls{display:flex;flex-wrap:wrap;gap:.4em 1.2em;align-items:center;margin:.3em 0}
-.controls label{display:flex;align-items:center;gap:.4em}
-.controls input[type=range]{width:260px}
-button{font:inherit;padding:.15em .8em;cursor:pointer}
-.caption{font-size:.85em;margin:.25em 0;min-height:1.3em;overflow-wrap:anywhere}
-.sample{font-weight:bold}
-.stage{display:grid;max-width:100%}
-.stage img{grid-area:1/1;max-width:100%;height:auto}
-.legend span{font-weight:bold;margin-right:.6em}
-footer{font-size:.75em;color:#777;margin-top:.6em}
-"""
-
-#: The player. Every text it shows is set with ``textContent``, never as HTML.
-_JS = """
-(function(){
-const D = JSON.parse(document.getElementById("inspector-data").textContent);
-const bg = document.getElementById("bg"), fg = document.getElementById("fg");
-const step = document.getElementById("step"), sample = document.getElementById("sample");
-const stepOut = document.getElementById("step-value");
-const sampleOut = document.getElementById("sample-value");
-const cap = document.getElementById("caption"), head = document.getElementById("sample-label");
-const play = document.getElementById("play");
-let timer = null;
-function show(){
-  const s = +sample.value, t = +step.value;
-  if (bg.dataset.s !== String(s)) { bg.src = D.backgrounds[s]; bg.dataset.s = String(s); }
-  fg.src = D.frames[s][t];
-  stepOut.textContent = String(D.timesteps[t]);
-  sampleOut.textContent = String(D.samples[s]);
-  head.textContent = D.sampleLabels[s];
-  cap.textContent = D.captions[s][t];
-  document.body.dataset.shown = s + ":" + t;
-}
-function advance(){
-  let t = +step.value + 1, s = +sample.value;
-  if (t >= D.timesteps.length) { t = 0; s = (s + 1) % D.samples.length; sample.value = s; }
-  step.value = t; show();
-}
-function toggle(){
-  if (timer) { clearInterval(timer); timer = null; play.textContent = "\\u25B6 Play"; }
-  else { timer = setInterval(advance, D.interval); play.textContent = "\\u23F8 Pause"; }
-}
-step.addEventListener("input", show); sample.addEventListener("input", show);
-play.addEventListener("click", toggle);
-document.addEventListener("keydown", function(e){
-  if (e.target === step || e.target === sample || e.target === play) return;
-  const last = D.timesteps.length - 1;
-  if (e.key === "ArrowRight") { step.value = Math.min(+step.value + 1, last); show(); }
-  else if (e.key === "ArrowLeft") { step.value = Math.max(+step.value - 1, 0); show(); }
-  else if (e.key === " ") { e.preventDefault(); toggle(); }
-});
-show();
-})();
-"""
+def _front(name: str) -> str:
+    """A front-end file shipped in ``lstm_explained/front`` (CSS, JavaScript), as text."""
+    return (resources.files("lstm_explained") / "front" / name).read_text(encoding="utf-8")
 
 
 def inspector_html(
@@ -390,7 +337,7 @@ def inspector_html(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
-<style>{_CSS}</style>
+<style>{_front("player.css")}</style>
 </head>
 <body>
 <h1>{html.escape(title)}</h1>
@@ -411,7 +358,7 @@ def inspector_html(
 <footer>Made with lstm-explained. Keys: &larr; &rarr; step, space play/pause.
 {len(s_list)} {sample_name}(s) x {len(t_list)} steps; no kernel, no network needed.</footer>
 <script type="application/json" id="inspector-data">{payload}</script>
-<script>{_JS}</script>
+<script>{_front("player.js")}</script>
 </body>
 </html>
 """
