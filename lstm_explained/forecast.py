@@ -176,12 +176,18 @@ def rollout(model: Any, x: np.ndarray, steps: int) -> np.ndarray:
     input at position ``a + 1``. So the whole forecast costs ``steps + seq_len`` batched
     cell steps instead of ``steps`` full model calls.
 
-    Args:
-        model: a Keras model mapping (N, seq_len, features) to (N, features).
-        x: (S, seq_len, features) start windows.
-        steps: how many values to predict from each window.
+    Parameters
+    ----------
+    model
+        a Keras model mapping (N, seq_len, features) to (N, features).
+    x
+        (S, seq_len, features) start windows.
+    steps
+        how many values to predict from each window.
 
-    Returns:
+    Returns
+    -------
+    ndarray
         (S, steps) predictions for one feature, (S, steps, features) for several.
     """
     x = _check_windows(x, model)
@@ -294,11 +300,14 @@ def full_sequence(model: Any, x: np.ndarray) -> np.ndarray:
 def persistence(x: np.ndarray, prediction_len: int | None = None) -> np.ndarray:
     """The persistence baseline: the next value equals the last one seen.
 
-    Args:
-        x: (N, seq_len, features) windows.
-        prediction_len: None for one step ahead from every window, (N,); or the
-            multi-sequence layout, (N // prediction_len, prediction_len), each run
-            repeating the last value of its start window.
+    Parameters
+    ----------
+    x
+        (N, seq_len, features) windows.
+    prediction_len
+        None for one step ahead from every window, (N,); or the
+        multi-sequence layout, (N // prediction_len, prediction_len), each run
+        repeating the last value of its start window.
 
     Example
     -------
