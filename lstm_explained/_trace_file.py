@@ -25,7 +25,7 @@ Example
 >>> arrays = dict(forget=z, input=z, candidate=z, output=z, cell=z, hidden=z,
 ...               inputs=np.zeros((1, 2, 1)), mask=None, initial_hidden=None,
 ...               initial_cell=None)
->>> scalars = dict(name="l", layer_name="l", units=3, activation="tanh",
+>>> scalars = dict(name="l", layer_name="l", kind="lstm", units=3, activation="tanh",
 ...                recurrent_activation="sigmoid", direction="forward", go_backwards=False,
 ...                max_rel_error=None, checked=False, checked_samples=0, tolerance=None)
 >>> path = write_trace(os.path.join(tempfile.mkdtemp(), "t.npz"),
@@ -52,21 +52,21 @@ import numpy as np
 
 from lstm_explained._files import as_path, atomic_write
 from lstm_explained._trace_meta import (
-    ARRAY_FIELDS,
     FORMAT_NAME,
     FORMAT_VERSION,
-    OPTIONAL_ARRAYS,
     SCALAR_FIELDS,
     Layout,
     Refused,
+    array_fields,
     check_header,
     extra_name,
     layer_meta,
+    optional_arrays,
     read_layout,
     show,
 )
 from lstm_explained.errors import DataError, LSTMExplainedError, OutputError, TraceFileError
-from lstm_explained.gates import QUANTITIES
+from lstm_explained.kinds import get_kind
 
 #: What :func:`read_trace` reads at most by default: the arrays' declared bytes together.
 DEFAULT_MAX_BYTES = 2 * 1024**3
@@ -128,16 +128,21 @@ def _check_dtype(member: _Member, kinds: str, what: str) -> None:
         raise Refused(f"array {member.name!r}", f"dtype {dt} is not allowed; {what}")
 
 
-def _check_layer_shapes(i: int, units: int, arrays: Mapping[str, _Member]) -> None:
+def _check_layer_shapes(
+    i: int, kind: str, units: int, arrays: Mapping[str, _Member]
+) -> None:
     """A layer's arrays agree on (N, T, units); inputs on (N, T); mask and states too."""
-    hidden = arrays["hidden"].shape
+    spec = get_kind(kind)
+    ref = spec.output
+    hidden = arrays[ref].shape
     if len(hidden) != 3 or hidden[2] != units:
         raise Refused(
-            f"array 'layers/{i}/hidden'", f"shape {hidden} is not (N, T, units), units = {units}"
+            f"array 'layers/{i}/{ref}'", f"shape {hidden} is not (N, T, units), units = {units}"
         )
     n_t = hidden[:2]
-    expected = {q: hidden for q in QUANTITIES}
-    expected.update(mask=n_t, initial_hidden=(hidden[0], units), initial_cell=(hidden[0], units))
+    expected = {q: hidden for q in spec.names}
+    expected["mask"] = n_t
+    expected.update({f"initial_{s}": (hidden[0], units) for s in spec.states})
     for q, member in arrays.items():
         if q == "inputs":
             ok = len(member.shape) == 3 and member.shape[:2] == n_t
@@ -147,7 +152,7 @@ def _check_layer_shapes(i: int, units: int, arrays: Mapping[str, _Member]) -> No
         if not ok:
             raise Refused(
                 f"array {member.name!r}",
-                f"shape {member.shape} disagrees with the layer's hidden state {hidden}: "
+                f"shape {member.shape} disagrees with the layer's {ref} state {hidden}: "
                 f"expected {want}",
             )
     mask = arrays.get("mask")
@@ -167,11 +172,12 @@ def _check_members(headers: Mapping[str, _Member], layout: Layout, max_bytes: in
             f"memory, pass max_bytes={total} or more",
         )
     for i, (_, fields, has) in enumerate(layout.layers):
-        present = (*ARRAY_FIELDS, *(q for q in OPTIONAL_ARRAYS if has[q]))
+        kind = fields["kind"]
+        present = (*array_fields(kind), *(q for q in optional_arrays(kind) if has[q]))
         arrays = {q: headers[f"layers/{i}/{q}"] for q in present}
         for member in arrays.values():
             _check_dtype(member, _NUMBER_KINDS, "a layer's arrays hold numbers or bools")
-        _check_layer_shapes(i, fields["units"], arrays)
+        _check_layer_shapes(i, kind, fields["units"], arrays)
     for name in layout.extras:
         _check_dtype(
             headers[f"extras/{name}"], _EXTRA_KINDS, "extras hold numbers, bools, text or dates"
@@ -243,9 +249,9 @@ def _read_zip(zf: zipfile.ZipFile, max_bytes: int) -> tuple[list, dict, dict]:
     layers = []
     for i, (key, fields, has) in enumerate(layout.layers):
         kwargs: dict[str, Any] = dict(fields)
-        for q in ARRAY_FIELDS:
+        for q in array_fields(fields["kind"]):
             kwargs[q] = arrays[f"layers/{i}/{q}"]
-        for q in OPTIONAL_ARRAYS:
+        for q in optional_arrays(fields["kind"]):
             kwargs[q] = arrays[f"layers/{i}/{q}"] if has[q] else None
         layers.append((key, kwargs))
     extras = {name: arrays[f"extras/{name}"] for name in layout.extras}
@@ -314,8 +320,9 @@ def _layer_entry(
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The metadata and the members of one layer, checked by the rules of reading."""
     meta: dict[str, Any] = {"key": key, **{s: _plain(scalars[s]) for s in SCALAR_FIELDS}}
-    members = {f"layers/{i}/{q}": np.asarray(arrays[q]) for q in ARRAY_FIELDS}
-    for q in OPTIONAL_ARRAYS:
+    kind = get_kind(meta["kind"]).name
+    members = {f"layers/{i}/{q}": np.asarray(arrays[q]) for q in array_fields(kind)}
+    for q in optional_arrays(kind):
         meta[f"has_{q}"] = arrays[q] is not None
         if arrays[q] is not None:
             members[f"layers/{i}/{q}"] = np.asarray(arrays[q])
@@ -386,11 +393,9 @@ def write_trace(
 
 
 __all__ = [
-    "ARRAY_FIELDS",
     "DEFAULT_MAX_BYTES",
     "FORMAT_NAME",
     "FORMAT_VERSION",
-    "OPTIONAL_ARRAYS",
     "SCALAR_FIELDS",
     "read_trace",
     "write_trace",

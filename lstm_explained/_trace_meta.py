@@ -15,10 +15,10 @@ Example
 3
 >>> read_layout({"layers": [], "extras": ["dates"]}, n_members=1).members()
 {'extras/dates': 'dates'}
->>> check_header({"format": "lstm-explained-trace", "version": 2})
+>>> check_header({"format": "lstm-explained-trace", "version": 3})
 Traceback (most recent call last):
 ...
-lstm_explained._trace_meta.Refused: metadata: a trace of format version 2; ...
+lstm_explained._trace_meta.Refused: metadata: a trace of format version 3; ...
 """
 
 from __future__ import annotations
@@ -29,15 +29,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from lstm_explained.activations import ACTIVATIONS
-from lstm_explained.gates import QUANTITIES
+from lstm_explained.kinds import KINDS, get_kind
 
 #: Written into every trace file; a file without it is not a trace.
 FORMAT_NAME = "lstm-explained-trace"
-#: Bumped when the file layout changes incompatibly.
-FORMAT_VERSION = 1
+#: Bumped when the file layout changes incompatibly. Version 2 names each layer's cell
+#: ``kind``; version 1 (LSTM only, no ``kind``) still loads.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
-ARRAY_FIELDS: tuple[str, ...] = (*QUANTITIES, "inputs")
-OPTIONAL_ARRAYS: tuple[str, ...] = ("mask", "initial_hidden", "initial_cell")
+
+def array_fields(kind: str) -> tuple[str, ...]:
+    """The arrays every layer of this kind has: its quantities and ``inputs``."""
+    return (*get_kind(kind).names, "inputs")
+
+
+def optional_arrays(kind: str) -> tuple[str, ...]:
+    """The arrays a layer of this kind may have: the mask and its states' initial values."""
+    return ("mask", *(f"initial_{s}" for s in get_kind(kind).states))
+
+
+#: The fewest arrays a layer of any kind has (bounds a forged layer count up front).
+_MIN_ARRAYS = min(len(array_fields(k)) for k in KINDS)
 #: Field names a file may still use for a field that was renamed: old name -> field.
 RENAMED_FIELDS: dict[str, str] = {
     "max_abs_error": "max_rel_error",  # until 0.2: it was always a relative error
@@ -103,6 +116,12 @@ def _activation(value: Any) -> str:
     return value
 
 
+def _kind(value: Any) -> str:
+    if value not in KINDS:
+        raise ValueError(f"must name a cell kind ({', '.join(sorted(KINDS))}), not {show(value)}")
+    return value
+
+
 def _direction(value: Any) -> str:
     if value not in ("forward", "backward"):
         raise ValueError(f"must be 'forward' or 'backward', not {show(value)}")
@@ -113,6 +132,7 @@ def _direction(value: Any) -> str:
 SCALAR_FIELDS: dict[str, Callable[[Any], Any]] = {
     "name": _text,
     "layer_name": _text,
+    "kind": _kind,
     "units": _count(1),
     "activation": _activation,
     "recurrent_activation": _activation,
@@ -149,7 +169,9 @@ def _checked_fields(where: str, meta: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def layer_meta(i: int, meta: Any) -> tuple[str, dict[str, Any], dict[str, bool]]:
+def layer_meta(
+    i: int, meta: Any, version: int = FORMAT_VERSION
+) -> tuple[str, dict[str, Any], dict[str, bool]]:
     """Key, checked scalar fields and which optional arrays are present, of layer ``i``."""
     where = f"layer {i}"
     if not isinstance(meta, dict):
@@ -158,17 +180,25 @@ def layer_meta(i: int, meta: Any) -> tuple[str, dict[str, Any], dict[str, bool]]
     for old, new in RENAMED_FIELDS.items():  # files written before a field was renamed
         if old in meta and new not in meta:
             meta[new] = meta.pop(old)
+    if version == 1:  # before cell kinds: every layer was an LSTM
+        if "kind" in meta:
+            raise Refused(where, "unknown field 'kind'")
+        meta["kind"] = "lstm"
     key = meta.get("key")
     if not isinstance(key, str):
         raise Refused(where, f"field 'key' must be a string, not {show(key)}")
     where = f"layer {i} ({key!r})"
+    try:
+        kind = _kind(meta.get("kind"))
+    except ValueError as exc:
+        raise Refused(where, f"field 'kind' {exc}") from None
     has = {}
-    for q in OPTIONAL_ARRAYS:
+    for q in optional_arrays(kind):
         try:
             has[q] = _flag(meta.get(f"has_{q}"))
         except ValueError as exc:
             raise Refused(where, f"field 'has_{q}' {exc}") from None
-    known = {"key", *SCALAR_FIELDS, *(f"has_{q}" for q in OPTIONAL_ARRAYS)}
+    known = {"key", *SCALAR_FIELDS, *(f"has_{q}" for q in optional_arrays(kind))}
     unknown = sorted(set(meta) - known)
     if unknown:
         raise Refused(where, f"unknown field {show(unknown[0])}")
@@ -189,11 +219,11 @@ def check_header(header: Any) -> None:
     if fmt != FORMAT_NAME:
         raise Refused("metadata", f"not an lstm-explained trace (format {show(fmt)})")
     version = header.get("version")
-    if type(version) is not int or version != FORMAT_VERSION:
+    if type(version) is not int or version not in READABLE_VERSIONS:
         raise Refused(
             "metadata",
-            f"a trace of format version {show(version)}; this lstm-explained reads version "
-            f"{FORMAT_VERSION}. Re-create the trace with this version",
+            f"a trace of format version {show(version)}; this lstm-explained reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}. Re-create the trace with this version",
         )
     unknown = sorted(set(header) - set(_TOP_KEYS))
     missing = [k for k in _TOP_KEYS if k not in header]
@@ -217,8 +247,9 @@ class Layout:
     def members(self) -> dict[str, str]:
         """Every array member the file must hold -> the field it fills."""
         out = {}
-        for i, (_, _, has) in enumerate(self.layers):
-            for q in (*ARRAY_FIELDS, *(q for q in OPTIONAL_ARRAYS if has[q])):
+        for i, (_, fields, has) in enumerate(self.layers):
+            kind = fields["kind"]
+            for q in (*array_fields(kind), *(q for q in optional_arrays(kind) if has[q])):
                 out[f"layers/{i}/{q}"] = q
         for name in self.extras:
             out[f"extras/{name}"] = name
@@ -228,14 +259,14 @@ class Layout:
 def read_layout(header: dict[str, Any], n_members: int) -> Layout:
     """The checked layout of a checked header; ``n_members`` bounds it before any loop."""
     n_layers, n_extras = len(header["layers"]), len(header["extras"])
-    need = len(ARRAY_FIELDS) * n_layers + n_extras
+    need = _MIN_ARRAYS * n_layers + n_extras
     if need > n_members:
         raise Refused(
             "metadata",
             f"it declares {n_layers} layers and {n_extras} extras, which need at least "
             f"{need} arrays, but the file holds {n_members}",
         )
-    layers = [layer_meta(i, m) for i, m in enumerate(header["layers"])]
+    layers = [layer_meta(i, m, header["version"]) for i, m in enumerate(header["layers"])]
     _unique("metadata", "two layers are named", [key for key, _, _ in layers])
     extras = [extra_name(n) for n in header["extras"]]
     _unique("extras", "two extras are named", extras)
@@ -251,10 +282,11 @@ def _unique(where: str, problem: str, names: list[str]) -> None:
 
 
 __all__ = [
-    "ARRAY_FIELDS",
     "FORMAT_NAME",
     "FORMAT_VERSION",
-    "OPTIONAL_ARRAYS",
+    "READABLE_VERSIONS",
+    "array_fields",
+    "optional_arrays",
     "RENAMED_FIELDS",
     "SCALAR_FIELDS",
     "Layout",

@@ -21,12 +21,12 @@ passes when it is at most ``tolerance`` (1e-5 by default). A non-finite value (o
 on either side fails it.
 
 When it fails, the error names the worst value (h or C, window, step, unit) and its
-cause. The same windows are recomputed in the other precision (float64 for a float32
-trace, float32 for a float64 one): if that moves them by at least a tenth
-(:data:`DRIFT_FRACTION`) of their difference to Keras, the cause is float32 rounding
-drift (a recurrence that amplifies rounding errors, long sequences), not a wrong trace,
-and the message says so and gives the ``dtype="float64"`` and ``tolerance`` that accept
-it; if not, the layer does something the recompute does not reproduce.
+cause, found with Keras itself as the oracle: a float64 copy of the layer runs on the same
+windows. If the float64 recompute agrees with it within ``tolerance``, the recompute is
+Keras' arithmetic and the difference is float32 rounding drift (a recurrence that
+amplifies rounding errors, long sequences), not a wrong trace: the message says so and
+gives the ``dtype="float64"`` and ``tolerance`` that accept it; if not, the layer does
+something the recompute does not reproduce.
 
 Example
 -------
@@ -43,17 +43,13 @@ from typing import Any
 
 import numpy as np
 
-from lstm_explained._keras import keras
-from lstm_explained.cell import LSTMWeights, run_lstm
+from lstm_explained._keras import keras, to_numpy
+from lstm_explained.engine import LSTMWeights, run_lstm
 from lstm_explained.errors import ModelError, TraceMismatchError
 from lstm_explained.trace import LayerTrace
 
 #: The LayerTrace field that records the check's largest error.
 ERROR_FIELD = "max_rel_error"
-
-#: A mismatch is blamed on rounding drift when recomputing in the other precision moves
-#: the values by at least this fraction of their difference to Keras.
-DRIFT_FRACTION = 0.1
 
 
 # ----------------------------------------------------------------------------------
@@ -85,12 +81,15 @@ def _cell_showing_c() -> type:
     return CellShowingC
 
 
-def checking_copy(sub: Any, name: str) -> Any:
+def checking_copy(sub: Any, name: str, dtype: Any = None) -> Any:
     """A Keras RNN that computes what LSTM layer ``sub`` computes, returning h and C at
-    every step, in ``sub``'s processing order (weights: copy them with ``set_weights``)."""
+    every step, in ``sub``'s processing order (weights: copy them with ``set_weights``);
+    in ``sub``'s dtype policy, or ``dtype``."""
     k = keras()
     cfg = sub.cell.get_config()
     cfg.update(name=f"{name}_cell", dropout=0.0, recurrent_dropout=0.0)
+    if dtype is not None:
+        cfg["dtype"] = dtype
     cell = _cell_showing_c()(implementation=sub.cell.implementation, **cfg)
     return k.layers.RNN(
         cell,
@@ -98,7 +97,7 @@ def checking_copy(sub: Any, name: str) -> Any:
         go_backwards=sub.go_backwards,
         zero_output_for_mask=False,
         name=name,
-        dtype=sub.dtype_policy,
+        dtype=sub.dtype_policy if dtype is None else dtype,
     )
 
 
@@ -226,7 +225,7 @@ def _check_target(
             (f"output {j} of layer {t.layer.name!r}", rel_error(e, o))
             for j, (e, o) in enumerate(zip(expected, own, strict=True))
         )
-    for (key, _), lt, w, seq in zip(t.directions, traces, weights, seqs, strict=True):
+    for (key, sub), lt, w, seq in zip(t.directions, traces, weights, seqs, strict=True):
         k_h, k_c = seq[..., : lt.units], seq[..., lt.units :]
         _check_mask(key, lt, idx, keras_mask, tolerance)
         _check_finite(key, lt, idx, (k_h, k_c), tolerance)
@@ -240,7 +239,7 @@ def _check_target(
                 f"(tolerance {tolerance:g}), in {_where(what, where, idx)}; measured as "
                 "|ours - keras| / max(1, |keras|) over h and C at every step and the layer's "
                 f"outputs, on {idx.size} checked windows. "
-                + _cause(lt, idx, w, k_h, k_c, err, tolerance)
+                + _cause(lt, idx, sub, w, k_h, k_c, tolerance)
             )
 
 
@@ -309,44 +308,63 @@ def _check_finite(
 def _cause(
     lt: LayerTrace,
     idx: np.ndarray,
+    sub: Any,
     w: LSTMWeights,
     k_h: np.ndarray,
     k_c: np.ndarray,
-    err: float,
     tolerance: float,
 ) -> str:
-    """Why the check failed: float32 rounding drift, or something not reproduced."""
-    ours32 = lt.hidden.dtype == np.float32
-    other = run_lstm(
-        lt.inputs[idx], w, mask=None if lt.mask is None else lt.mask[idx],
-        dtype=np.float64 if ours32 else np.float32,
-    )
-    moved = max(rel_error(other.hidden, lt.hidden[idx])[0], rel_error(other.cell, lt.cell[idx])[0])
-    if moved < DRIFT_FRACTION * err:
+    """Why the check failed: float32 rounding drift, or something not reproduced.
+
+    The oracle is Keras itself in float64: a float64 copy of the layer, run on the same
+    windows. If the float64 recompute agrees with it, the recompute is Keras' arithmetic
+    and the difference is float32 rounding, amplified by the recurrence; if not, the layer
+    does something the recompute does not reproduce.
+    """
+    ours64 = lt if lt.hidden.dtype == np.float64 else None
+    if ours64 is None:
+        run = run_lstm(lt.inputs[idx], w, mask=None if lt.mask is None else lt.mask[idx],
+                       dtype=np.float64)
+        h64, c64 = run["hidden"], run["cell"]
+    else:
+        h64, c64 = lt.hidden[idx], lt.cell[idx]
+    kh64, kc64 = _keras_float64(sub, lt, idx)
+    arithmetic = max(rel_error(h64, kh64)[0], rel_error(c64, kc64)[0])
+    if not arithmetic <= tolerance:
         return (
-            "Recomputing in the other precision barely changes the values, so this is not "
-            "rounding: the layer may use an option lstm-explained does not reproduce. "
-            "Please report it, or pass check=False to get the trace anyway."
+            f"This is not rounding: recomputed in float64, the values still differ by "
+            f"{arithmetic:.2g} from Keras' own float64 arithmetic, so the layer may use an "
+            "option lstm-explained does not reproduce. Please report it, or pass check=False "
+            "to get the trace anyway."
         )
-    exact_err = err if not ours32 else max(rel_error(other.hidden, k_h)[0],
-                                           rel_error(other.cell, k_c)[0])
-    accept = f"tolerance={_round_up(max(exact_err, tolerance))}"
-    if ours32:
+    keras_drift = max(rel_error(kh64, k_h)[0], rel_error(kc64, k_c)[0])
+    accept = f"tolerance={_round_up(max(keras_drift, tolerance))}"
+    if ours64 is None:
         return (
-            f"This is float32 rounding drift, not a wrong trace: recomputing these windows "
-            f"in float64 changes them by {moved:.2g}, the same order as their difference to "
-            "Keras. The layer's recurrence amplifies rounding errors, so Keras' own float32 "
-            f"values are only accurate to about {exact_err:.2g} here. Pass dtype=\"float64\" "
-            f"for the gates of the exact arithmetic, with {accept} (how far Keras' float32 "
-            "values are from them), or check=False."
+            "This is float32 rounding drift, not a wrong trace: recomputed in float64, the "
+            f"values agree with Keras' own float64 arithmetic (within {arithmetic:.2g}), while "
+            f"Keras' float32 values drift from it by {keras_drift:.2g}. The layer's recurrence "
+            "amplifies rounding errors. Pass dtype=\"float64\" for the gates of the exact "
+            f"arithmetic, with {accept} (how far Keras' float32 values are from them), or "
+            "check=False."
         )
     return (
-        "This is Keras' float32 rounding drift, not a wrong trace: a float32 recompute of "
-        f"these windows differs from this float64 one by {moved:.2g}, the same order as "
-        "Keras' difference. The layer's recurrence amplifies rounding errors, so Keras' float32 "
-        f"values are only accurate to about {err:.2g} here, while this float64 trace follows "
-        f"the exact arithmetic. Pass {accept} to accept that, or check=False."
+        "This is Keras' float32 rounding drift, not a wrong trace: this float64 trace agrees "
+        f"with Keras' own float64 arithmetic (within {arithmetic:.2g}), while Keras' float32 "
+        f"values drift from it by {keras_drift:.2g}: the layer's recurrence amplifies "
+        f"rounding errors. Pass {accept} to accept that, or check=False."
     )
+
+
+def _keras_float64(sub: Any, lt: LayerTrace, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """h and C at every step (processing order) from a float64 copy of Keras layer ``sub``."""
+    copy = checking_copy(sub, "lx_check_float64", dtype="float64")
+    x = np.asarray(lt.in_input_order("inputs")[idx], dtype=np.float64)
+    mask = None if lt.mask is None else lt.in_input_order("mask")[idx]
+    copy(x[:1], mask=None if mask is None else mask[:1])  # build it
+    copy.set_weights([np.asarray(v, dtype=np.float64) for v in sub.get_weights()])
+    seq = np.asarray(to_numpy(copy(x, mask=mask)), dtype=np.float64)
+    return seq[..., : lt.units], seq[..., lt.units :]
 
 
 def _round_up(value: float) -> str:

@@ -31,24 +31,14 @@ import numpy as np
 
 from lstm_explained._keras import keras, to_numpy
 from lstm_explained._tracer_check import checking_copy
-from lstm_explained.activations import ACTIVATIONS, UNSUPPORTED
 from lstm_explained.errors import ModelError, UnsupportedLayerError
-
-#: Layers that are the identity at inference and pass the mask through.
-IDENTITY_AT_INFERENCE = (
-    "Dropout",
-    "SpatialDropout1D",
-    "GaussianNoise",
-    "GaussianDropout",
-    "AlphaDropout",
-    "ActivityRegularization",
-)
-
-#: Compute dtypes the tracer reproduces (a float16 / bfloat16 layer is refused).
-EXACT_DTYPES = ("float32", "float64")
-
-_SUPPORTED = (
-    "lstm-explained traces keras.layers.LSTM layers and Bidirectional(LSTM) wrappers"
+from lstm_explained.keras_layers import (
+    EXACT_DTYPES,
+    SUPPORTED,
+    cell_kind,
+    check_dtype_policy,
+    check_recurrent,
+    is_identity_at_inference,
 )
 
 
@@ -81,60 +71,6 @@ class Plan:
 _PLANS: weakref.WeakKeyDictionary[Any, Plan] = weakref.WeakKeyDictionary()
 
 
-def activation_name(layer: Any, attr: str) -> str:
-    """The Keras 3 name of a layer's activation, or a clear error.
-
-    Only Keras' own built-in functions are accepted (compared by identity with
-    ``keras.activations.<name>``), so a custom function that happens to be called
-    ``tanh`` is refused rather than silently replaced.
-    """
-    k = keras()
-    fn = getattr(layer, attr)
-    name = getattr(fn, "__name__", None)
-    builtin = name is not None and getattr(k.activations, name, None) is fn
-    if builtin and name in ACTIVATIONS:
-        return name
-    if builtin and name in UNSUPPORTED:
-        why = f"a Keras 3 built-in that an LSTM cannot use: {UNSUPPORTED[name]}"
-    else:
-        why = "not one of Keras 3's built-in activations"
-    raise UnsupportedLayerError(
-        f"layer {layer.name!r} uses {attr}={name or fn!r}, which is {why}; {_SUPPORTED} "
-        f"with built-in activations only ({', '.join(sorted(ACTIVATIONS))})."
-    )
-
-
-def _check_dtype_policy(layer: Any, label: str) -> None:
-    dtype = getattr(layer, "compute_dtype", "float32")
-    if dtype not in EXACT_DTYPES:
-        policy = getattr(getattr(layer, "dtype_policy", None), "name", dtype)
-        raise UnsupportedLayerError(
-            f"layer {label!r} computes in {dtype} (dtype policy {policy!r}, mixed "
-            f"precision); {_SUPPORTED} computing in float32 or float64: {dtype} rounding is "
-            "far coarser than the 1e-5 the trace is checked to. Trace a float32 copy: "
-            "keras.config.set_dtype_policy('float32'), build the same model again, "
-            "copy the weights (copy.set_weights(model.get_weights())) and trace the copy."
-        )
-
-
-def _check_lstm(layer: Any, label: str) -> None:
-    k = keras()
-    if type(layer.cell) is not k.layers.LSTMCell:
-        raise UnsupportedLayerError(
-            f"layer {label!r} has a custom cell ({type(layer.cell).__name__}); "
-            f"{_SUPPORTED} with the built-in LSTMCell."
-        )
-    if layer.stateful:
-        raise UnsupportedLayerError(
-            f"layer {label!r} is stateful=True: its states carry over between calls, so a "
-            "trace would depend on call history. Rebuild the model with stateful=False "
-            "(and the same weights) to trace it."
-        )
-    _check_dtype_policy(layer, label)
-    activation_name(layer, "activation")
-    activation_name(layer, "recurrent_activation")
-
-
 def _model_graph(model: Any) -> Any:
     """The functional graph of a Sequential or functional model; a clear error else."""
     k = keras()
@@ -148,7 +84,7 @@ def _model_graph(model: Any) -> Any:
         raise UnsupportedLayerError(
             f"model {model.name!r} is a subclassed keras.Model ({type(model).__name__}): "
             "its call() is Python code, so which tensor feeds each LSTM cannot be read. "
-            f"{_SUPPORTED} in Sequential and functional models: build the same layers as "
+            f"{SUPPORTED} in Sequential and functional models: build the same layers as "
             "keras.Sequential([...]) or keras.Model(inputs, outputs), copy the weights "
             "(set_weights) and trace that."
         )
@@ -169,23 +105,20 @@ def _target(layer: Any) -> Target | None:
     k = keras()
     if isinstance(layer, k.layers.Bidirectional):
         fwd, bwd = layer.forward_layer, layer.backward_layer
-        if type(fwd) is not k.layers.LSTM or type(bwd) is not k.layers.LSTM:
+        if cell_kind(fwd) is None or cell_kind(bwd) is None:
             raise UnsupportedLayerError(
-                f"layer {layer.name!r} is a Bidirectional({type(fwd).__name__}); {_SUPPORTED}."
+                f"layer {layer.name!r} is a Bidirectional({type(fwd).__name__}); {SUPPORTED}."
             )
-        _check_dtype_policy(layer, layer.name)
-        _check_lstm(fwd, f"{layer.name}/forward")
-        _check_lstm(bwd, f"{layer.name}/backward")
+        check_dtype_policy(layer, layer.name)
+        check_recurrent(fwd, f"{layer.name}/forward")
+        check_recurrent(bwd, f"{layer.name}/backward")
         dirs = [(f"{layer.name}/forward", fwd), (f"{layer.name}/backward", bwd)]
         return Target(layer, dirs, True)
-    if type(layer) is k.layers.LSTM:
-        _check_lstm(layer, layer.name)
+    if cell_kind(layer) is not None:
+        check_recurrent(layer, layer.name)
         return Target(layer, [(layer.name, layer)], False)
     if isinstance(layer, k.layers.RNN) or "LSTM" in type(layer).__name__:
-        raise UnsupportedLayerError(
-            f"layer {layer.name!r} is a {type(layer).__name__}; {_SUPPORTED} "
-            "(not GRU, SimpleRNN, ConvLSTM, keras.layers.RNN or LSTM subclasses)."
-        )
+        check_recurrent(layer, layer.name)  # raises, naming what is supported
     return None
 
 
@@ -198,7 +131,7 @@ def _refuse_nested(layer: Any) -> None:
     if inner:
         raise UnsupportedLayerError(
             f"recurrent layer(s) {inner} sit inside the nested model {layer.name!r}; "
-            f"{_SUPPORTED} placed directly in the traced model. Trace the nested "
+            f"{SUPPORTED} placed directly in the traced model. Trace the nested "
             "model itself, or build the model without nesting."
         )
 
@@ -221,13 +154,13 @@ def find_targets(model: Any) -> list[Target]:
         if len(nodes) != 1:
             raise UnsupportedLayerError(
                 f"layer {layer.name!r} is called {len(nodes)} times in the "
-                f"model; {_SUPPORTED} that are called exactly once."
+                f"model; {SUPPORTED} that are called exactly once."
             )
         node = target.node = nodes[0]
         if len(node.arguments.args) != 1 or node.arguments.kwargs.get("initial_state") is not None:
             raise UnsupportedLayerError(
                 f"layer {layer.name!r} is called with an initial_state (or several inputs); "
-                f"{_SUPPORTED} that start from zero states."
+                f"{SUPPORTED} that start from zero states."
             )
     if not targets:
         names = ", ".join(f"{lay.name} ({type(lay).__name__})" for lay in model.layers)
@@ -247,8 +180,9 @@ def _passes_through(op: Any) -> bool:
     """A layer numpy can stand in for: the identity at inference, or Masking, computing in
     float32/float64 (a float16 one would round the values it passes on)."""
     k = keras()
-    kind = type(op).__name__ in IDENTITY_AT_INFERENCE or type(op) is k.layers.Masking
-    return kind and getattr(op, "compute_dtype", "float32") in EXACT_DTYPES
+    exact = getattr(op, "compute_dtype", "float32") in EXACT_DTYPES
+    masking = type(op) is k.layers.Masking and exact
+    return is_identity_at_inference(op) or masking
 
 
 def _resolve_sources(model: Any, targets: list[Target]) -> bool:
@@ -363,5 +297,4 @@ def get_plan(model: Any, targets: list[Target]) -> Plan:
     return plan
 
 
-__all__ = ["EXACT_DTYPES", "IDENTITY_AT_INFERENCE", "Plan", "Target", "activation_name",
-           "find_targets", "get_plan", "node_input"]
+__all__ = ["Plan", "Target", "find_targets", "get_plan", "node_input"]

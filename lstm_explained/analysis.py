@@ -1,5 +1,9 @@
 """Analyses of a layer trace, in numpy only: gate saturation and the conveyor-belt ledger.
 
+Both follow the trace's cell kind (:mod:`lstm_explained.kinds`): which gates saturate, and
+how its belt's books are kept. For an LSTM:
+
+
 * :func:`saturation` follows Karpathy, Johnson & Fei-Fei (2015), "Visualizing and
   Understanding Recurrent Networks": for every gate and unit, the fraction of timesteps
   at which the gate is *left-saturated* (value < 0.1, nearly closed) or
@@ -15,16 +19,16 @@ attributes) and import neither TensorFlow nor Keras.
 Example
 -------
 >>> import numpy as np
->>> from lstm_explained.cell import LSTMWeights, run_lstm
+>>> from lstm_explained.engine import LSTMWeights, run_lstm
 >>> from lstm_explained.trace import LayerTrace
 >>> run = run_lstm(np.ones((2, 6, 1)), LSTMWeights.random(features=1, units=3))
->>> lt = LayerTrace(name="l", layer_name="l", inputs=np.ones((2, 6, 1)), **vars(run))
+>>> lt = LayerTrace(name="l", layer_name="l", inputs=np.ones((2, 6, 1)), arrays=run)
 >>> sat = saturation(lt)
 >>> sat.left.shape  # (gates, units)
 (3, 3)
 >>> led = ledger(lt)
->>> bool(np.allclose(led.kept + led.written, lt.cell))
-True
+>>> bool(np.allclose(led.kept + led.written, lt.cell)), led.belt is lt.cell
+(True, True)
 """
 
 from __future__ import annotations
@@ -35,9 +39,11 @@ from typing import Any
 import numpy as np
 
 from lstm_explained.errors import DataError
+from lstm_explained.kinds import LSTM, get_kind
 
-#: The gates Karpathy et al. measure: the three sigmoid gates (the candidate is signed).
-SATURATION_GATES: tuple[str, ...] = ("forget", "input", "output")
+#: The gates Karpathy et al. measure in an LSTM: the three sigmoid gates (the candidate
+#: is signed). Other kinds declare their own (``CellKind.saturation_gates``).
+SATURATION_GATES: tuple[str, ...] = LSTM.saturation_gates
 
 
 @dataclass
@@ -82,7 +88,7 @@ def saturation(
     trace: Any,
     low: float = 0.1,
     high: float = 0.9,
-    gates: tuple[str, ...] = SATURATION_GATES,
+    gates: tuple[str, ...] | None = None,
 ) -> Saturation:
     """Fraction of timesteps at which each gate unit is left- or right-saturated.
 
@@ -97,8 +103,9 @@ def saturation(
         A layer trace (anything with the gate arrays (N, T, units) and ``mask``).
     low, high : float
         Thresholds; Karpathy et al. use 0.1 and 0.9.
-    gates : tuple of str
-        Which gates to measure; by default forget, input and output.
+    gates : tuple of str, optional
+        Which gates to measure; by default those the trace's cell kind declares
+        (an LSTM's forget, input and output gates).
 
     Returns
     -------
@@ -116,6 +123,8 @@ def saturation(
     """
     if not low < high:
         raise DataError(f"saturation thresholds must satisfy low < high; got {low}, {high}.")
+    if gates is None:
+        gates = get_kind(getattr(trace, "kind", "lstm")).saturation_gates
     mask = getattr(trace, "mask", None)
     lefts, rights = [], []
     n_steps = 0
@@ -148,38 +157,42 @@ def saturation(
 class Ledger:
     """The conveyor belt's books for every step, each array (N, T, units).
 
-    ``previous`` is C_{t-1}; ``kept`` = f_t * C_{t-1}; ``forgotten`` = (1 - f_t) * C_{t-1};
-    ``written`` = i_t * C~_t. So ``previous = kept + forgotten`` and ``cell = kept + written``.
-    At a masked step the cell did not move: everything was kept, nothing forgotten or written.
+    ``previous`` is the belt before the step (an LSTM's C_{t-1}); ``kept`` and
+    ``forgotten`` split it (``previous = kept + forgotten``); ``written`` is what the step
+    added (``belt = kept + written``); ``belt`` is the belt after the step (C_t). At a
+    masked step the belt did not move: everything was kept, nothing forgotten or written.
+    For an LSTM: ``kept = f_t C_{t-1}``, ``forgotten = (1 - f_t) C_{t-1}``,
+    ``written = i_t C~_t``.
     """
 
     previous: np.ndarray
     kept: np.ndarray
     forgotten: np.ndarray
     written: np.ndarray
-    cell: np.ndarray
+    belt: np.ndarray
 
     @property
     def net_change(self) -> np.ndarray:
-        """C_t - C_{t-1} = written - forgotten."""
+        """belt - previous = written - forgotten."""
         return self.written - self.forgotten
 
 
 def ledger(trace: Any) -> Ledger:
-    """Split every cell-state update into kept, forgotten and written parts.
+    """Split every update of the belt into kept, forgotten and written parts.
 
-    The belt starts from ``trace.initial_cell`` (zeros when None, as in Keras), so at
-    t = 0 nothing is kept or forgotten unless the layer had an initial state.
+    The belt starts from its initial state (zeros when None, as in Keras), so at t = 0
+    nothing is kept or forgotten unless the layer had an initial state. How the books are
+    kept is the trace's cell kind's own (``CellKind.ledger``).
 
     Parameters
     ----------
     trace : LayerTrace
-        A layer trace (processing order, so C_{t-1} is index t - 1).
+        A layer trace (processing order, so the previous belt is index t - 1).
 
     Returns
     -------
     Ledger
-        ``previous``, ``kept``, ``forgotten``, ``written`` and ``cell``, each (N, T, units).
+        ``previous``, ``kept``, ``forgotten``, ``written`` and ``belt``, each (N, T, units).
 
     Example
     -------
@@ -192,21 +205,9 @@ def ledger(trace: Any) -> Ledger:
     >>> led.kept[0, :, 0].tolist(), led.forgotten[0, :, 0].tolist()
     ([0.0, 0.5], [0.0, 0.5])
     """
-    f = np.asarray(trace.forget)
-    cell = np.asarray(trace.cell)
-    c0 = getattr(trace, "initial_cell", None)
-    c0 = np.zeros_like(cell[:, 0]) if c0 is None else np.asarray(c0, dtype=cell.dtype)
-    previous = np.concatenate([c0[:, None], cell[:, :-1]], axis=1)
-    kept = f * previous
-    forgotten = (1.0 - f) * previous
-    written = np.asarray(trace.input) * np.asarray(trace.candidate)
-    mask = getattr(trace, "mask", None)
-    if mask is not None:
-        m = np.asarray(mask, dtype=bool)[..., None]
-        kept = np.where(m, kept, previous)
-        forgotten = np.where(m, forgotten, 0.0)
-        written = np.where(m, written, 0.0)
-    return Ledger(previous=previous, kept=kept, forgotten=forgotten, written=written, cell=cell)
+    spec = get_kind(getattr(trace, "kind", "lstm"))
+    books = spec.ledger(trace)
+    return Ledger(belt=np.asarray(getattr(trace, spec.belt)), **books)
 
 
 __all__ = ["SATURATION_GATES", "Ledger", "Saturation", "ledger", "saturation"]

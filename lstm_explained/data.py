@@ -41,10 +41,14 @@ SEED_SP500_SPAN = ("2000-01-03", "2016-08-01")
 class Series:
     """A univariate time series with optional dates.
 
-    Args:
-        values: (n,) float64 values.
-        dates: (n,) ``datetime64[D]`` dates, or None for an undated series.
-        name: a short label for plots and tables.
+    Parameters
+    ----------
+    values
+        (n,) float64 values.
+    dates
+        (n,) ``datetime64[D]`` dates, or None for an undated series.
+    name
+        a short label for plots and tables.
 
     ``np.asarray(series)`` and ``len(series)`` work as for ``values``.
     """
@@ -94,12 +98,17 @@ def load_sp500(
 
     By default, the seed notebook's 4171 closes from 2000-01-03 to 2016-08-01.
 
-    Args:
-        start, end: inclusive ISO dates (``"YYYY-MM-DD"``); None for the shipped data's
-            first or last day.
-        column: one of Open, High, Low, Close, Adj Close, Volume.
+    Parameters
+    ----------
+    start, end
+        inclusive ISO dates (``"YYYY-MM-DD"``); None for the shipped data's
+        first or last day.
+    column
+        one of Open, High, Low, Close, Adj Close, Volume.
 
-    Returns:
+    Returns
+    -------
+    Series
         A :class:`Series` with dates.
 
     Example
@@ -150,22 +159,31 @@ def load_csv(
     train on the future. Blank lines are skipped. Ordinary files are read at numpy speed
     (about a second per million lines) in about twice their size of memory.
 
-    Args:
-        path: the CSV file (UTF-8 or ASCII).
-        column: the column to read from a table with a header.
-        sort: sort the rows by date instead of refusing dates out of order (repeated
-            dates are refused even then).
-        max_bytes: refuse a larger file before reading it (None: no limit); 1 GiB by
-            default, about ten million OHLCV lines.
+    Parameters
+    ----------
+    path
+        the CSV file (UTF-8 or ASCII).
+    column
+        the column to read from a table with a header.
+    sort
+        sort the rows by date instead of refusing dates out of order (repeated
+        dates are refused even then).
+    max_bytes
+        refuse a larger file before reading it (None: no limit); 1 GiB by
+        default, about ten million OHLCV lines.
 
-    Returns:
+    Returns
+    -------
+    Series
         A :class:`Series` (with dates when the file has a ``Date`` column).
 
-    Raises:
-        DataError: a missing, unreadable, too big or empty file; an unknown, ambiguous or
-            repeated column; a non-numeric, NaN or infinite value, a bad date, a wrong
-            number of fields (the message names the line); dates out of order or
-            repeated (it names both lines and dates).
+    Raises
+    ------
+    DataError
+        a missing, unreadable, too big or empty file; an unknown, ambiguous or
+        repeated column; a non-numeric, NaN or infinite value, a bad date, a wrong
+        number of fields (the message names the line); dates out of order or
+        repeated (it names both lines and dates).
 
     Example
     -------
@@ -215,13 +233,19 @@ def renormalise(
 class Windows:
     """Train and test windows cut from one series, as the seed built them.
 
-    Attributes:
-        x_train, x_test: (N, seq_len, 1) input windows (normalised if ``normalise``).
-        y_train, y_test: (N,) the value right after each window.
-        p0_train, p0_test: (N,) each window's first raw value (ones if not normalised).
-        train_index, test_index: (N,) position in the series of each window's first value;
-            the target of window ``k`` sits at ``index[k] + seq_len``.
-        series: the source series.
+    Attributes
+    ----------
+    x_train, x_test
+        (N, seq_len, 1) input windows (normalised if ``normalise``).
+    y_train, y_test
+        (N,) the value right after each window.
+    p0_train, p0_test
+        (N,) each window's first raw value (ones if not normalised).
+    train_index, test_index
+        (N,) position in the series of each window's first value;
+        the target of window ``k`` sits at ``index[k] + seq_len``.
+    series
+        the source series.
     """
 
     x_train: np.ndarray
@@ -252,15 +276,21 @@ class Windows:
     ) -> np.ndarray:
         """Turn normalised values back into the series' units.
 
-        Args:
-            values: values in window units. Without ``window``, ``values[k]`` belongs to
-                window ``k`` of the split (point-by-point forecasts, targets).
-            split: ``"train"`` or ``"test"``.
-            window: the window(s) whose p0 to use: an int for values that all live in one
-                window's units (a multi-step forecast started from that window, whose
-                fed-back predictions stay in its units), or an array matching ``values``.
+        Parameters
+        ----------
+        values
+            values in window units. Without ``window``, ``values[k]`` belongs to
+            window ``k`` of the split (point-by-point forecasts, targets).
+        split
+            ``"train"`` or ``"test"``.
+        window
+            the window(s) whose p0 to use: an int for values that all live in one
+            window's units (a multi-step forecast started from that window, whose
+            fed-back predictions stay in its units), or an array matching ``values``.
 
-        Returns:
+        Returns
+        -------
+        object
             The values in price units (unchanged if the windows are not normalised).
         """
         values = np.asarray(values, dtype=np.float64)
@@ -326,13 +356,20 @@ def make_windows(
     train, the rest test (no shuffling: the test set is the future). With ``normalise``,
     each window is divided by its own first value: ``p / p0 - 1``.
 
-    Args:
-        values: a :class:`Series` or a 1-D array of finite numbers.
-        seq_len: input length (the seed's 50).
-        normalise: apply the seed's window normalisation (needs positive values).
-        train_fraction: share of windows for training, in (0, 1).
+    Parameters
+    ----------
+    values
+        a :class:`Series` or a 1-D array of finite numbers.
+    seq_len
+        input length (the seed's 50).
+    normalise
+        apply the seed's window normalisation (needs positive values).
+    train_fraction
+        share of windows for training, in (0, 1).
 
-    Returns:
+    Returns
+    -------
+    Windows
         A :class:`Windows` with ``x_*`` shaped (N, seq_len, 1) and ``y_*`` (N,).
 
     Example

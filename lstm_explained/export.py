@@ -9,7 +9,7 @@
   150 steps weigh a few MB.
 * :func:`animation` writes the same frames as a GIF (Pillow) or an MP4 (needs ``ffmpeg``).
 
-Both draw with :class:`lstm_explained.plots.gates.InspectorFigure`, exactly what the
+Both draw with :class:`lstm_explained.plots.inspector.InspectorFigure`, exactly what the
 :class:`~lstm_explained.widgets.GateInspector` widget shows, import no TensorFlow, never
 overwrite an existing file unless asked to (``overwrite=True``), never write through a
 symbolic link, and write atomically (:mod:`lstm_explained._files`): a failed or killed
@@ -34,6 +34,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterable, Iterator, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -42,21 +43,19 @@ import numpy as np
 from lstm_explained._files import atomic_write, check_target
 from lstm_explained._progress import progress_bar
 from lstm_explained.errors import DataError, ExportError, OutputError
-from lstm_explained.gates import COLORS, TEXT_SYMBOLS
-from lstm_explained.plots.gates import (
-    InspectorFigure,
+from lstm_explained.labels import display_text, inline_label
+from lstm_explained.plots.inspector import InspectorFigure
+from lstm_explained.trace import LayerTrace, Trace
+from lstm_explained.viewmodel import (
     SampleData,
     check_index,
     check_timestep,
     check_units,
-    display_text,
     encode_png,
     forecast_info,
-    inline_label,
     layer_trace,
     sample_label,
 )
-from lstm_explained.trace import LayerTrace, Trace
 
 #: Default largest number of frames (sample x timestep pairs) an export renders.
 MAX_FRAMES = 150
@@ -178,10 +177,7 @@ def _caption(fig: InspectorFigure) -> str:
     """The line under the picture, plain text (the page sets it with ``textContent``)."""
     data, t = fig.data, fig.timestep
     u = fig.units[0]
-    vals = ", ".join(
-        f"{TEXT_SYMBOLS[q]} = {data[q][t, u]:+.3f}"
-        for q in ("forget", "input", "candidate", "output", "cell", "hidden")
-    )
+    vals = ", ".join(f"{q.text} = {data[q.name][t, u]:+.3f}" for q in fig.layer.spec.quantities)
     last = fig.layer.n_timesteps - 1
     return f"layer {inline_label(fig.layer.name)}, step t = {t} of {last} · unit {u}: {vals}"
 
@@ -228,63 +224,9 @@ def _script_json(data: Any) -> str:
     return json.dumps(data, separators=(",", ":")).translate(_JSON_IN_HTML)
 
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1em;color:#222}
-h1{font-size:1.15em;margin:0 0 .4em;overflow-wrap:anywhere}
-.controls{display:flex;flex-wrap:wrap;gap:.4em 1.2em;align-items:center;margin:.3em 0}
-.controls label{display:flex;align-items:center;gap:.4em}
-.controls input[type=range]{width:260px}
-button{font:inherit;padding:.15em .8em;cursor:pointer}
-.caption{font-size:.85em;margin:.25em 0;min-height:1.3em;overflow-wrap:anywhere}
-.sample{font-weight:bold}
-.stage{display:grid;max-width:100%}
-.stage img{grid-area:1/1;max-width:100%;height:auto}
-.legend span{font-weight:bold;margin-right:.6em}
-footer{font-size:.75em;color:#777;margin-top:.6em}
-"""
-
-#: The player. Every text it shows is set with ``textContent``, never as HTML.
-_JS = """
-(function(){
-const D = JSON.parse(document.getElementById("inspector-data").textContent);
-const bg = document.getElementById("bg"), fg = document.getElementById("fg");
-const step = document.getElementById("step"), sample = document.getElementById("sample");
-const stepOut = document.getElementById("step-value");
-const sampleOut = document.getElementById("sample-value");
-const cap = document.getElementById("caption"), head = document.getElementById("sample-label");
-const play = document.getElementById("play");
-let timer = null;
-function show(){
-  const s = +sample.value, t = +step.value;
-  if (bg.dataset.s !== String(s)) { bg.src = D.backgrounds[s]; bg.dataset.s = String(s); }
-  fg.src = D.frames[s][t];
-  stepOut.textContent = String(D.timesteps[t]);
-  sampleOut.textContent = String(D.samples[s]);
-  head.textContent = D.sampleLabels[s];
-  cap.textContent = D.captions[s][t];
-  document.body.dataset.shown = s + ":" + t;
-}
-function advance(){
-  let t = +step.value + 1, s = +sample.value;
-  if (t >= D.timesteps.length) { t = 0; s = (s + 1) % D.samples.length; sample.value = s; }
-  step.value = t; show();
-}
-function toggle(){
-  if (timer) { clearInterval(timer); timer = null; play.textContent = "\\u25B6 Play"; }
-  else { timer = setInterval(advance, D.interval); play.textContent = "\\u23F8 Pause"; }
-}
-step.addEventListener("input", show); sample.addEventListener("input", show);
-play.addEventListener("click", toggle);
-document.addEventListener("keydown", function(e){
-  if (e.target === step || e.target === sample || e.target === play) return;
-  const last = D.timesteps.length - 1;
-  if (e.key === "ArrowRight") { step.value = Math.min(+step.value + 1, last); show(); }
-  else if (e.key === "ArrowLeft") { step.value = Math.max(+step.value - 1, 0); show(); }
-  else if (e.key === " ") { e.preventDefault(); toggle(); }
-});
-show();
-})();
-"""
+def _front(name: str) -> str:
+    """A front-end file shipped in ``lstm_explained/front`` (CSS, JavaScript), as text."""
+    return (resources.files("lstm_explained") / "front" / name).read_text(encoding="utf-8")
 
 
 def inspector_html(
@@ -385,9 +327,9 @@ def inspector_html(
     payload = _script_json(data)
     sample_name = "forecast step" if fi else "sample"
     legend = "".join(
-        f'<span style="color:{html.escape(c)}">{html.escape(TEXT_SYMBOLS[q])} '
-        f"{html.escape(q)}</span>"
-        for q, c in COLORS.items()
+        f'<span style="color:{html.escape(q.color)}">{html.escape(q.text)} '
+        f"{html.escape(q.name)}</span>"
+        for q in fig.layer.spec.quantities
     )
     page = f"""<!DOCTYPE html>
 <html lang="en">
@@ -395,7 +337,7 @@ def inspector_html(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
-<style>{_CSS}</style>
+<style>{_front("player.css")}</style>
 </head>
 <body>
 <h1>{html.escape(title)}</h1>
@@ -416,7 +358,7 @@ def inspector_html(
 <footer>Made with lstm-explained. Keys: &larr; &rarr; step, space play/pause.
 {len(s_list)} {sample_name}(s) x {len(t_list)} steps; no kernel, no network needed.</footer>
 <script type="application/json" id="inspector-data">{payload}</script>
-<script>{_JS}</script>
+<script>{_front("player.js")}</script>
 </body>
 </html>
 """

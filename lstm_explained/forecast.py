@@ -29,11 +29,15 @@ from typing import Any
 import numpy as np
 
 from lstm_explained.activations import get_activation
-from lstm_explained.cell import LSTMWeights, lstm_step, single_threaded_blas
+from lstm_explained.engine import LSTMWeights, single_threaded_blas, step_inplace
 from lstm_explained.errors import DataError, ModelError, UnsupportedLayerError
-from lstm_explained.tracer import activation_name, lstm_weights
-
-_PASS_THROUGH = {"Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout"}
+from lstm_explained.keras_layers import (
+    activation_name,
+    cell_kind,
+    cell_weights,
+    is_identity_at_inference,
+)
+from lstm_explained.kinds import LSTM
 
 
 def _check_windows(x: np.ndarray, model: Any | None = None) -> np.ndarray:
@@ -130,10 +134,10 @@ def numpy_stack(model: Any) -> tuple[list[LSTMWeights], _Dense] | None:
     layers = list(model.layers)
     for n, layer in enumerate(layers):
         kind = type(layer).__name__
-        if kind in _PASS_THROUGH:
+        if is_identity_at_inference(layer):
             continue
-        if kind == "LSTM" and dense is None:
-            last_lstm = not any(type(rest).__name__ == "LSTM" for rest in layers[n + 1 :])
+        if cell_kind(layer) is LSTM and dense is None:
+            last_lstm = not any(cell_kind(rest) is LSTM for rest in layers[n + 1 :])
             if (
                 layer.go_backwards
                 or layer.stateful
@@ -142,7 +146,7 @@ def numpy_stack(model: Any) -> tuple[list[LSTMWeights], _Dense] | None:
             ):
                 return None
             try:
-                lstms.append(lstm_weights(layer))
+                lstms.append(cell_weights(layer))
             except UnsupportedLayerError:  # a custom activation: leave it to Keras
                 return None
         elif kind == "Dense" and dense is None and lstms and n == len(layers) - 1:
@@ -172,12 +176,18 @@ def rollout(model: Any, x: np.ndarray, steps: int) -> np.ndarray:
     input at position ``a + 1``. So the whole forecast costs ``steps + seq_len`` batched
     cell steps instead of ``steps`` full model calls.
 
-    Args:
-        model: a Keras model mapping (N, seq_len, features) to (N, features).
-        x: (S, seq_len, features) start windows.
-        steps: how many values to predict from each window.
+    Parameters
+    ----------
+    model
+        a Keras model mapping (N, seq_len, features) to (N, features).
+    x
+        (S, seq_len, features) start windows.
+    steps
+        how many values to predict from each window.
 
-    Returns:
+    Returns
+    -------
+    ndarray
         (S, steps) predictions for one feature, (S, steps, features) for several.
     """
     x = _check_windows(x, model)
@@ -212,6 +222,7 @@ def _rollout_numpy(
     h = [np.zeros((steps, n_seq, w.units), dtype=dtype) for w in lstms]
     c = [np.zeros((steps, n_seq, w.units), dtype=dtype) for w in lstms]
     z = [np.empty((steps * n_seq, 4 * w.units), dtype=dtype) for w in lstms]
+    scratch = [np.empty_like(zz) for zz in z]
     for a in range(steps + width - 1):
         lo, hi = max(0, a - width + 1), min(a, steps - 1) + 1  # windows that contain position a
         rows = (hi - lo) * n_seq
@@ -226,7 +237,7 @@ def _rollout_numpy(
                 x_proj += w.bias
             h_live = h[layer][lo:hi].reshape(rows, w.units)
             c_live = c[layer][lo:hi].reshape(rows, w.units)
-            lstm_step(x_proj, h_live, c_live, w, out=(x_proj, c_live, h_live))
+            step_inplace(x_proj, h_live, c_live, w, c_live, h_live, scratch[layer][:rows])
         done = a - width + 1  # the window that ends at position a, if any
         if done >= 0:
             pred[done] = dense(h[-1][done])
@@ -289,11 +300,14 @@ def full_sequence(model: Any, x: np.ndarray) -> np.ndarray:
 def persistence(x: np.ndarray, prediction_len: int | None = None) -> np.ndarray:
     """The persistence baseline: the next value equals the last one seen.
 
-    Args:
-        x: (N, seq_len, features) windows.
-        prediction_len: None for one step ahead from every window, (N,); or the
-            multi-sequence layout, (N // prediction_len, prediction_len), each run
-            repeating the last value of its start window.
+    Parameters
+    ----------
+    x
+        (N, seq_len, features) windows.
+    prediction_len
+        None for one step ahead from every window, (N,); or the
+        multi-sequence layout, (N // prediction_len, prediction_len), each run
+        repeating the last value of its start window.
 
     Example
     -------

@@ -41,17 +41,24 @@ def build_model(
 ) -> Any:
     """Build and compile the seed's LSTM stack.
 
-    Args:
-        layers: ``(features, lstm_units..., outputs)``; the seed's ``(1, 50, 100, 1)``.
-            Every LSTM but the last returns its whole sequence.
-        dropout: dropout rate after each LSTM (active only while training).
-        seq_len: fixed window length, or None to accept windows of any length.
-        seed: seeds this model alone, through seeded initialisers and dropout layers:
-            the same seed gives the same weights (and dropout masks), and the global
-            generators of Python, numpy and TensorFlow are left as they were. None: not
-            reproducible.
+    Parameters
+    ----------
+    layers
+        ``(features, lstm_units..., outputs)``; the seed's ``(1, 50, 100, 1)``.
+        Every LSTM but the last returns its whole sequence.
+    dropout
+        dropout rate after each LSTM (active only while training).
+    seq_len
+        fixed window length, or None to accept windows of any length.
+    seed
+        seeds this model alone, through seeded initialisers and dropout layers:
+        the same seed gives the same weights (and dropout masks), and the global
+        generators of Python, numpy and TensorFlow are left as they were. None: not
+        reproducible.
 
-    Returns:
+    Returns
+    -------
+    keras.Sequential
         A compiled ``keras.Sequential`` (loss ``mse``, optimiser ``rmsprop``).
 
     Example
@@ -141,15 +148,23 @@ def train(
     shuffling of ``model.fit`` draws from them). Code that relies on those generators
     after training sees them reseeded. Keras' progress bar shows progress.
 
-    Args:
-        model: a compiled Keras model (see :func:`build_model`).
-        windows: from :func:`lstm_explained.data.make_windows`.
-        epochs, batch_size, validation_split: as in ``model.fit`` (the seed's values).
-        seed: the global random seed, for the shuffling of the training windows (and the
-            dropout of models built without a seed).
-        verbose: Keras verbosity (``"auto"`` shows a progress bar; 0 is silent).
+    Parameters
+    ----------
+    model
+        a compiled Keras model (see :func:`build_model`).
+    windows
+        from :func:`lstm_explained.data.make_windows`.
+    epochs, batch_size, validation_split
+        as in ``model.fit`` (the seed's values).
+    seed
+        the global random seed, for the shuffling of the training windows (and the
+        dropout of models built without a seed).
+    verbose
+        Keras verbosity (``"auto"`` shows a progress bar; 0 is silent).
 
-    Returns:
+    Returns
+    -------
+    keras.callbacks.History
         The Keras ``History`` of the fit.
     """
     _check_train(model, windows, epochs, batch_size, validation_split, seed)
@@ -242,14 +257,21 @@ def train_recipe(
 ) -> Any:
     """Build and train the seed model for a dataset, as the shipped one was, or as the seed did.
 
-    Args:
-        name: ``"sine"`` or ``"sp500"``: whose recipe (see :func:`pretrained_info`).
-        windows: the windows to train on (from :func:`lstm_explained.data.make_windows`).
-        recipe: ``"shipped"`` (the pretrained model's epochs and batch size) or ``"seed"``
-            (the seed notebook's one epoch at batch size 512).
-        verbose: Keras verbosity (a progress bar by default).
+    Parameters
+    ----------
+    name
+        ``"sine"`` or ``"sp500"``: whose recipe (see :func:`pretrained_info`).
+    windows
+        the windows to train on (from :func:`lstm_explained.data.make_windows`).
+    recipe
+        ``"shipped"`` (the pretrained model's epochs and batch size) or ``"seed"``
+        (the seed notebook's one epoch at batch size 512).
+    verbose
+        Keras verbosity (a progress bar by default).
 
-    Returns:
+    Returns
+    -------
+    keras.Sequential
         The trained model.
 
     Example
@@ -284,8 +306,10 @@ def load_pretrained(name: str) -> Any:
 
     Both were made by ``data/train_pretrained.py`` (see ``data/README.md``).
 
-    Raises:
-        ModelError: for any other name.
+    Raises
+    ------
+    ModelError
+        for any other name.
     """
     if name not in PRETRAINED:
         raise ModelError(f"unknown pretrained model {name!r}; choose one of {list(PRETRAINED)}.")

@@ -3,11 +3,12 @@
 Keras never exposes an LSTM's gates, only its hidden state (and, with
 ``return_state=True``, its last cell state). :func:`trace_gates` recovers them exactly:
 for each LSTM layer of the model it takes the sequence the model really feeds that
-layer, reads the layer's weights and runs :func:`lstm_explained.cell.run_lstm` (the numpy
-cell of the tutorials) over it, then checks on a sample of windows that the recompute
-reproduces what Keras itself computes: h_t and C_t at every step, and the layer's own
-outputs, each within ``tolerance`` (1e-5 by default) relative to max(1, |Keras' value|).
-How the check works is described in :mod:`lstm_explained._tracer_check`.
+layer, reads the layer's weights and runs its cell kind's numpy engine over it
+(:func:`lstm_explained.engine.run_lstm`, the cell of the tutorials, batched), then
+checks on a sample of windows that the recompute reproduces what Keras itself computes:
+h_t and C_t at every step, and the layer's own outputs, each within ``tolerance`` (1e-5
+by default) relative to max(1, |Keras' value|). How the check works is described in
+:mod:`lstm_explained._tracer_check`.
 
 How a layer's input is obtained
 -------------------------------
@@ -65,18 +66,10 @@ from lstm_explained import _tracer_inputs as inputs
 from lstm_explained._progress import progress_bar
 from lstm_explained._tracer_check import decode_mask, self_check
 from lstm_explained._tracer_inputs import DEFAULT_MAX_BYTES
-from lstm_explained._tracer_plan import (
-    IDENTITY_AT_INFERENCE,
-    Plan,
-    Target,
-    activation_name,
-    find_targets,
-    get_plan,
-    node_input,
-)
-from lstm_explained.cell import LSTMWeights, run_lstm
+from lstm_explained._tracer_plan import Plan, Target, find_targets, get_plan, node_input
 from lstm_explained.errors import DataError, ModelError
-from lstm_explained.gates import QUANTITIES
+from lstm_explained.keras_layers import IDENTITY_AT_INFERENCE, cell_kind, cell_weights
+from lstm_explained.kinds import CellKind
 from lstm_explained.trace import LayerTrace, Trace
 
 #: ``progress="auto"`` shows a bar from this many windows on (never under pytest).
@@ -124,35 +117,6 @@ def _estimate(plan: Plan, xs: list[np.ndarray], dtype: np.dtype) -> int:
 # ----------------------------------------------------------------------------------
 # Tracing
 # ----------------------------------------------------------------------------------
-def lstm_weights(layer: Any) -> LSTMWeights:
-    """A Keras LSTM layer's weights and activations, for :mod:`lstm_explained.cell`.
-
-    Raises :class:`UnsupportedLayerError` for an activation that is not a Keras built-in.
-    """
-    w = layer.get_weights()
-    return LSTMWeights(
-        kernel=w[0],
-        recurrent_kernel=w[1],
-        bias=w[2] if layer.use_bias else None,
-        activation=activation_name(layer, "activation"),
-        recurrent_activation=activation_name(layer, "recurrent_activation"),
-    )
-
-
-def _finite_weights(layer: Any, label: str) -> LSTMWeights:
-    """:func:`lstm_weights`, refusing NaN or infinite weights (a diverged training)."""
-    w = lstm_weights(layer)
-    arrays = {"kernel": w.kernel, "recurrent_kernel": w.recurrent_kernel, "bias": w.bias}
-    for name, arr in arrays.items():
-        if arr is not None and not np.isfinite(arr).all():
-            raise ModelError(
-                f"layer {label!r} has NaN or infinite values in its {name}: the model "
-                "diverged in training, and every gate would be NaN. Retrain it (a lower "
-                "learning rate, gradient clipping) or load good weights before tracing."
-            )
-    return w
-
-
 def _apply_masking(x: np.ndarray, mask: np.ndarray | None, maskings: list[Any]) -> tuple:
     for m in maskings:
         keep = np.any(x != np.asarray(m.mask_value, dtype=x.dtype), axis=-1)
@@ -163,20 +127,20 @@ def _apply_masking(x: np.ndarray, mask: np.ndarray | None, maskings: list[Any]) 
 
 @np.errstate(over="ignore", invalid="ignore")  # an overflow is the self-check's to report
 def _run_direction(
-    x: np.ndarray, mask: np.ndarray | None, w: LSTMWeights, chunks: list[slice],
+    kind: CellKind, x: np.ndarray, mask: np.ndarray | None, w: Any, chunks: list[slice],
     dtype: np.dtype, bar: Any,
 ) -> dict[str, np.ndarray]:
-    """The six (N, T, units) arrays of one direction, run a chunk of windows at a time
-    into arrays allocated once (no second copy of the trace at any point)."""
+    """Every (N, T, units) array of one direction, run by its kind's engine a chunk of
+    windows at a time into arrays allocated once (no second copy of the trace)."""
     if len(chunks) == 1:
-        run = run_lstm(x, w, mask=mask, dtype=dtype)
+        run = kind.run(x, w, mask=mask, dtype=dtype)
         bar.update(1)
-        return {q: getattr(run, q) for q in QUANTITIES}
-    out = {q: np.empty((*x.shape[:2], w.units), dtype=dtype) for q in QUANTITIES}
+        return run
+    out = {q: np.empty((*x.shape[:2], w.units), dtype=dtype) for q in kind.names}
     for c in chunks:
-        run = run_lstm(x[c], w, mask=None if mask is None else mask[c], dtype=dtype)
+        run = kind.run(x[c], w, mask=None if mask is None else mask[c], dtype=dtype)
         for q, arr in out.items():
-            arr[c] = getattr(run, q)
+            arr[c] = run[q]
         bar.update(1)
     return out
 
@@ -267,7 +231,7 @@ def trace_gates(
     plan = get_plan(model, targets)
     n = xs[0].shape[0]
     inputs.check_memory(_estimate(plan, xs, dtype), max_bytes, n, dtype)
-    weights = [[_finite_weights(sub, key) for key, sub in t.directions] for t in plan.targets]
+    weights = [[cell_weights(sub, key) for key, sub in t.directions] for t in plan.targets]
 
     # 1. The input (and Keras mask) of every traced layer, for all windows.
     if plan.fast:
@@ -299,19 +263,21 @@ def trace_gates(
             for (key, sub), w in zip(t.directions, weights[i], strict=True):
                 x_proc = x_in[:, ::-1] if sub.go_backwards else x_in
                 m_proc = None if mask is None else (mask[:, ::-1] if sub.go_backwards else mask)
-                arrays = _run_direction(x_proc, m_proc, w, chunks, dtype, bar)
+                kind = cell_kind(sub)
+                arrays = _run_direction(kind, x_proc, m_proc, w, chunks, dtype, bar)
                 traces.append(
                     LayerTrace(
-                        name=key,
-                        layer_name=t.layer.name,
+                        key,
+                        t.layer.name,
+                        kind=kind.name,
                         inputs=np.asarray(x_proc, dtype=dtype),
+                        arrays=arrays,
                         mask=m_proc,
                         units=w.units,
                         activation=w.activation,
                         recurrent_activation=w.recurrent_activation,
                         direction="backward" if sub.go_backwards else "forward",
                         go_backwards=bool(sub.go_backwards),
-                        **arrays,
                     )
                 )
             results.append(traces)

@@ -44,27 +44,22 @@ import ipywidgets as widgets
 import numpy as np
 
 from lstm_explained.errors import DataError
-from lstm_explained.gates import COLORS, TEXT_SYMBOLS
-from lstm_explained.plots.gates import (
+from lstm_explained.labels import inline_label, plain_label
+from lstm_explained.plots.inspector import InspectorFigure
+from lstm_explained.trace import LayerTrace, Trace
+from lstm_explained.viewmodel import (
     HEATMAP_SCALES,
     MAX_BELT_UNITS,
-    InspectorFigure,
     check_index,
     check_timestep,
     check_units,
     forecast_info,
-    inline_label,
     layer_trace,
-    plain_label,
     sample_label,
 )
-from lstm_explained.trace import LayerTrace, Trace
 
 #: Longest layer name the layer menu shows (a longer one ends in "…").
 MENU_LABEL_CHARS = 60
-
-#: The quantities of the status line and the legend, in their order.
-_SHOWN = ("forget", "input", "candidate", "output", "cell", "hidden")
 
 
 class GateInspector(widgets.VBox):
@@ -206,9 +201,9 @@ class GateInspector(widgets.VBox):
         self.active_button.on_click(lambda _b: self.show_most_active())
 
         legend = " ".join(
-            f'<span style="color:{html.escape(COLORS[q])};font-weight:bold">'
-            f"{html.escape(TEXT_SYMBOLS[q])}</span>"
-            for q in _SHOWN
+            f'<span style="color:{html.escape(q.color)};font-weight:bold">'
+            f"{html.escape(q.text)}</span>"
+            for q in lt.spec.quantities
         )
         controls = widgets.HBox(
             [
@@ -367,9 +362,9 @@ class GateInspector(widgets.VBox):
         lt, t, u, led = fig.layer, fig.timestep, fig.units[0], fig.data
         esc = html.escape
         values = ", ".join(
-            f'<span style="color:{esc(COLORS[q])}">'
-            f"{esc(TEXT_SYMBOLS[q])} = {led[q][t, u]:+.3f}</span>"
-            for q in _SHOWN
+            f'<span style="color:{esc(q.color)}">'
+            f"{esc(q.text)} = {led[q.name][t, u]:+.3f}</span>"
+            for q in lt.spec.quantities
         )
         parts = [
             f"<b>{esc(sample_label(self.trace, fig.sample))}</b>",

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from lstm_explained._keras import keras
-from lstm_explained.activations import ACTIVATIONS, UNSUPPORTED, apply_inplace, get_activation
+from lstm_explained.activations import (
+    ACTIVATIONS,
+    INPLACE,
+    UNSUPPORTED,
+    apply_inplace,
+    get_activation,
+)
 from lstm_explained.errors import UnsupportedLayerError
 
 K = keras()
@@ -66,3 +72,19 @@ def test_sparsemax_is_keras3s_own_formula():
 def test_builtins_an_lstm_cannot_use_are_called_built_ins(name):
     with pytest.raises(UnsupportedLayerError, match=f"{name}.* a Keras 3 built-in, but an LSTM"):
         get_activation(name)
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("cols", [slice(0, 2), slice(2, 3), slice(3, 4), slice(1, 4)])
+def test_inplace_kernels_on_strided_views_equal_the_functions(name, dtype, cols):
+    """The engine applies them to blocks of columns (a gate's units) in place: every
+    kernel must read and write exactly those elements (numpy 2.4's in-place
+    ``np.negative`` on a float32 (n, 1) column view does not)."""
+    z = (np.random.default_rng(0).normal(size=(5, 4)) * 3).astype(dtype)
+    want = z.copy()
+    want[:, cols] = ACTIVATIONS[name](z[:, cols])
+    with np.errstate(over="ignore"):
+        apply_inplace(name, z[:, cols])
+    tol = 2e-7 if dtype == np.float32 else 1e-15
+    np.testing.assert_allclose(z, want, rtol=0, atol=tol)

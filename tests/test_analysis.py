@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lstm_explained.analysis import SATURATION_GATES, ledger, saturation
-from lstm_explained.cell import LSTMWeights, run_lstm
+from lstm_explained.engine import LSTMWeights, run_lstm
 from lstm_explained.errors import DataError
 from lstm_explained.trace import LayerTrace
 
@@ -19,7 +19,7 @@ def _layer(mask=None, initial=False, scale=2.0, n=5, t=9, units=4) -> LayerTrace
     c0 = rng.normal(size=(n, units)) if initial else None
     run = run_lstm(x, w, h0=h0, c0=c0, mask=mask)
     return LayerTrace(name="l", layer_name="l", inputs=x, mask=mask, initial_hidden=h0,
-                      initial_cell=c0, **vars(run))
+                      initial_cell=c0, arrays=run)
 
 
 def test_saturation_matches_a_direct_count():

@@ -1,100 +1,44 @@
-"""Tests of lstm_explained.cell: the numpy LSTM in Olah's notation."""
+"""Tests of lstm_explained.cell: the one readable step, in Olah's notation."""
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
-import pytest
 
-from lstm_explained.cell import LSTMWeights, lstm_step, project_inputs, run_lstm
-from lstm_explained.errors import DataError, UnsupportedLayerError
-
-
-def _slow_reference(x, w, h0=None, c0=None, mask=None):
-    """Step by step with lstm_step, the tutorial's one-step cell."""
-    n, t, _ = x.shape
-    h = np.zeros((n, w.units)) if h0 is None else h0
-    c = np.zeros((n, w.units)) if c0 is None else c0
-    xp = project_inputs(x, w)
-    hs, cs, fs = [], [], []
-    for k in range(t):
-        f, i, ct, o, c_new, h_new = lstm_step(xp[:, k], h, c, w)
-        if mask is not None:
-            c_new = np.where(mask[:, k, None], c_new, c)
-            h_new = np.where(mask[:, k, None], h_new, h)
-        h, c = h_new, c_new
-        hs.append(h)
-        cs.append(c)
-        fs.append(f)
-    return np.stack(fs, 1), np.stack(cs, 1), np.stack(hs, 1)
+from lstm_explained import cell
+from lstm_explained.cell import lstm_step
+from lstm_explained.engine import LSTMWeights
 
 
-@pytest.mark.parametrize("act, rec", [("tanh", "sigmoid"), ("relu", "hard_sigmoid"),
-                                      ("softsign", "softmax"), ("gelu", "sparse_sigmoid")])
-def test_run_lstm_equals_step_by_step(act, rec):
+def test_the_cell_is_short_and_plain():
+    """What tutorial 01 prints: the six equations, one step, under 80 lines."""
+    source = inspect.getsource(cell)
+    assert len(source.splitlines()) < 80
+    assert "out=" not in inspect.getsource(lstm_step)  # no output buffers
+
+
+def test_the_step_is_olahs_equations():
+    w = LSTMWeights.random(features=2, units=3, seed=4)
     rng = np.random.default_rng(0)
-    w = LSTMWeights.random(features=3, units=5, seed=2, scale=1.0, activation=act,
-                           recurrent_activation=rec)
-    x = rng.normal(size=(4, 9, 3))
-    mask = rng.random((4, 9)) > 0.3
-    h0, c0 = rng.normal(size=(4, 5)), rng.normal(size=(4, 5))
-    run = run_lstm(x, w, h0=h0, c0=c0, mask=mask)
-    f, c, h = _slow_reference(x, w, h0, c0, mask)
-    np.testing.assert_allclose(run.forget, f, atol=1e-12)
-    np.testing.assert_allclose(run.cell, c, atol=1e-12)
-    np.testing.assert_allclose(run.hidden, h, atol=1e-12)
+    x, h, c = rng.normal(size=(5, 2)), rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    f, i, c_tilde, o, c_new, h_new = lstm_step(x, h, c, w)
+    z = x @ w.kernel + h @ w.recurrent_kernel + w.bias
+    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    u = 3
+    np.testing.assert_allclose(i, sig(z[:, :u]), atol=1e-14)  # Keras' order: i, f, c, o
+    np.testing.assert_allclose(f, sig(z[:, u : 2 * u]), atol=1e-14)
+    np.testing.assert_allclose(c_tilde, np.tanh(z[:, 2 * u : 3 * u]), atol=1e-14)
+    np.testing.assert_allclose(o, sig(z[:, 3 * u :]), atol=1e-14)
+    np.testing.assert_allclose(c_new, f * c + i * c_tilde, atol=1e-14)
+    np.testing.assert_allclose(h_new, o * np.tanh(c_new), atol=1e-14)
 
 
-def test_float32_close_to_float64_and_identities_hold():
-    w = LSTMWeights.random(features=2, units=8, seed=1)
-    x = np.random.default_rng(1).normal(size=(6, 30, 2))
-    a, b = run_lstm(x, w), run_lstm(x, w, dtype=np.float32)
-    assert b.cell.dtype == np.float32 and a.cell.dtype == np.float64
-    assert np.abs(a.hidden - b.hidden).max() < 1e-5
-    prev = np.concatenate([np.zeros_like(a.cell[:, :1]), a.cell[:, :-1]], axis=1)
-    np.testing.assert_allclose(a.cell, a.forget * prev + a.input * a.candidate, atol=1e-12)
-    np.testing.assert_allclose(a.hidden, a.output * np.tanh(a.cell), atol=1e-12)
-
-
-def test_gate_blocks_follow_keras_order_i_f_c_o():
-    # Only the forget block's bias is large: f ~ 1, the others ~ 0.5 / 0.
-    u = 2
-    bias = np.zeros(4 * u)
-    bias[u : 2 * u] = 20.0
-    w = LSTMWeights(np.zeros((1, 4 * u)), np.zeros((u, 4 * u)), bias)
-    run = run_lstm(np.zeros((1, 3, 1)), w)
-    np.testing.assert_allclose(run.forget, 1.0, atol=1e-8)
-    np.testing.assert_allclose(run.input, 0.5)
-    np.testing.assert_allclose(run.candidate, 0.0)
-    np.testing.assert_allclose(run.output, 0.5)
-
-
-def test_masked_steps_carry_states_and_still_report_gates():
-    w = LSTMWeights.random(features=1, units=3)
-    mask = np.array([[True, False, False, True]])
-    run = run_lstm(np.ones((1, 4, 1)), w, mask=mask)
-    np.testing.assert_array_equal(run.cell[0, 1], run.cell[0, 0])
-    np.testing.assert_array_equal(run.hidden[0, 2], run.hidden[0, 0])
-    assert (run.forget[0, 1] > 0).all()
-
-
-def test_no_bias():
-    w = LSTMWeights.random(features=2, units=3)
-    w0 = LSTMWeights(w.kernel, w.recurrent_kernel, None)
-    run = run_lstm(np.zeros((1, 2, 2)), w0)
-    np.testing.assert_allclose(run.input, 0.5)  # sigmoid(0)
-
-
-def test_errors():
-    w = LSTMWeights.random(features=2, units=3)
-    with pytest.raises(DataError, match="shape"):
-        run_lstm(np.zeros((1, 4, 3)), w)
-    with pytest.raises(DataError, match="mask"):
-        run_lstm(np.zeros((1, 4, 2)), w, mask=np.ones((1, 3), bool))
-    with pytest.raises(DataError, match="dtype"):
-        run_lstm(np.zeros((1, 4, 2)), w, dtype=np.int32)
-    with pytest.raises(DataError, match="inconsistent"):
-        LSTMWeights(np.zeros((2, 12)), np.zeros((3, 8)))
-    with pytest.raises(DataError, match="bias"):
-        LSTMWeights(np.zeros((2, 12)), np.zeros((3, 12)), np.zeros(5))
-    with pytest.raises(UnsupportedLayerError, match="not supported"):
-        LSTMWeights(np.zeros((2, 12)), np.zeros((3, 12)), activation="glu")
+def test_no_bias_and_other_activations():
+    w = LSTMWeights.random(features=1, units=2, activation="relu",
+                           recurrent_activation="hard_sigmoid")
+    w0 = LSTMWeights(w.kernel, w.recurrent_kernel, None, "relu", "hard_sigmoid")
+    f, i, c_tilde, o, c_new, h_new = lstm_step(np.zeros((1, 1)), np.zeros((1, 2)),
+                                               np.zeros((1, 2)), w0)
+    np.testing.assert_allclose(i, 0.5)  # hard_sigmoid(0)
+    np.testing.assert_allclose(c_tilde, 0.0)  # relu(0)

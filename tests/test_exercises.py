@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import lstm_explained.exercises as ex
-from lstm_explained.cell import LSTMWeights, run_lstm
+from lstm_explained.engine import LSTMWeights, run_lstm
 from lstm_explained.errors import DataError
 from lstm_explained.trace import LayerTrace, Trace
 
@@ -18,7 +18,7 @@ from lstm_explained.trace import LayerTrace, Trace
 def _trace(x: np.ndarray, units: int = 6, seed: int = 3, scale: float = 1.5) -> Trace:
     w = LSTMWeights.random(features=1, units=units, seed=seed, scale=scale)
     run = run_lstm(x, w)
-    return Trace([LayerTrace(name="lstm_1", layer_name="lstm_1", inputs=x, **vars(run))])
+    return Trace([LayerTrace(name="lstm_1", layer_name="lstm_1", inputs=x, arrays=run)])
 
 
 def _sine_windows(n: int = 120, t: int = 30) -> np.ndarray:
@@ -186,13 +186,13 @@ def test_slope_unit_of_a_second_layer_is_compared_with_the_model_input():
     w1 = LSTMWeights.random(features=1, units=4, seed=5, scale=1.5)
     run1 = run_lstm(x, w1)
     w2 = LSTMWeights.random(features=4, units=5, seed=6, scale=1.5)
-    run2 = run_lstm(run1.hidden, w2)
+    run2 = run_lstm(run1["hidden"], w2)
     trace = Trace([
-        LayerTrace(name="lstm_1", layer_name="lstm_1", inputs=x, **vars(run1)),
-        LayerTrace(name="lstm_2", layer_name="lstm_2", inputs=run1.hidden, **vars(run2)),
+        LayerTrace(name="lstm_1", layer_name="lstm_1", inputs=x, arrays=run1),
+        LayerTrace(name="lstm_2", layer_name="lstm_2", inputs=run1["hidden"], arrays=run2),
     ])
     v = x[:, :, 0]
-    h = run2.hidden[:, -1, :]
+    h = run2["hidden"][:, -1, :]
     slope = v[:, -1] - v[:, -2]
     r = [np.corrcoef(h[:, u], slope)[0, 1] for u in range(5)]
     best = int(np.argmax(np.abs(r)))

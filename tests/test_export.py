@@ -18,7 +18,7 @@ from PIL import Image
 
 from lstm_explained.errors import DataError, LSTMExplainedError
 from lstm_explained.export import ExportError, animation, inspector_html
-from lstm_explained.plots.gates import InspectorFigure
+from lstm_explained.plots.inspector import InspectorFigure
 
 
 def _payload(path) -> dict:

@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
+from lstm_explained import viewmodel as vm
 from lstm_explained.errors import DataError, LSTMExplainedError
 from lstm_explained.plots import gates as pg
+from lstm_explained.plots import inspector, views
 
 
 def test_every_plot_returns_a_figure_and_draws_into_given_axes(toy_trace):
@@ -24,7 +26,7 @@ def test_every_plot_returns_a_figure_and_draws_into_given_axes(toy_trace):
         target = Figure()
         ax = target.add_subplot()
         assert fn(toy_trace, ax=ax, **kw) is target
-    for fn in (pg.plot_gate_heatmaps, pg.plot_saturation, pg.plot_inspector):
+    for fn in (pg.plot_gate_heatmaps, pg.plot_saturation, inspector.plot_inspector):
         fig = fn(toy_trace, layer="lstm_1")
         assert isinstance(fig, Figure)
         fig.savefig(io.BytesIO(), format="png")
@@ -45,14 +47,14 @@ def test_belt_shows_the_ledger_numbers(toy_trace):
     }
     for arr in expected.values():
         for u in (4, 1):
-            assert pg.format_value(arr[2, 7, u]) in texts
-    assert pg.format_value(np.tanh(lt.cell[2, 7, 4])) in texts
+            assert views.format_value(arr[2, 7, u]) in texts
+    assert views.format_value(np.tanh(lt.cell[2, 7, 4])) in texts
 
 
 def test_belt_view_values_follow_the_step(toy_trace):
-    data = pg.SampleData(toy_trace["lstm"], 1)
+    data = vm.SampleData(toy_trace["lstm"], 1)
     ax = Figure().add_subplot()
-    belt = pg.BeltView(ax, data, [0, 3], timestep=0)
+    belt = views.BeltView(ax, data, [0, 3], timestep=0)
     lt = toy_trace["lstm"]
     for t in (0, 5, 11):
         belt.set_timestep(t)
@@ -64,7 +66,7 @@ def test_belt_view_values_follow_the_step(toy_trace):
         np.testing.assert_allclose(
             belt.values()["written"], lt.input[1, t, [0, 3]] * lt.candidate[1, t, [0, 3]]
         )
-        assert belt.texts["hidden"][1].get_text() == pg.format_value(lt.hidden[1, t, 3])
+        assert belt.texts["hidden"][1].get_text() == views.format_value(lt.hidden[1, t, 3])
     # at t = 0 the belt starts from zeros: nothing kept or forgotten
     belt.set_timestep(0)
     assert np.all(belt.values()["kept"] == 0) and np.all(belt.values()["forgotten"] == 0)
@@ -74,22 +76,23 @@ def test_heatmaps_and_unit_traces_show_the_trace(toy_trace):
     lt = toy_trace["lstm_1"]
     fig = pg.plot_gate_heatmaps(toy_trace, sample=1, timestep=4, layer="lstm_1")
     images = [ax.images[0] for ax in fig.axes if ax.images]
-    assert len(images) == len(pg.HEATMAP_QUANTITIES)
-    for im, q in zip(images, pg.HEATMAP_QUANTITIES, strict=True):
+    assert len(images) == len(vm.heatmap_quantities(lt))
+    for im, q in zip(images, vm.heatmap_quantities(lt), strict=True):
         np.testing.assert_allclose(im.get_array(), getattr(lt, q)[1].T)
     fig = pg.plot_unit_traces(toy_trace, sample=1, unit=2, layer="lstm_1")
     curves = {line.get_label(): line for line in fig.axes[0].lines}
-    for q in pg.UnitTracesView.QUANTITIES:
-        np.testing.assert_allclose(curves[pg.SYMBOLS[q]].get_ydata(), getattr(lt, q)[1, :, 2])
+    for q in lt.spec.names:
+        np.testing.assert_allclose(curves[lt.spec[q].symbol].get_ydata(), getattr(lt, q)[1, :, 2])
 
 
 def test_inspector_figure_steps_and_composites(toy_trace):
-    insp = pg.InspectorFigure(toy_trace, layer="lstm", sample=1, units=[0, 2])
+    insp = inspector.InspectorFigure(toy_trace, layer="lstm", sample=1, units=[0, 2])
     first = insp.png()
     assert first[:8] == b"\x89PNG\r\n\x1a\n"
     insp.set_timestep(6)
     assert insp.png() != first
-    assert insp.belt.texts["cell"][1].get_text() == pg.format_value(toy_trace["lstm"].cell[1, 6, 2])
+    shown = insp.belt.texts["cell"][1].get_text()
+    assert shown == views.format_value(toy_trace["lstm"].cell[1, 6, 2])
     # background + overlay (what the HTML export stacks) == the rendered view
     bg = insp.background_rgba().astype(float)
     ov = insp.overlay_rgba().astype(float)
@@ -122,15 +125,15 @@ def test_bad_input_gives_our_errors(toy_trace, call, match):
 
 
 def test_too_many_units_is_refused():
-    from lstm_explained.cell import LSTMWeights, run_lstm
+    from lstm_explained.engine import LSTMWeights, run_lstm
     from lstm_explained.trace import LayerTrace, Trace
 
     x = np.zeros((1, 3, 1))
     run = run_lstm(x, LSTMWeights.random(features=1, units=12, seed=0))
-    tr = Trace([LayerTrace(name="l", layer_name="l", inputs=x, **vars(run))])
+    tr = Trace([LayerTrace(name="l", layer_name="l", inputs=x, arrays=run)])
     with pytest.raises(DataError, match="at most 8"):
         pg.plot_conveyor_belt(tr, units=range(9))
-    sd = pg.SampleData(tr["l"], 0)
+    sd = vm.SampleData(tr["l"], 0)
     assert len(sd.most_active(1, 3)) == 3
 
 
@@ -145,7 +148,7 @@ def test_forecast_window_view(sine_forecast_trace):
     assert len(fed.get_xdata()) == tr.extras["fed_back"][3].sum() == 30
     pred = ax.lines[labels.index("prediction")]
     assert pred.get_ydata()[0] == pytest.approx(tr.extras["prediction"][3])
-    assert "multi-sequence run 0, sample 3: forecast step 30 of 49" in pg.sample_label(tr, 3)
+    assert "multi-sequence run 0, sample 3: forecast step 30 of 49" in vm.sample_label(tr, 3)
 
 
 def test_heatmap_scales(toy_trace):

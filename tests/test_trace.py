@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from lstm_explained import _trace_meta
-from lstm_explained.cell import LSTMWeights, run_lstm
+from lstm_explained.engine import LSTMWeights, run_lstm
 from lstm_explained.errors import DataError, OutputError, TraceFileError
 from lstm_explained.trace import FORMAT_VERSION, LayerTrace, Trace, load_trace
 
@@ -20,7 +20,7 @@ def _layer(name="lstm", n=4, t=6, units=3, features=2, seed=0, **kw) -> LayerTra
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, t, features))
     run = run_lstm(x, LSTMWeights.random(features=features, units=units, seed=seed))
-    return LayerTrace(name=name, layer_name=name.split("/")[0], inputs=x, **vars(run), **kw)
+    return LayerTrace(name=name, layer_name=name.split("/")[0], inputs=x, arrays=run, **kw)
 
 
 def _trace() -> Trace:
@@ -298,3 +298,34 @@ def test_loading_does_not_import_tensorflow(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.strip() == "3 []"
+
+
+def test_version_1_files_load_as_lstm_traces(tmp_path):
+    """Format 1 (before cell kinds) had no 'kind': every layer was an LSTM."""
+    path = _trace().save(tmp_path / "t.npz")
+
+    def to_version_1(header):
+        header["version"] = 1
+        for meta in header["layers"]:
+            del meta["kind"]
+            meta["max_abs_error"] = meta.pop("max_rel_error")
+
+    _rewrite_header(path, to_version_1)
+    loaded = load_trace(path)
+    assert loaded.equals(_trace()) and all(lt.kind == "lstm" for lt in loaded.values())
+
+
+def test_every_layer_carries_its_kind_and_arrays_by_name(tmp_path):
+    tr = _trace()
+    lt = next(iter(tr.values()))
+    assert lt.kind == "lstm" and list(lt.arrays) == list(lt.spec.names)
+    assert lt.forget is lt.arrays["forget"]
+    back = load_trace(tr.save(tmp_path / "t.npz"))
+    assert [b.kind for b in back.values()] == ["lstm"] * len(tr)
+
+    def unknown_kind(header):
+        header["layers"][0]["kind"] = "peephole"
+
+    _rewrite_header(tmp_path / "t.npz", unknown_kind)
+    with pytest.raises(TraceFileError, match="field 'kind' must name a cell kind"):
+        load_trace(tmp_path / "t.npz")

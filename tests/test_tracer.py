@@ -31,7 +31,8 @@ from lstm_explained._keras import keras
 from lstm_explained._tracer_check import ERROR_FIELD, _cause, rel_error
 from lstm_explained.activations import ACTIVATIONS, get_activation
 from lstm_explained.errors import DataError, TraceMismatchError
-from lstm_explained.tracer import lstm_weights, trace_gates
+from lstm_explained.keras_layers import cell_weights
+from lstm_explained.tracer import trace_gates
 
 K = keras()
 L = K.layers
@@ -422,11 +423,11 @@ def _keras_cell_states(layer, x):
 def test_max_rel_error_is_the_largest_error_over_every_h_and_c():
     units, steps = 8, 40
     init = K.initializers.RandomNormal
-    lstm = L.LSTM(units, return_sequences=True, kernel_initializer=init(stddev=1.0, seed=0),
-                  recurrent_initializer=init(stddev=2.0 / np.sqrt(units), seed=1),
-                  bias_initializer=init(stddev=1.0, seed=2))
+    lstm = L.LSTM(units, return_sequences=True, kernel_initializer=init(stddev=1.0, seed=6),
+                  recurrent_initializer=init(stddev=2.0 / np.sqrt(units), seed=7),
+                  bias_initializer=init(stddev=1.0, seed=8))
     model = K.Sequential([K.Input((steps, 1)), lstm])
-    x = np.random.default_rng(0).normal(size=(6, steps, 1)).astype(np.float32)
+    x = np.random.default_rng(2).normal(size=(6, steps, 1)).astype(np.float32)
     lt = trace_gates(model, x, check_samples=None)[lstm.name]
     h_err = _error(lt.hidden, np.asarray(model(x)))  # measured here, not by the tracer
     cells = _keras_cell_states(lstm, x)
@@ -434,7 +435,7 @@ def test_max_rel_error_is_the_largest_error_over_every_h_and_c():
     c_err_by_step = [_error(lt.cell[:, t], cells[:, t]) for t in range(steps)]
     # The largest difference is in C, in mid-sequence: only a check of every C_t sees it.
     assert int(np.argmax(c_err_by_step)) < steps - 1
-    assert c_err > 1.4 * max(h_err, c_err_by_step[-1])
+    assert c_err > 1.5 * max(h_err, c_err_by_step[-1])
     assert _checked_error(lt) == pytest.approx(max(h_err, c_err), rel=0.2)
 
 
@@ -477,10 +478,13 @@ def test_a_difference_rounding_cannot_explain_is_not_called_drift():
     model = K.Sequential([K.Input((12, 2)), L.LSTM(5)])
     x = np.random.default_rng(6).normal(size=(4, 12, 2)).astype(np.float32)
     lt = trace_gates(model, x)[model.layers[0].name]
-    w = lstm_weights(model.layers[0])
+    w = cell_weights(model.layers[0])
     idx = np.arange(4)
-    # What Keras would output if it computed something else: h and C off by 1e-3.
-    cause = _cause(lt, idx, w, lt.hidden + 1e-3, lt.cell + 1e-3, 1e-3, 1e-5)
+    # A recompute with other arithmetic than Keras' (a bias off by 1e-3): even in float64
+    # it disagrees with Keras' own float64 values.
+    other = type(w)(w.kernel, w.recurrent_kernel, w.bias + 1e-3)
+    k_h, k_c = lt.hidden + 1e-3, lt.cell + 1e-3
+    cause = _cause(lt, idx, model.layers[0], other, k_h, k_c, 1e-5)
     assert "not rounding" in cause and "drift" not in cause
 
 

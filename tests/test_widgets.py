@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from lstm_explained.errors import DataError, LSTMExplainedError
-from lstm_explained.plots.gates import format_value
+from lstm_explained.plots.views import format_value
 from lstm_explained.widgets import GateInspector, inspect
 
 

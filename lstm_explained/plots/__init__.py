@@ -7,8 +7,9 @@ windows and traces.
 
 * :mod:`lstm_explained.plots.forecast`: the seed's forecast plots and the persistence
   baseline in price units.
-* :mod:`lstm_explained.plots.gates`: the conveyor belt, gate heatmaps, unit traces,
-  saturation, and the inspector's composed figure.
+* :mod:`lstm_explained.plots.gates`: the conveyor belt, gate heatmaps, unit traces and
+  saturation; :mod:`lstm_explained.plots.inspector`: the inspector's composed figure;
+  :mod:`lstm_explained.plots.views`: the views they are made of.
 
 Example
 -------
@@ -23,14 +24,13 @@ from lstm_explained.plots.forecast import (
     plot_results_multiple,
 )
 from lstm_explained.plots.gates import (
-    InspectorFigure,
     plot_conveyor_belt,
     plot_gate_heatmaps,
-    plot_inspector,
     plot_saturation,
     plot_unit_traces,
     plot_window,
 )
+from lstm_explained.plots.inspector import InspectorFigure, plot_inspector
 
 __all__ = [
     "InspectorFigure",

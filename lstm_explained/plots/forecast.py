@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from lstm_explained.data import Windows
 from lstm_explained.errors import DataError
-from lstm_explained.plots.gates import PLAIN_TEXT, plain_label
+from lstm_explained.labels import PLAIN_TEXT, plain_label
 
 TRUE_COLOR = "#444444"
 MODEL_COLOR = "#0072B2"
@@ -38,13 +38,20 @@ def plot_results(
 ) -> Figure:
     """The seed's point-by-point plot: true data and predictions on one axis.
 
-    Args:
-        predicted: (N,) predictions.
-        true: (N,) true values.
-        ax: axes to draw into; a new figure if None.
-        title: optional title, drawn as plain text (a ``$`` is a dollar sign).
+    Parameters
+    ----------
+    predicted
+        (N,) predictions.
+    true
+        (N,) true values.
+    ax
+        axes to draw into; a new figure if None.
+    title
+        optional title, drawn as plain text (a ``$`` is a dollar sign).
 
-    Returns:
+    Returns
+    -------
+    matplotlib.figure.Figure
         The matplotlib Figure.
     """
     fig, ax = _axes(ax)
@@ -66,13 +73,19 @@ def plot_results_multiple(
 ) -> Figure:
     """The seed's multi-sequence plot: each run drawn from where it starts.
 
-    Args:
-        predicted: (n_runs, prediction_len) runs from
-            :func:`lstm_explained.forecast.multi_sequence`.
-        true: (N,) true values.
-        prediction_len: length of each run.
+    Parameters
+    ----------
+    predicted
+        (n_runs, prediction_len) runs from
+        :func:`lstm_explained.forecast.multi_sequence`.
+    true
+        (N,) true values.
+    prediction_len
+        length of each run.
 
-    Returns:
+    Returns
+    -------
+    matplotlib.figure.Figure
         The matplotlib Figure.
     """
     fig, ax = _axes(ax)
@@ -108,13 +121,20 @@ def plot_forecast_prices(
     run (its fed-back predictions stay in that window's units). Dates label the x axis
     when the series has them.
 
-    Args:
-        windows: the windows the forecast was made from.
-        predicted: (N,) for ``kind="point"``; (n_runs, prediction_len) for ``kind="multi"``.
-        kind: ``"point"`` or ``"multi"``.
-        prediction_len: run length for ``kind="multi"``.
+    Parameters
+    ----------
+    windows
+        the windows the forecast was made from.
+    predicted
+        (N,) for ``kind="point"``; (n_runs, prediction_len) for ``kind="multi"``.
+    kind
+        ``"point"`` or ``"multi"``.
+    prediction_len
+        run length for ``kind="multi"``.
 
-    Returns:
+    Returns
+    -------
+    matplotlib.figure.Figure
         The matplotlib Figure.
     """
     from lstm_explained.forecast import persistence

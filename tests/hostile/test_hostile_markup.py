@@ -56,8 +56,9 @@ HOSTILE = [
     ("surrogate", "every label holds a lone surrogate (U+D800: not valid in UTF-8, but a "
      "JSON trace header can carry it)", "shown as U+FFFD; no UnicodeEncodeError"),
     ("emoji", "every label holds emoji", "shown as they are"),
-    ("activation-mathtext", "a trace file's activation name is `$x^$`",
-     "the conveyor belt's header draws it as plain text; nothing raises"),
+    ("activation-mathtext", "a layer trace whose activation name is `$x^$`",
+     "DataError when it is made (a trace file with it: TraceFileError): no view ever draws "
+     "an activation that is not one of Keras' names"),
     ("forecast-info-types", "a trace's forecast info holds markup where numbers belong "
      "(n_steps, run)", "the labels leave out what is not a number or show it as text; "
      "the widget, the export and the figures work"),
@@ -138,16 +139,16 @@ def assert_isolated(text: str, label: str) -> None:
 
 def hostile_trace(text: str, n_samples: int = 2, n_steps: int = 6):
     """A two-layer forecast trace (numpy only) whose every string is ``text``."""
-    from lstm_explained.cell import LSTMWeights, run_lstm
+    from lstm_explained.engine import LSTMWeights, run_lstm
     from lstm_explained.trace import LayerTrace, Trace
 
     x = np.sin(np.linspace(0, 5, n_samples * n_steps)).reshape(n_samples, n_steps, 1)
     first = run_lstm(x, LSTMWeights.random(features=1, units=4, seed=0))
-    second = run_lstm(first.hidden, LSTMWeights.random(features=4, units=3, seed=1))
+    second = run_lstm(first["hidden"], LSTMWeights.random(features=4, units=3, seed=1))
     layers = [
-        LayerTrace(name=text, layer_name=text, inputs=x, **vars(first)),
-        LayerTrace(name="2 " + text, layer_name="2 " + text, inputs=first.hidden,
-                   **vars(second)),
+        LayerTrace(name=text, layer_name=text, inputs=x, arrays=first),
+        LayerTrace(name="2 " + text, layer_name="2 " + text, inputs=first["hidden"],
+                   arrays=second),
     ]
     info = {
         "model": text,
@@ -362,13 +363,14 @@ def test_forecast_plots_draw_titles_and_series_names_as_plain_text(case):
 
 
 def test_activation_mathtext():
-    """The belt's header draws an activation name it does not know as plain text."""
-    from lstm_explained import plots
+    """An activation name that is not Keras' is refused when the layer trace is made."""
+    from lstm_explained.errors import DataError
+    from lstm_explained.layer_trace import LayerTrace
 
-    tr = hostile_trace("sine")
-    lt = tr[tr.layer_names[0]]
-    lt.activation = r"$x^$"  # a trace file can hold any string here
-    assert _drawn(plots.plot_conveyor_belt(tr, timestep=1))[:4] == b"\x89PNG"
+    lt = next(iter(hostile_trace("sine").values()))
+    with pytest.raises(DataError, match=r"activation '\$x\^\$' is not one of"):
+        LayerTrace(lt.name, lt.layer_name, inputs=lt.inputs, arrays=lt.arrays,
+                   activation=r"$x^$")
 
 
 def test_forecast_info_types(tmp_path):

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_explained.cell import LSTMWeights, run_lstm
+from lstm_explained.engine import LSTMWeights, run_lstm
 from lstm_explained.errors import DataError, OutputError, TraceFileError
 from lstm_explained.trace import LayerTrace, Trace, load_trace
 
@@ -79,6 +79,10 @@ HOSTILE = [
     ("units-zero", "units 0", "TraceFileError: field 'units' must be a whole number >= 1"),
     ("units-bool", "units true", "TraceFileError: field 'units' must be a whole number"),
     ("activation-unknown", "activation 'evil'", "TraceFileError: field 'activation' must name"),
+    ("kind-unknown", "a layer of kind 'peephole' (no such cell kind)",
+     "TraceFileError: field 'kind' must name a cell kind"),
+    ("kind-not-text", "a layer whose kind is the number 3",
+     "TraceFileError: field 'kind' must name a cell kind"),
     ("activation-not-text", "recurrent_activation 5",
      "TraceFileError: field 'recurrent_activation' must name"),
     ("direction-sideways", "direction 'sideways'",
@@ -142,7 +146,7 @@ N_ARRAYS = 19  # the arrays of _trace(): 9 + 7 of its layers, 3 extras
 def _layer(name, seed, features, **kw) -> LayerTrace:
     x = np.random.default_rng(seed).normal(size=(4, 6, features))
     run = run_lstm(x, LSTMWeights.random(features=features, units=3, seed=seed))
-    return LayerTrace(name=name, layer_name=name, inputs=x, **vars(run), **kw)
+    return LayerTrace(name=name, layer_name=name, inputs=x, arrays=run, **kw)
 
 
 def _trace() -> Trace:
@@ -456,6 +460,8 @@ FORGED_FIELDS = {
     "units-zero": (_set_layer("units", 0), "field 'units' must be a whole number >= 1"),
     "units-bool": (_set_layer("units", True), "field 'units' must be a whole number"),
     "activation-unknown": (_set_layer("activation", "evil"), "field 'activation' must name"),
+    "kind-unknown": (_set_layer("kind", "peephole"), "field 'kind' must name a cell kind"),
+    "kind-not-text": (_set_layer("kind", 3), "field 'kind' must name a cell kind"),
     "activation-not-text": (_set_layer("recurrent_activation", 5),
                             "field 'recurrent_activation' must name"),
     "direction-sideways": (_set_layer("direction", "sideways"), "field 'direction' must be"),

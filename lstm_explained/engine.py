@@ -1,0 +1,320 @@
+"""The fast engine: the LSTM cell of :mod:`lstm_explained.cell`, batched and in place.
+
+The tracer and the forecasts run this; tutorial 01 reads :mod:`lstm_explained.cell`, and a
+test checks the two agree to 1e-12 in float64. Same arithmetic, written for speed:
+
+* the input half of every gate, ``W x_t + b``, is one matrix product for all steps;
+* the loop then does one small product ``h_{t-1} U`` per step, on one BLAS thread
+  (:func:`single_threaded_blas`), writing the activations in place into time-major
+  result buffers (every step reads and writes contiguous blocks);
+* the windows are independent: blocks of them run side by side, one per core (numpy
+  releases the GIL inside its loops);
+* sigmoid and tanh are computed from numpy's vectorised ``exp``
+  (:data:`lstm_explained.activations.INPLACE`), within 2e-7 of the exact values.
+
+Weights use Keras' layout, the four blocks in the order i, f, c, o
+(:data:`lstm_explained.kinds.LSTM.keras_blocks`).
+
+Example
+-------
+>>> import numpy as np
+>>> w = LSTMWeights.random(features=1, units=3, seed=0)
+>>> run = run_lstm(np.ones((2, 5, 1)), w)
+>>> run["hidden"].shape
+(2, 5, 3)
+>>> bool(np.allclose(run["cell"][:, 1], run["forget"][:, 1] * run["cell"][:, 0]
+...                  + run["input"][:, 1] * run["candidate"][:, 1]))
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lstm_explained.activations import ROW_WISE, apply_inplace, get_activation
+from lstm_explained.errors import DataError
+from lstm_explained.kinds import LSTM
+
+
+@dataclass(frozen=True)
+class LSTMWeights:
+    """The weights of one LSTM layer, in Keras' layout (gate blocks i, f, c, o).
+
+    Parameters
+    ----------
+    kernel : ndarray
+        (features, 4·units) input weights ``W``.
+    recurrent_kernel : ndarray
+        (units, 4·units) recurrent weights ``U``.
+    bias : ndarray or None
+        (4·units,) bias ``b``, or None for a layer with ``use_bias=False``.
+    activation : str
+        Name of the candidate / output squashing (Keras ``activation``).
+    recurrent_activation : str
+        Name of the gates' activation (Keras ``recurrent_activation``).
+
+    float32 weights stay float32 (Keras' own precision, and twice as fast); anything
+    else becomes float64.
+
+    Example
+    -------
+    >>> LSTMWeights.random(features=2, units=4).kernel.shape
+    (2, 16)
+    """
+
+    kernel: np.ndarray
+    recurrent_kernel: np.ndarray
+    bias: np.ndarray | None = None
+    activation: str = "tanh"
+    recurrent_activation: str = "sigmoid"
+
+    def __post_init__(self) -> None:
+        dtype = np.float32 if np.asarray(self.kernel).dtype == np.float32 else np.float64
+        k = np.asarray(self.kernel, dtype=dtype)
+        r = np.asarray(self.recurrent_kernel, dtype=dtype)
+        units = r.shape[0] if r.ndim == 2 else -1
+        if k.ndim != 2 or r.shape != (units, 4 * units) or k.shape[1] != 4 * units:
+            raise DataError(
+                f"LSTM weights have inconsistent shapes: kernel {k.shape}, recurrent_kernel "
+                f"{r.shape}; expected (features, 4*units) and (units, 4*units)."
+            )
+        object.__setattr__(self, "kernel", k)
+        object.__setattr__(self, "recurrent_kernel", r)
+        if self.bias is not None:
+            b = np.asarray(self.bias, dtype=dtype).reshape(-1)
+            if b.shape != (4 * units,):
+                raise DataError(f"LSTM bias has shape {b.shape}; expected ({4 * units},).")
+            object.__setattr__(self, "bias", b)
+        get_activation(self.activation)  # a bad name fails here, not in the loop
+        get_activation(self.recurrent_activation)
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The weights' float type (float32 or float64); the cell computes in it."""
+        return self.kernel.dtype
+
+    @property
+    def units(self) -> int:
+        """Number of units (the size of h_t and C_t)."""
+        return self.recurrent_kernel.shape[0]
+
+    @property
+    def features(self) -> int:
+        """Number of input features (the size of x_t)."""
+        return self.kernel.shape[0]
+
+    def astype(self, dtype: type | np.dtype) -> LSTMWeights:
+        """The same weights in float32 or float64.
+
+        Example
+        -------
+        >>> LSTMWeights.random(features=1, units=2).astype(np.float32).dtype
+        dtype('float32')
+        """
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise DataError(f"dtype must be float32 or float64; got {dtype}.")
+        if dtype == self.dtype:
+            return self
+        return LSTMWeights(
+            kernel=self.kernel.astype(dtype),
+            recurrent_kernel=self.recurrent_kernel.astype(dtype),
+            bias=None if self.bias is None else self.bias.astype(dtype),
+            activation=self.activation,
+            recurrent_activation=self.recurrent_activation,
+        )
+
+    @classmethod
+    def random(
+        cls, features: int, units: int, seed: int = 0, scale: float = 0.5, **kwargs: str
+    ) -> LSTMWeights:
+        """Random weights, for examples and tests (normal, standard deviation ``scale``)."""
+        rng = np.random.default_rng(seed)
+        return cls(
+            kernel=rng.normal(0, scale, (features, 4 * units)),
+            recurrent_kernel=rng.normal(0, scale, (units, 4 * units)),
+            bias=rng.normal(0, scale, 4 * units),
+            **kwargs,
+        )
+
+
+# ----------------------------------------------------------------------------------
+# One BLAS thread for the loop
+# ----------------------------------------------------------------------------------
+_CONTROLLER: Any = None
+
+
+@contextlib.contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """Run numpy's small per-step matrix products on one thread (threadpoolctl).
+
+    The loop does T small products (batch x units by units x 4 units). OpenBLAS splits
+    each over all cores, and on a busy 2-core machine (TensorFlow's own threads, a test
+    runner) the threads wait for each other: the loop becomes many times slower. One
+    thread is as fast when the machine is idle and immune to that.
+    """
+    global _CONTROLLER
+    if _CONTROLLER is None:  # scanning the loaded libraries once is the costly part
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    with _CONTROLLER.limit(limits=1, user_api="blas"):
+        yield
+
+
+#: Fewest windows a block of the recurrence runs on its own thread (below it, one thread).
+MIN_BLOCK_ROWS = 64
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=_workers(), thread_name_prefix="lx-engine")
+    return _POOL
+
+
+def _workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else os.cpu_count() or 1)
+
+
+def _blocks(n: int) -> list[slice]:
+    """The windows split into one contiguous block per core (at least MIN_BLOCK_ROWS each)."""
+    k = max(1, min(_workers(), n // MIN_BLOCK_ROWS))
+    edges = np.linspace(0, n, k + 1).round().astype(int)
+    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+
+
+# ----------------------------------------------------------------------------------
+# The step and the loop
+# ----------------------------------------------------------------------------------
+def project_inputs(x: np.ndarray, weights: LSTMWeights) -> np.ndarray:
+    """``W x_t + b`` for every timestep at once: (batch, timesteps, 4·units)."""
+    z = np.asarray(x, dtype=weights.dtype) @ weights.kernel
+    if weights.bias is not None:
+        z += weights.bias
+    return z
+
+
+def step_inplace(
+    z: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, weights: LSTMWeights,
+    c_t: np.ndarray, h_t: np.ndarray, scratch: np.ndarray,
+) -> None:
+    """One batched step, in place: :func:`lstm_explained.cell.lstm_step`, for speed.
+
+    ``z`` (batch, 4·units) holds ``W x_t + b`` and receives the four gate activations
+    (blocks i, f, c, o); ``c_t`` and ``h_t`` receive the new states (they may be
+    ``c_prev`` and ``h_prev``: the update is element-wise); ``scratch`` is a
+    (batch, 4·units) buffer.
+    """
+    u = weights.units
+    np.matmul(h_prev, weights.recurrent_kernel, out=scratch)  # U h_{t-1}
+    z += scratch  # z = W x_t + U h_{t-1} + b
+    i_t, f_t, c_tilde_t, o_t = z[:, :u], z[:, u : 2 * u], z[:, 2 * u : 3 * u], z[:, 3 * u :]
+    sigma, act = weights.recurrent_activation, weights.activation
+    if sigma in ROW_WISE:  # e.g. softmax: each gate's block on its own, as Keras does
+        for gate in (i_t, f_t, o_t):
+            apply_inplace(sigma, gate)
+    else:
+        apply_inplace(sigma, z[:, : 2 * u])  # i_t and f_t, side by side
+        apply_inplace(sigma, o_t)
+    apply_inplace(act, c_tilde_t)
+    written = scratch[:, :u]
+    np.multiply(i_t, c_tilde_t, out=written)  # i_t ⊙ C̃_t
+    np.multiply(f_t, c_prev, out=c_t)  # f_t ⊙ C_{t-1}
+    c_t += written  # C_t
+    np.copyto(h_t, c_t)
+    apply_inplace(act, h_t)
+    h_t *= o_t  # h_t = o_t ⊙ tanh(C_t)
+
+
+def run_lstm(
+    x: np.ndarray,
+    weights: LSTMWeights,
+    h0: np.ndarray | None = None,
+    c0: np.ndarray | None = None,
+    mask: np.ndarray | None = None,
+    dtype: type | np.dtype = np.float64,
+) -> dict[str, np.ndarray]:
+    """Run the cell over whole sequences and keep every gate and state at every step.
+
+    Parameters
+    ----------
+    x : ndarray
+        (batch, timesteps, features) input sequences, in processing order.
+    weights : LSTMWeights
+        The layer's weights.
+    h0, c0 : ndarray, optional
+        (batch, units) initial states; zeros (as in Keras) when None.
+    mask : ndarray, optional
+        (batch, timesteps) booleans; where False the step is skipped as Keras skips it:
+        h and C are carried over unchanged. The gates are still reported for masked
+        steps (what the cell would have computed); use the mask to hide them.
+    dtype : float64 or float32
+        Precision (float32 is what Keras computes in, and about twice as fast).
+
+    Returns
+    -------
+    dict
+        ``{quantity: (batch, timesteps, units)}`` for every quantity of
+        :data:`lstm_explained.kinds.LSTM` (f, i, C̃, o, C, h).
+    """
+    weights = weights.astype(dtype)
+    dtype = weights.dtype
+    x = np.asarray(x)
+    if x.ndim != 3 or x.shape[2] != weights.features:
+        raise DataError(
+            f"x must have shape (batch, timesteps, {weights.features}); got {x.shape}."
+        )
+    n, steps, _ = x.shape
+    u = weights.units
+    gates = np.empty((steps, n, 4 * u), dtype=dtype)  # W x_t + b, then the activations
+    cells = np.empty((steps, n, u), dtype=dtype)
+    hiddens = np.empty((steps, n, u), dtype=dtype)
+    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)
+    h = np.zeros((n, u), dtype) if h0 is None else np.asarray(h0, dtype=dtype)
+    c = np.zeros((n, u), dtype) if c0 is None else np.asarray(c0, dtype=dtype)
+    skip = None
+    if mask is not None:
+        keep = np.asarray(mask, dtype=bool)
+        if keep.shape != (n, steps):
+            raise DataError(f"mask must have shape {(n, steps)}; got {keep.shape}.")
+        skip = np.ascontiguousarray(~keep.T)[:, :, None]  # (T, N, 1): True where skipped
+    # W x_t + b for every t at once, as one 2-D product on all cores.
+    np.matmul(x_tm.reshape(steps * n, -1), weights.kernel, out=gates.reshape(steps * n, 4 * u))
+    if weights.bias is not None:
+        gates += weights.bias
+    # The recurrence: the windows are independent, so blocks of them run side by side on
+    # the cores (numpy releases the GIL in its loops), each block on one BLAS thread.
+    def loop(rows: slice) -> None:
+        h_r, c_r, scratch = h[rows], c[rows], np.empty((h[rows].shape[0], 4 * u), dtype)
+        for t in range(steps):
+            step_inplace(gates[t, rows], h_r, c_r, weights, cells[t, rows], hiddens[t, rows],
+                         scratch)
+            if skip is not None and skip[t, rows].any():  # a masked step carries the states
+                np.copyto(cells[t, rows], c_r, where=skip[t, rows])
+                np.copyto(hiddens[t, rows], h_r, where=skip[t, rows])
+            h_r, c_r = hiddens[t, rows], cells[t, rows]
+
+    with single_threaded_blas(), np.errstate(over="ignore"):
+        blocks = _blocks(n)
+        if len(blocks) == 1:
+            loop(blocks[0])
+        else:
+            list(_pool().map(loop, blocks))
+    g = gates.transpose(1, 0, 2)
+    blocks = {name: g[:, :, k * u : (k + 1) * u] for k, name in enumerate(LSTM.keras_blocks)}
+    states = {LSTM.belt: cells.transpose(1, 0, 2), LSTM.output: hiddens.transpose(1, 0, 2)}
+    return {name: (blocks | states)[name] for name in LSTM.names}
+
+
+__all__ = ["LSTMWeights", "project_inputs", "run_lstm", "single_threaded_blas", "step_inplace"]
