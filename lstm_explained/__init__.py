@@ -40,6 +40,12 @@ _SUBMODULES = {
     "gates",
     "demo",
     "cli",
+    "engine",
+    "keras_layers",
+    "kinds",
+    "labels",
+    "layer_trace",
+    "viewmodel",
     "model",
     "notebook",
     "plots",
@@ -56,7 +62,7 @@ _SHORTCUTS = {
     "inspector_html": ("export", "inspector_html"),
     "load_trace": ("trace", "load_trace"),
     "Trace": ("trace", "Trace"),
-    "LayerTrace": ("trace", "LayerTrace"),
+    "LayerTrace": ("layer_trace", "LayerTrace"),
 }
 
 __all__ = sorted(_SUBMODULES | set(_SHORTCUTS) | {"LSTMExplainedError", "__version__"})

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from lstm_explained._files import write_text
-from lstm_explained.plots.gates import display_text
+from lstm_explained.labels import display_text
 
 #: Sizes the frame to its page once loaded (a srcdoc frame has the notebook's origin).
 _RESIZE = (

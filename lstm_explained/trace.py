@@ -48,7 +48,7 @@ from lstm_explained._trace_file import (
     write_trace,
 )
 from lstm_explained.errors import DataError, TraceFileError
-from lstm_explained.layer_trace import LayerTrace, SampleIndex, sample_index
+from lstm_explained.layer_trace import LayerTrace, SampleIndex, sample_index  # noqa: F401 (LayerTrace: also importable from here)
 
 
 class Trace(Mapping[str, LayerTrace]):
@@ -285,7 +285,6 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "FORMAT_NAME",
     "FORMAT_VERSION",
-    "LayerTrace",
     "Trace",
     "load_trace",
 ]
