@@ -104,19 +104,34 @@ def checking_copy(sub: Any, name: str, dtype: Any = None) -> Any:
 # ----------------------------------------------------------------------------------
 # Comparing
 # ----------------------------------------------------------------------------------
+def _give_weights(copy: Any, w: LSTMWeights) -> None:
+    """The layer's weights (as the recompute read them) into its checking copy; skipped
+    when the copy holds them already (Keras' set_weights costs milliseconds)."""
+    arrays = [w.kernel, w.recurrent_kernel] + ([] if w.bias is None else [w.bias])
+    held = getattr(copy, "_lx_weights", None)
+    if held is not None and all(np.array_equal(a, b) for a, b in zip(arrays, held, strict=True)):
+        return
+    copy.set_weights(arrays)
+    copy._lx_weights = [a.copy() for a in arrays]
+
+
 def rel_error(ours: Any, theirs: Any) -> tuple[float, tuple[int, ...]]:
     """Largest ``|ours - theirs| / max(1, |theirs|)`` and the index where it is.
 
-    A NaN or infinite value on either side counts as an infinite error.
+    Computed in the wider of the two float types (float64 for ints). A NaN or infinite
+    value on either side counts as an infinite error.
     """
-    ours = np.asarray(ours, dtype=np.float64)
-    theirs = np.asarray(theirs, dtype=np.float64)
+    ours, theirs = np.asarray(ours), np.asarray(theirs)
+    dtype = np.result_type(ours.dtype, theirs.dtype, np.float32)
+    ours, theirs = ours.astype(dtype, copy=False), theirs.astype(dtype, copy=False)
     if ours.shape != theirs.shape:
         return math.inf, ()
     if theirs.size == 0:
         return 0.0, ()
     with np.errstate(invalid="ignore", over="ignore"):
-        err = np.abs(ours - theirs) / np.maximum(1.0, np.abs(theirs))
+        err = np.subtract(ours, theirs)
+        np.abs(err, out=err)
+        err /= np.maximum(np.abs(theirs), 1.0)
     err[~np.isfinite(err)] = np.inf
     where = np.unravel_index(int(np.argmax(err)), err.shape)
     return float(err[where]), tuple(int(i) for i in where)
@@ -189,9 +204,9 @@ def self_check(
     Returns the number of windows checked.
     """
     idx = checked_windows(xs[0].shape[0], check_samples)
-    for t, copies in zip(plan.targets, plan.copies, strict=True):
-        for (_, sub), copy in zip(t.directions, copies, strict=True):
-            copy.set_weights(sub.get_weights())
+    for copies, layer_weights in zip(plan.copies, weights, strict=True):
+        for copy, w in zip(copies, layer_weights, strict=True):
+            _give_weights(copy, w)
     try:
         _ins, k_masks, k_own, k_seqs = plan.check_fn([x[idx] for x in xs])
     except Exception as exc:  # noqa: BLE001 - report Keras' failure as ours

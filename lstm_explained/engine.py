@@ -7,10 +7,13 @@ test checks the two agree to 1e-12 in float64. Same arithmetic, written for spee
 * the loop then does one small product ``h_{t-1} U`` per step, on one BLAS thread
   (:func:`single_threaded_blas`), writing the activations in place into time-major
   result buffers (every step reads and writes contiguous blocks);
-* the windows are independent: blocks of them run side by side, one per core (numpy
-  releases the GIL inside its loops);
 * sigmoid and tanh are computed from numpy's vectorised ``exp``
-  (:data:`lstm_explained.activations.INPLACE`), within 2e-7 of the exact values.
+  (:data:`lstm_explained.activations.INPLACE`), within 2e-7 of the exact values;
+* for the usual pair (sigmoid gates, tanh candidate) the four gates take one ``exp``
+  pass together: the weights of each gate are scaled once by -1 (sigmoid gates) or -2
+  (the candidate), exactly (a power of two), so that ``1 / (1 + exp(z'))`` is every
+  gate's sigmoid at once, and ``tanh(z) = 2 sigmoid(2 z) - 1`` the candidate
+  (:func:`step_fused`).
 
 Weights use Keras' layout, the four blocks in the order i, f, c, o
 (:data:`lstm_explained.kinds.LSTM.keras_blocks`).
@@ -30,9 +33,7 @@ True
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,7 +149,17 @@ class LSTMWeights:
 # ----------------------------------------------------------------------------------
 # One BLAS thread for the loop
 # ----------------------------------------------------------------------------------
-_CONTROLLER: Any = None
+_BLAS_LIBRARIES: list[Any] | None = None
+
+
+def _blas_libraries() -> list[Any]:
+    """threadpoolctl's controllers of the BLAS libraries loaded (scanned once: ~50 ms)."""
+    global _BLAS_LIBRARIES
+    if _BLAS_LIBRARIES is None:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS_LIBRARIES = ThreadpoolController().select(user_api="blas").lib_controllers
+    return _BLAS_LIBRARIES
 
 
 @contextlib.contextmanager
@@ -158,40 +169,18 @@ def single_threaded_blas() -> Iterator[None]:
     The loop does T small products (batch x units by units x 4 units). OpenBLAS splits
     each over all cores, and on a busy 2-core machine (TensorFlow's own threads, a test
     runner) the threads wait for each other: the loop becomes many times slower. One
-    thread is as fast when the machine is idle and immune to that.
+    thread is as fast when the machine is idle and immune to that. (threadpoolctl's own
+    ``limit`` context re-reads every library's state, which costs more than a short run.)
     """
-    global _CONTROLLER
-    if _CONTROLLER is None:  # scanning the loaded libraries once is the costly part
-        from threadpoolctl import ThreadpoolController
-
-        _CONTROLLER = ThreadpoolController()
-    with _CONTROLLER.limit(limits=1, user_api="blas"):
+    libraries = _blas_libraries()
+    before = [lib.num_threads for lib in libraries]
+    for lib in libraries:
+        lib.set_num_threads(1)
+    try:
         yield
-
-
-#: Fewest windows a block of the recurrence runs on its own thread (below it, one thread).
-MIN_BLOCK_ROWS = 64
-
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=_workers(), thread_name_prefix="lx-engine")
-    return _POOL
-
-
-def _workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-               else os.cpu_count() or 1)
-
-
-def _blocks(n: int) -> list[slice]:
-    """The windows split into one contiguous block per core (at least MIN_BLOCK_ROWS each)."""
-    k = max(1, min(_workers(), n // MIN_BLOCK_ROWS))
-    edges = np.linspace(0, n, k + 1).round().astype(int)
-    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    finally:
+        for lib, n in zip(libraries, before, strict=True):
+            lib.set_num_threads(n)
 
 
 # ----------------------------------------------------------------------------------
@@ -234,6 +223,47 @@ def step_inplace(
     c_t += written  # C_t
     np.copyto(h_t, c_t)
     apply_inplace(act, h_t)
+    h_t *= o_t  # h_t = o_t ⊙ tanh(C_t)
+
+
+def _fused_scales(weights: LSTMWeights) -> np.ndarray | None:
+    """(4·units,) column scales for :func:`step_fused` (-1 for the sigmoid gates i, f, o,
+    -2 for the tanh candidate), or None for other activations."""
+    if (weights.recurrent_activation, weights.activation) != ("sigmoid", "tanh"):
+        return None
+    u = weights.units
+    return np.repeat(np.array([-1.0, -1.0, -2.0, -1.0], weights.dtype), u)
+
+
+def step_fused(
+    z: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, recurrent: np.ndarray,
+    c_t: np.ndarray, h_t: np.ndarray, scratch: np.ndarray,
+) -> None:
+    """:func:`step_inplace` for sigmoid gates and a tanh candidate, with scaled weights.
+
+    ``z`` holds ``s ⊙ (W x_t + b)`` and ``recurrent`` is ``U`` with its columns scaled by
+    ``s`` = (-1, -1, -2, -1) per block (i, f, c, o), so that ``z + h U'`` is ``s ⊙ z``:
+    one exp, one add and one reciprocal give ``sigmoid(z)`` for i, f, o and
+    ``sigmoid(2 z)`` for the candidate, which ``2 r - 1`` turns into ``tanh(z)``.
+    """
+    u = c_t.shape[1]
+    np.matmul(h_prev, recurrent, out=scratch)
+    z += scratch
+    np.exp(z, out=z)
+    z += 1.0
+    np.reciprocal(z, out=z)  # every gate's sigmoid; sigmoid(2 z) for the candidate
+    i_t, f_t, c_tilde_t, o_t = z[:, :u], z[:, u : 2 * u], z[:, 2 * u : 3 * u], z[:, 3 * u :]
+    c_tilde_t *= 2.0
+    c_tilde_t -= 1.0  # tanh(z) = 2 sigmoid(2 z) - 1
+    written = scratch[:, :u]
+    np.multiply(i_t, c_tilde_t, out=written)  # i_t ⊙ C̃_t
+    np.multiply(f_t, c_prev, out=c_t)  # f_t ⊙ C_{t-1}
+    c_t += written  # C_t
+    np.multiply(c_t, -2.0, out=h_t)  # tanh(C_t) = 2 / (1 + exp(-2 C_t)) - 1
+    np.exp(h_t, out=h_t)
+    h_t += 1.0
+    np.divide(2.0, h_t, out=h_t)
+    h_t -= 1.0
     h_t *= o_t  # h_t = o_t ⊙ tanh(C_t)
 
 
@@ -289,28 +319,31 @@ def run_lstm(
         if keep.shape != (n, steps):
             raise DataError(f"mask must have shape {(n, steps)}; got {keep.shape}.")
         skip = np.ascontiguousarray(~keep.T)[:, :, None]  # (T, N, 1): True where skipped
-    # W x_t + b for every t at once, as one 2-D product on all cores.
-    np.matmul(x_tm.reshape(steps * n, -1), weights.kernel, out=gates.reshape(steps * n, 4 * u))
-    if weights.bias is not None:
-        gates += weights.bias
-    # The recurrence: the windows are independent, so blocks of them run side by side on
-    # the cores (numpy releases the GIL in its loops), each block on one BLAS thread.
-    def loop(rows: slice) -> None:
-        h_r, c_r, scratch = h[rows], c[rows], np.empty((h[rows].shape[0], 4 * u), dtype)
+    # W x_t + b for every t at once, as one 2-D product on all cores; for the fused step
+    # with every column scaled (exactly: by -1 or -2) in the weights, not in the result.
+    fused = _fused_scales(weights)
+    kernel, bias, recurrent = weights.kernel, weights.bias, weights.recurrent_kernel
+    if fused is not None:
+        kernel, recurrent = kernel * fused, recurrent * fused
+        bias = None if bias is None else bias * fused
+    flat = gates.reshape(steps * n, 4 * u)
+    if weights.features == 1:  # an outer product: a broadcast is 3x faster than BLAS's
+        np.multiply(x_tm.reshape(steps * n, 1), kernel, out=flat)
+    else:
+        np.matmul(x_tm.reshape(steps * n, -1), kernel, out=flat)
+    if bias is not None:
+        gates += bias
+    scratch = np.empty((n, 4 * u), dtype)
+    with single_threaded_blas(), np.errstate(over="ignore"):  # exp may overflow to inf
         for t in range(steps):
-            step_inplace(gates[t, rows], h_r, c_r, weights, cells[t, rows], hiddens[t, rows],
-                         scratch)
-            if skip is not None and skip[t, rows].any():  # a masked step carries the states
-                np.copyto(cells[t, rows], c_r, where=skip[t, rows])
-                np.copyto(hiddens[t, rows], h_r, where=skip[t, rows])
-            h_r, c_r = hiddens[t, rows], cells[t, rows]
-
-    with single_threaded_blas(), np.errstate(over="ignore"):
-        blocks = _blocks(n)
-        if len(blocks) == 1:
-            loop(blocks[0])
-        else:
-            list(_pool().map(loop, blocks))
+            if fused is None:
+                step_inplace(gates[t], h, c, weights, cells[t], hiddens[t], scratch)
+            else:
+                step_fused(gates[t], h, c, recurrent, cells[t], hiddens[t], scratch)
+            if skip is not None and skip[t].any():  # a masked step carries the states over
+                np.copyto(cells[t], c, where=skip[t])
+                np.copyto(hiddens[t], h, where=skip[t])
+            h, c = hiddens[t], cells[t]
     g = gates.transpose(1, 0, 2)
     blocks = {name: g[:, :, k * u : (k + 1) * u] for k, name in enumerate(LSTM.keras_blocks)}
     states = {LSTM.belt: cells.transpose(1, 0, 2), LSTM.output: hiddens.transpose(1, 0, 2)}
