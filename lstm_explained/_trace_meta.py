@@ -32,6 +32,10 @@ from lstm_explained.activations import ACTIVATIONS
 from lstm_explained.kinds import KINDS, get_kind
 
 #: Written into every trace file; a file without it is not a trace.
+#: The member holding the JSON metadata.
+META_KEY = "__lstm_explained_meta__"
+_NUMBER_KINDS = "biuf"  # bool, int, unsigned, float: what a layer's arrays may hold
+_EXTRA_KINDS = _NUMBER_KINDS + "UM"  # extras may also hold unicode text and datetime64
 FORMAT_NAME = "lstm-explained-trace"
 #: Bumped when the file layout changes incompatibly. Version 2 names each layer's cell
 #: ``kind``; version 1 (LSTM only, no ``kind``) still loads.

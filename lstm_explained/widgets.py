@@ -4,12 +4,9 @@
 :class:`~lstm_explained.trace.Trace` (never from a model, so an inspector of a saved trace
 imports no TensorFlow). Its controls: Play and a step slider; the sample (for a forecast
 trace: the forecast step); the layer; the units, with a button that picks the units the
-belt moved most at this step. Its view is one image of :class:`InspectorFigure`:
-
-(a) the input window with the current step marked (forecasts: fed-back predictions,
-target, prediction, persistence baseline); (b) the conveyor belt at step t for the chosen
-units, with the numbers; (c) heatmaps units x time of f, i, C~, o and C; (d) the first
-chosen unit's f, i, C~, o, C and h over time.
+belt moved most at this step. Its view is one image of
+:class:`~lstm_explained.plots.inspector.InspectorFigure` (input window, conveyor belt at
+step t, heatmaps, the first unit's traces).
 
 Its state is public and scriptable: set ``inspector.timestep``, ``.sample``, ``.layer`` or
 ``.units`` from code and the controls and the view follow; :meth:`GateInspector.snapshot`
@@ -36,15 +33,15 @@ Example
 from __future__ import annotations
 
 import contextlib
-import html
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
 
+from lstm_explained._widget_html import legend_html, status_html, unit_options
 from lstm_explained.errors import DataError
-from lstm_explained.labels import inline_label, plain_label
+from lstm_explained.labels import plain_label
 from lstm_explained.plots.inspector import InspectorFigure
 from lstm_explained.trace import LayerTrace, Trace
 from lstm_explained.viewmodel import (
@@ -170,7 +167,7 @@ class GateInspector(widgets.VBox):
             value=lt.name, description="layer", style=style, layout=widgets.Layout(width="auto"),
         )
         self.units_select = widgets.SelectMultiple(
-            options=self._unit_options(lt), value=tuple(self.figure.units), rows=4,
+            options=unit_options(lt.units), value=tuple(self.figure.units), rows=4,
             description=f"units (≤{MAX_BELT_UNITS})", style=style,
             layout=widgets.Layout(width="190px"),
         )
@@ -200,17 +197,12 @@ class GateInspector(widgets.VBox):
         self.scale_toggle.observe(self._on_scale, names="value")
         self.active_button.on_click(lambda _b: self.show_most_active())
 
-        legend = " ".join(
-            f'<span style="color:{html.escape(q.color)};font-weight:bold">'
-            f"{html.escape(q.text)}</span>"
-            for q in lt.spec.quantities
-        )
         controls = widgets.HBox(
             [
                 widgets.VBox(
                     [widgets.HBox([self.play, self.step_slider]), self.sample_slider,
                      widgets.HBox([self.layer_dropdown, self.active_button, self.scale_toggle]),
-                     widgets.HTML(legend)]
+                     widgets.HTML(legend_html(lt.spec))]
                 ),
                 self.units_select,
             ]
@@ -293,11 +285,8 @@ class GateInspector(widgets.VBox):
         return self.figure.layer.n_timesteps
 
     def most_active(self, k: int | None = None) -> list[int]:
-        """The ``k`` units whose cell state was most written or forgotten at this step.
-
-        Activity is ``|i_t * C~_t| + |(1 - f_t) * C_{t-1}|``: what the belt took on plus
-        what it dropped.
-        """
+        """The ``k`` units whose cell state was most written or forgotten at this step:
+        activity ``|i_t C~_t| + |(1 - f_t) C_{t-1}|``, what the belt took on plus dropped."""
         k = self.n_active if k is None else int(k)
         return self.figure.data.most_active(self.timestep, min(k, MAX_BELT_UNITS))
 
@@ -313,10 +302,6 @@ class GateInspector(widgets.VBox):
         return self.figure.jpeg() if self.image_format == "jpeg" else self.figure.png()
 
     # -- internals -----------------------------------------------------------------
-    @staticmethod
-    def _unit_options(lt: LayerTrace) -> list[tuple[str, int]]:
-        return [(f"unit {u}", u) for u in range(lt.units)]
-
     @contextlib.contextmanager
     def _silenced(self) -> Iterator[None]:
         old, self._quiet = self._quiet, True
@@ -346,7 +331,7 @@ class GateInspector(widgets.VBox):
                   heatmap_scale)
         with self._silenced():
             if layer is not None:
-                self.units_select.options = self._unit_options(new_layer)
+                self.units_select.options = unit_options(new_layer.units)
                 self.step_slider.max = self.play.max = new_layer.n_timesteps - 1
             self.units_select.value = tuple(fig.units)
             self.step_slider.value = fig.timestep
@@ -354,25 +339,9 @@ class GateInspector(widgets.VBox):
         self._update_status()
 
     def _update_status(self) -> None:
-        self.status.value = self._status_html()
-
-    def _status_html(self) -> str:
-        """The status line: every string from the trace escaped (it is shown as text)."""
-        fig = self.figure
-        lt, t, u, led = fig.layer, fig.timestep, fig.units[0], fig.data
-        esc = html.escape
-        values = ", ".join(
-            f'<span style="color:{esc(q.color)}">'
-            f"{esc(q.text)} = {led[q.name][t, u]:+.3f}</span>"
-            for q in lt.spec.quantities
-        )
-        parts = [
-            f"<b>{esc(sample_label(self.trace, fig.sample))}</b>",
-            f"layer <code>{esc(inline_label(lt.name))}</code> "
-            f"step t = {t} of {lt.n_timesteps - 1}",
-            f"unit {u}: {values}",
-        ]
-        return '<div style="overflow-wrap:anywhere">' + " &nbsp;·&nbsp; ".join(parts) + "</div>"
+        fig, u = self.figure, self.figure.units[0]
+        self.status.value = status_html(sample_label(self.trace, fig.sample), fig.layer,
+                                        fig.timestep, u, fig.data.readout(fig.timestep, u))
 
     # -- observers (the controls) --------------------------------------------------
     def _on_step(self, change: dict[str, Any]) -> None:

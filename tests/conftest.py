@@ -36,6 +36,36 @@ settings.register_profile("thorough", max_examples=300, **_COMMON)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+#: Session fixtures too costly to build twice: under pytest-xdist (``--dist loadgroup``,
+#: see pyproject.toml) every test using one runs on the same worker.
+_SHARED_FIXTURES = {"site_build": "site", "site": "site", "site_url": "site", "lab": "lab"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the marks
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for fixture, group in _SHARED_FIXTURES.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
+
+
+def claim_once(tmp_path_factory, what: str) -> None:
+    """Fail if ``what`` was already made in this test run by another worker: the
+    xdist groups (above) were not honoured, and a costly fixture is being built twice.
+
+    Workers share the parent of their base temporary folders; the claim is a file made
+    there with ``O_EXCL``.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    try:
+        os.close(os.open(shared / f"claimed-{what}", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        pytest.fail(f"{what} was already made by another worker of this run: its tests are "
+                    "not grouped on one worker (--dist loadgroup; see _SHARED_FIXTURES)")
+
+
 @pytest.fixture(scope="session")
 def sine_model():
     """The pretrained sine model (loaded once per test session)."""
@@ -235,6 +265,7 @@ def lab(tmp_path_factory, chromium_path):
     import time
     import urllib.request
 
+    claim_once(tmp_path_factory, "jupyterlab")
     root = tmp_path_factory.mktemp("lab")
     env = dict(os.environ)
     for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR"):
@@ -346,6 +377,7 @@ def site_build(tmp_path_factory) -> SiteBuild:
     import sys
     import time
 
+    claim_once(tmp_path_factory, "course-site")
     out = tmp_path_factory.mktemp("site") / "html"
     tmpdir = tmp_path_factory.mktemp("site-tmp")
     env = quiet_free_env()

@@ -173,19 +173,30 @@ def test_site_refers_to_no_other_host(site):
 # -- every page in Chromium ---------------------------------------------------------------
 
 
-def test_every_page_loads_cleanly_and_offline(site, site_url, open_page):
-    """Every page in turn, in one tab (a new tab per page costs more than the page)."""
+def test_every_page_loads_cleanly_and_offline(site, site_url, browser):
+    """Every page, a few tabs at a time (each page waits for its network to go idle: the
+    waits overlap), each tab with its own log of errors and requests."""
     pages = _pages(site)
-    page, log = open_page(pages[0])
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
     problems = []
-    for path in pages:
-        errors, external = len(log.errors), len(log.external)
-        page.goto(site_url + path, wait_until="load")
-        page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(150)
-        problems += [f"{path}: {e}" for e in log.errors[errors:]]
-        problems += [f"{path}: request to another host: {u}" for u in log.external[external:]]
-        problems += [f"{path}: {b}" for b in _blank_widgets(page)]
+    try:
+        tabs = [context.new_page() for _ in range(6)]
+        logs = [PageLog(tab, site_url) for tab in tabs]
+        for start in range(0, len(pages), len(tabs)):
+            batch = list(zip(tabs, logs, pages[start : start + len(tabs)], strict=False))
+            seen = [(len(log.errors), len(log.external)) for _, log, _ in batch]
+            for tab, _, path in batch:
+                tab.goto(site_url + path, wait_until="commit")
+            for (tab, log, path), (errors, external) in zip(batch, seen, strict=True):
+                tab.wait_for_load_state("load")
+                tab.wait_for_load_state("networkidle")
+                tab.wait_for_timeout(150)
+                problems += [f"{path}: {e}" for e in log.errors[errors:]]
+                problems += [f"{path}: request to another host: {u}"
+                             for u in log.external[external:]]
+                problems += [f"{path}: {b}" for b in _blank_widgets(tab)]
+    finally:
+        context.close()
     assert not problems, "\n".join(problems)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -128,3 +129,32 @@ def test_wheel_installs_and_works_from_another_folder(tmp_path):
     assert lines[1] == "5001 4171"
     assert lines[2] == "sine 70901" and lines[3] == "sp500 70901"
     assert lines[4] == "['sine', 'sp500']"
+
+
+#: Public modules without an API page, and why.
+_NOT_ON_THE_API_PAGES = {
+    "cli": "the command line, documented by `lstm-explained --help` and the README",
+    "demo": "what the command runs (README, instructor guide)",
+    "data_checks": "validation behind lx.data; its errors are documented where raised",
+    "data_csv": "the CSV reader behind lx.data.load_csv (documented there)",
+    "data_csv_fast": "the numpy fast path of data_csv",
+    "series": "documented on the data page, where users reach it (lx.data.Series)",
+    "windows": "documented on the data page (lx.data.make_windows, Windows, denormalise)",
+}
+
+
+def test_every_public_module_is_on_the_api_pages_and_smaller_than_400_lines():
+    """A module or package without a leading underscore has an API page in the toctree of
+    docs/api/index.md (or a reason above); no module of the package is over 400 lines."""
+    pkg = ROOT / "lstm_explained"
+    index = (ROOT / "docs" / "api" / "index.md").read_text()
+    listed = set(re.findall(r"^([a-z_]+)$", index, flags=re.M))
+    public = {p.stem for p in pkg.glob("*.py") if not p.name.startswith("_")}
+    public |= {p.parent.name for p in pkg.glob("*/__init__.py")}
+    missing = sorted(public - listed - set(_NOT_ON_THE_API_PAGES))
+    assert not missing, f"modules without an API page in docs/api/index.md: {missing}"
+    for name in listed:
+        assert (ROOT / "docs" / "api" / f"{name}.rst").exists(), name
+    long = {p.relative_to(pkg).as_posix(): n for p in pkg.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}
+    assert not long, f"modules over 400 lines (split them by idea): {long}"

@@ -1,0 +1,154 @@
+"""Exercises for the tutorials, with checkers that compute the right answer themselves.
+
+Tutorials end with a few exercises: a cell with ``answer = None`` and a call to :func:`check`,
+then the solution, folded away (a collapsed cell in JupyterLab, a dropdown on the course
+site; see ``tutorials/README.md``). A student computes an answer and hands it
+to :func:`check` together with the *context* it was computed from (gate values, weights, a
+trace, windows, forecasts). The checker works out the right answer from that same context,
+never from a stored number, so the exercises stay true when a model is retrained. A wrong
+answer gets a hint, and the most common mistakes (Keras' i, f, c, o weight order, forgetting
+the forget gate, de-normalising with the wrong window's p0, ...) are recognised and named.
+
+This module uses numpy only: it imports neither TensorFlow nor Keras, so it loads in a
+process that never pays for them.
+
+Exercises
+---------
+======================== ==============================================================
+``"01.cell_state"``      C_t = f_t * C_{t-1} + i_t * C~_t for given gate values
+``"01.hidden_state"``    h_t = o_t * tanh(C_t)
+``"01.forget_block"``    the forget gate's block W_f of a Keras kernel (order i, f, c, o)
+``"02.slope_unit"``      the unit whose last hidden state tracks the input's slope
+``"02.persistence_mse"`` the persistence baseline's mean squared error
+``"03.denormalise_run"`` one step of a fed-back run, back in prices
+``"03.lag"``             the lag at which the forecast's moves best echo the truth's
+``"03.saturation"``      the fraction of a gate's values that are saturated (Karpathy et al.)
+======================== ==============================================================
+
+Example
+-------
+>>> import lstm_explained.exercises as ex
+>>> r = ex.check("01.cell_state", 0.5 * 2.0 + 1.0 * 0.25,
+...              forget=0.5, input=1.0, candidate=0.25, previous=2.0)
+>>> r.correct, str(r)
+(True, '✓ 01.cell_state: Right: C_t = f_t·C_{t-1} + i_t·C̃_t = 1.25.')
+>>> r = ex.check("01.cell_state", 0.25, forget=0.5, input=1.0, candidate=0.25, previous=2.0)
+>>> r.correct
+False
+>>> print(r.message)  # doctest: +ELLIPSIS
+Not yet: You wrote the new part but dropped the old belt: ...
+"""
+
+
+from __future__ import annotations
+
+from typing import Any
+
+from lstm_explained.errors import DataError
+from lstm_explained.exercises import cell, sine, sp500  # noqa: F401 - each registers its exercises
+from lstm_explained.exercises._base import (
+    _REGISTRY,
+    CORRECT,
+    UNANSWERED,
+    WRONG,
+    Exercise,
+    Result,
+)
+from lstm_explained.exercises.sine import unit_correlations
+from lstm_explained.exercises.sp500 import lag_correlations
+
+
+# -- the public API ---------------------------------------------------------------------------
+def exercises() -> list[str]:
+    """The ids of every exercise, in tutorial order.
+
+    Example
+    -------
+    >>> exercises()[:2]
+    ['01.cell_state', '01.hidden_state']
+    """
+    return list(_REGISTRY)
+
+
+def _get(exercise: str) -> Exercise:
+    try:
+        return _REGISTRY[exercise]
+    except KeyError:
+        raise DataError(
+            f"no exercise {exercise!r}; the exercises are {', '.join(_REGISTRY)}."
+        ) from None
+
+
+def question(exercise: str) -> str:
+    """The question of an exercise, with what :func:`check` needs to know.
+
+    Example
+    -------
+    >>> print(question("01.hidden_state"))  # doctest: +ELLIPSIS
+    What the cell shows: Given o_t and ... (check needs: output, cell)
+    """
+    ex = _get(exercise)
+    return f"{ex.title}: {ex.question} (check needs: {', '.join(ex.needs)})"
+
+
+def _context(ex: Exercise, context: dict[str, Any]) -> None:
+    missing = [k for k in ex.needs if k not in context]
+    if missing:
+        raise DataError(
+            f"exercise {ex.id!r} needs {', '.join(ex.needs)} to check an answer; "
+            f"missing: {', '.join(missing)}."
+        )
+
+
+_JUDGE_ONLY = {"tolerance", "rtol", "atol", "tie"}
+
+
+def solution(exercise: str, **context: Any) -> Any:
+    """The right answer, computed from ``context`` (for instructors and tests).
+
+    Example
+    -------
+    >>> float(solution("01.hidden_state", output=1.0, cell=0.0))
+    0.0
+    """
+    ex = _get(exercise)
+    _context(ex, context)
+    return ex.solve(**{k: v for k, v in context.items() if k not in _JUDGE_ONLY})
+
+
+def check(exercise: str, answer: Any, **context: Any) -> Result:
+    """Check an answer to an exercise against the right answer computed from ``context``.
+
+    Args:
+        exercise: the exercise id, e.g. ``"01.cell_state"`` (see :func:`exercises`).
+        answer: the student's answer; ``None`` or ``...`` means "not answered yet".
+        **context: what the answer was computed from (see :func:`question`), plus optional
+            tolerances (``tolerance``, ``rtol``, ``atol``).
+
+    Returns:
+        A :class:`Result`: truthy when right; its message is a hint when wrong.
+
+    Raises:
+        DataError: for an unknown exercise or missing context.
+    """
+    ex = _get(exercise)
+    _context(ex, context)
+    if answer is None or answer is Ellipsis:
+        return Result(ex.id, UNANSWERED, f"no answer yet. {ex.title}: {ex.question}")
+    right = solution(exercise, **context)
+    return ex.judge(answer, right, **context)
+
+
+__all__ = [
+    "CORRECT",
+    "UNANSWERED",
+    "WRONG",
+    "Exercise",
+    "Result",
+    "check",
+    "exercises",
+    "lag_correlations",
+    "question",
+    "solution",
+    "unit_correlations",
+]

@@ -1,0 +1,184 @@
+"""Exercises of tutorial 03: a fed-back run back in prices; the lag; saturated gates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lstm_explained.errors import DataError
+from lstm_explained.exercises._base import (
+    Result,
+    _close,
+    _corr,
+    _int_answer,
+    _judge,
+    _layer,
+    _number,
+    _ok,
+    _register,
+    _wrong,
+)
+
+
+# -- 03: the S&P 500 --------------------------------------------------------------------------
+@_register(
+    "03.denormalise_run",
+    "A fed-back forecast, back in prices",
+    "Multi-sequence run number run started from test window run·prediction_len. Turn its "
+    "normalised prediction at `step` back into an index level.",
+    ("windows", "predictions", "run", "step"),
+)
+def _solve_denormalise_run(*, windows: Any, predictions: Any, run: int, step: int,
+                           prediction_len: int | None = None) -> float:
+    pred = np.asarray(predictions, dtype=np.float64)
+    if pred.ndim != 2:
+        raise DataError(f"predictions must be (runs, prediction_len); got {pred.shape}.")
+    length = pred.shape[1] if prediction_len is None else int(prediction_len)
+    p0 = np.asarray(windows.p0_test, dtype=np.float64)
+    return float(p0[run * length] * (pred[run, step] + 1.0))
+
+
+@_judge("03.denormalise_run")
+def _judge_denormalise_run(answer: Any, right: float, *, windows: Any, predictions: Any,
+                           run: int, step: int, prediction_len: int | None = None,
+                           rtol: float = 1e-4) -> Result:
+    id = "03.denormalise_run"
+    pred = np.asarray(predictions, dtype=np.float64)
+    length = pred.shape[1] if prediction_len is None else int(prediction_len)
+    p0 = np.asarray(windows.p0_test, dtype=np.float64)
+    n = pred[run, step]
+    a = _number(answer)
+    if a is None or a.size != 1:
+        return _wrong(id, "answer with one number, an index level.")
+    if _close(a, right, 1e-9, rtol):
+        return _ok(id, f"p = p0 · (n + 1) = {p0[run * length]:.2f} · ({n:.4f} + 1) = "
+                       f"{right:.2f}, with p0 of the run's start window {run * length}.")
+    start = run * length
+    mistakes = []
+    if start + step < len(p0) and step:
+        mistakes.append((p0[start + step] * (n + 1), "a fed-back run stays in the units of the "
+                         f"window it started from: use p0 of window {run}·{length}, for every "
+                         "step of the run, not the p0 of the window at that step."))
+    if run < len(p0) and run != start:
+        mistakes.append((p0[run] * (n + 1), f"run {run} does not start at window {run}: runs "
+                         f"start every {length} windows, at window run·{length}."))
+    mistakes += [
+        (p0[start] * n, "the windows hold p/p0 − 1, so p = p0 · (n + 1): you left out the + 1."),
+        (n + 1, "n + 1 is the ratio p/p0: multiply by the start window's p0."),
+        (p0[start] * (n - 1), "undo p/p0 − 1 with p = p0 · (n + 1), not (n − 1)."),
+        (p0[start] / (n + 1), "multiply by (n + 1), don't divide."),
+    ]
+    for value, hint in mistakes:
+        if _close(a, value, 1e-9, rtol):
+            return _wrong(id, hint)
+    return _wrong(id, "invert n = p/p0 − 1 with the p0 of the window the run started from "
+                      "(windows.p0_test[run · prediction_len]).")
+
+
+def lag_correlations(predicted: Any, true: Any, max_lag: int = 10) -> np.ndarray:
+    """Correlation of the forecast's moves with the truth's moves L steps earlier.
+
+    For L = 0..max_lag, the Pearson r between ``Δpredicted[t]`` and ``Δtrue[t − L]``, where
+    ``Δv[t] = v[t] − v[t − 1]``. Moves, not levels: a constant bias of the forecast does not
+    matter. A forecast that repeats the last value it saw has r = 1 at L = 1: its move today
+    is the market's move yesterday.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> true = np.random.default_rng(0).normal(size=200).cumsum()
+    >>> persistence = np.r_[true[0], true[:-1]]          # predicted[t] = true[t - 1]
+    >>> int(np.argmax(lag_correlations(persistence, true, 5)))
+    1
+    """
+    p = np.asarray(predicted, dtype=np.float64).reshape(-1)
+    t = np.asarray(true, dtype=np.float64).reshape(-1)
+    if p.shape != t.shape:
+        raise DataError(f"predicted and true must have the same length; got {p.shape}, "
+                        f"{t.shape}.")
+    if not isinstance(max_lag, (int, np.integer)) or not 0 <= max_lag < len(p) - 3:
+        raise DataError(f"max_lag must be a whole number from 0 to {len(p) - 4}; got {max_lag}.")
+    dp, dt = np.diff(p), np.diff(t)
+    return np.array(
+        [float(_corr(dp[lag:, None], dt[: len(dt) - lag])[0]) for lag in range(max_lag + 1)]
+    )
+
+
+@_register(
+    "03.lag",
+    "Does the forecast lag?",
+    "At which lag L (0..max_lag) do the forecast's day-to-day moves correlate best with the "
+    "truth's moves L days earlier, corr(Δpredicted[t], Δtrue[t − L])?",
+    ("predicted", "true"),
+)
+def _solve_lag(*, predicted: Any, true: Any, max_lag: int = 10) -> int:
+    return int(np.argmax(lag_correlations(predicted, true, max_lag)))
+
+
+@_judge("03.lag")
+def _judge_lag(answer: Any, right: int, *, predicted: Any, true: Any,
+               max_lag: int = 10, tie: float = 0.01) -> Result:
+    id = "03.lag"
+    r = lag_correlations(predicted, true, max_lag)
+    if isinstance(answer, (int, np.integer)) and not isinstance(answer, bool) and answer < 0:
+        return _wrong(id, "a negative lag would mean the forecast moves before the market: "
+                          "compare Δpredicted[t] with Δtrue[t − L] for L ≥ 0.")
+    a, bad = _int_answer(id, answer, max_lag + 1, "lag")
+    if bad is not None:
+        return bad
+    if a == right or r[a] >= r[right] - tie:
+        return _ok(id, f"at lag {a} the moves correlate with r = {r[a]:.3f}, against "
+                       f"{r[0]:.3f} at lag 0: the forecast's moves echo the market's moves "
+                       f"of {a} day(s) before, rather than anticipating today's.")
+    if a == 0:
+        return _wrong(id, f"at lag 0 (today's forecast move against today's market move) "
+                          f"r = {r[0]:.3f}. Shift the truth: compare Δpredicted[L:] with "
+                          "Δtrue[:-L] for several L.")
+    return _wrong(id, f"at lag {a}, r = {r[a]:.3f}; another lag correlates better. Compute r "
+                      "for every L from 0 to max_lag (np.diff gives the moves).")
+
+
+@_register(
+    "03.saturation",
+    "How often is a gate saturated?",
+    "Over all windows, timesteps and units of a layer, what fraction of a gate's values are "
+    "right-saturated (> high, nearly open) or left-saturated (< low, nearly closed)? Answer "
+    "as a fraction between 0 and 1.",
+    ("trace",),
+)
+def _solve_saturation(*, trace: Any, layer: str | None = None, gate: str = "forget",
+                      side: str = "right", low: float = 0.1, high: float = 0.9) -> float:
+    lt = _layer(trace, layer)
+    if side not in ("left", "right"):
+        raise DataError(f"side must be 'left' (< low) or 'right' (> high), not {side!r}.")
+    values = np.asarray(getattr(lt, gate), dtype=np.float64)
+    mask = getattr(lt, "mask", None)
+    flat = values if mask is None else values[np.asarray(mask, dtype=bool)]
+    return float(np.mean(flat > high) if side == "right" else np.mean(flat < low))
+
+
+@_judge("03.saturation")
+def _judge_saturation(answer: Any, right: float, *, trace: Any, layer: str | None = None,
+                      gate: str = "forget", side: str = "right", low: float = 0.1,
+                      high: float = 0.9, atol: float = 1e-3) -> Result:
+    id = "03.saturation"
+    a = _number(answer)
+    if a is None or a.size != 1:
+        return _wrong(id, "answer with one fraction between 0 and 1.")
+    word = f"right-saturated (> {high:g})" if side == "right" else f"left-saturated (< {low:g})"
+    if _close(a, right, atol):
+        return _ok(id, f"{right:.1%} of the {gate} gate's values are {word}.")
+    other = _solve_saturation(trace=trace, layer=layer, gate=gate,
+                              side="left" if side == "right" else "right", low=low, high=high)
+    if right > 0 and _close(a, 100 * right, 100 * atol):
+        return _wrong(id, "that looks like a percentage: answer as a fraction between 0 and 1.")
+    if _close(a, other, atol) and abs(other - right) > atol:
+        return _wrong(id, f"that is the other side: the question asks for {word}.")
+    if _close(a, 1 - right, atol):
+        return _wrong(id, f"that is the share that is *not* {word}.")
+    return _wrong(id, f"count the values that are {word} over every window, timestep and unit "
+                      "of the layer, and divide by how many values there are (np.mean of a "
+                      "boolean array does both).")
+
+
