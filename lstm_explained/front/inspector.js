@@ -487,7 +487,7 @@ class Inspector {
       const color = col(key);
       g.append(symbolSvg(s("text", { x, y, "text-anchor": anchor || "middle", class: "lxi-sym",
         fill: color }), c[key] ? c[key].text : key));
-      const v = s("text", { x, y: y + 20, "text-anchor": anchor || "middle", class: "lxi-val" });
+      const v = s("text", { x, y: y + 24, "text-anchor": anchor || "middle", class: "lxi-val" });
       g.append(v);
       this.diagramValues[key] = v;
     };
@@ -495,29 +495,29 @@ class Inspector {
     const y = 48;
     line(70, y, 590, y, beltColor, 4);
     g.append(s("polygon", { points: `590,${y - 7} 600,${y} 590,${y + 7}`, fill: beltColor }));
-    node("previous", 36, y - 32);
+    node("previous", 36, y - 36);
     op(150, y, "\u00D7", col("forget"));
     line(150, y + 11, 150, 150, col("forget"));
-    node("forget", 150, 166);
-    node("kept", 222, y - 32);
-    node("forgotten", 222, y + 30);
+    node("forget", 150, 162);
+    node("kept", 222, y - 36);
+    node("forgotten", 222, y + 28);
     op(300, y, "+", col("written"));
     line(300, y + 11, 300, 106, col("written"));
     op(300, 117, "\u00D7", col("input"));
     line(289, 117, 262, 117, col("input"));
     line(311, 117, 338, 117, col("candidate"));
-    node("written", 360, y + 30, "start");
-    node("input", 230, 166);
-    node("candidate", 370, 166);
-    node("cell", 440, y - 32);
+    node("written", 360, y + 28, "start");
+    node("input", 230, 162);
+    node("candidate", 370, 162);
+    node("cell", 440, y - 36);
     // output: tanh(C_t) x o_t -> h_t
     line(500, y, 500, 96, beltColor);
-    node("squashed", 500, 110);
-    line(500, 136, 500, 178, col("hidden"));
+    node("squashed", 500, 108);
+    line(500, 138, 500, 178, col("hidden"));
     op(500, 189, "\u00D7", col("output"));
-    node("output", 440, 200);
+    node("output", 440, 196);
     line(511, 189, 545, 189, col("hidden"));
-    node("hidden", 568, 178);
+    node("hidden", 568, 174);
     this.diagramUnit = s("text", { x: 4, y: 228, class: "lxi-note" });
     g.append(this.diagramUnit);
   }

@@ -18,4 +18,14 @@ const lxModel = {
   off(event, f) { lxHandlers[event] = (lxHandlers[event] || []).filter((g) => g !== f); },
   save_changes() {},
 };
-render({ model: lxModel, el: document.getElementById("lx-inspector") });
+Promise.resolve(render({ model: lxModel, el: document.getElementById("lx-inspector") }))
+  .then(() => {
+    // Inside a notebook's <iframe srcdoc> (lstm_explained.notebook): fit the frame to the
+    // inspector now drawn (the frame's onload ran before it was).
+    try {
+      const frame = window.frameElement;
+      if (frame) frame.style.height = `${document.documentElement.scrollHeight + 4}px`;
+    } catch {
+      // another origin's frame: it keeps its own height
+    }
+  });
