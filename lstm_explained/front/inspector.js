@@ -618,11 +618,16 @@ class Inspector {
   }
   drawTimeAxis(axis, T, width) {
     axis.replaceChildren();
+    let lastEnd = -Infinity;
     for (const t of this.timeTicks(T, width)) {
       const x = ((t + 0.5) / T) * width;
+      const text = this.timeLabel(t);
+      const w = text.length * 7.5;
+      const x0 = Math.min(Math.max(x - w / 2, 0), width - w);
+      if (x0 < lastEnd + 8) continue;
       axis.append(s("line", { x1: x, x2: x, y1: 0, y2: 4, stroke: "#555" }));
-      axis.append(s("text", { x, y: 16, "text-anchor": t === 0 ? "start" : "middle",
-        class: "lxi-tick" }, this.timeLabel(t)));
+      axis.append(s("text", { x: x0, y: 16, class: "lxi-tick" }, text));
+      lastEnd = x0 + w;
     }
   }
   drawTicks() {
@@ -868,7 +873,8 @@ class Inspector {
 function fmtShort(v) {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
-  return a >= 1000 || (a > 0 && a < 0.01) ? v.toPrecision(3) : v.toFixed(2);
+  if (a >= 1000) return v.toFixed(0);
+  return a > 0 && a < 0.01 ? v.toPrecision(3) : v.toFixed(2);
 }
 
 function showError(el, err) {
