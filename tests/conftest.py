@@ -5,7 +5,8 @@ pages, the tutorial tests the notebooks it executed).
 
 Hypothesis profiles (choose with the ``HYPOTHESIS_PROFILE`` environment variable):
 
-* ``ci`` (default): 50 examples per property, what CI runs;
+* ``ci`` (default): 50 examples per property (25 random Keras models for the tracer's),
+  what CI runs;
 * ``thorough``: 300 examples, e.g.
   ``HYPOTHESIS_PROFILE=thorough python3 -m pytest tests/test_tracer.py -k property``.
 """
@@ -38,7 +39,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 #: Session fixtures too costly to build twice: under pytest-xdist (``--dist loadgroup``,
 #: see pyproject.toml) every test using one runs on the same worker.
-_SHARED_FIXTURES = {"site_build": "site", "site": "site", "site_url": "site", "lab": "lab"}
+_SHARED_FIXTURES = {"site_build": "site", "site": "site", "site_url": "site", "lab": "lab",
+                     "demo_out": "demo"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the marks
