@@ -16,8 +16,8 @@ Example
 -------
 >>> import lstm_explained as lx
 >>> w = lx.data.make_windows(lx.data.sine_wave(), 50)
->>> model = lx.model.load_pretrained("sine")          # doctest: +SKIP
->>> lx.forecast.multi_sequence(model, w.x_test).shape  # doctest: +SKIP
+>>> model = lx.model.load_pretrained("sine")
+>>> lx.forecast.multi_sequence(model, w.x_test).shape
 (9, 50)
 """
 
@@ -259,7 +259,9 @@ def point_by_point(model: Any, x: np.ndarray, batch_size: int = 1024) -> np.ndar
 
     Example
     -------
-    >>> point_by_point(model, w.x_test).shape   # doctest: +SKIP
+    >>> import lstm_explained as lx
+    >>> w = lx.data.make_windows(lx.data.sine_wave(), 50)
+    >>> point_by_point(lx.model.load_pretrained("sine"), w.x_test).shape
     (495,)
     """
     batch_size = _whole(batch_size, "batch_size")

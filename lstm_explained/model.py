@@ -8,8 +8,8 @@ Keras is imported only when one of these functions runs.
 Example
 -------
 >>> import lstm_explained as lx
->>> model = lx.model.load_pretrained("sine")   # doctest: +SKIP
->>> [layer.__class__.__name__ for layer in model.layers]   # doctest: +SKIP
+>>> model = lx.model.load_pretrained("sine")
+>>> [layer.__class__.__name__ for layer in model.layers]
 ['LSTM', 'Dropout', 'LSTM', 'Dropout', 'Dense']
 """
 
@@ -63,7 +63,7 @@ def build_model(
 
     Example
     -------
-    >>> build_model((1, 8, 1)).count_params()   # doctest: +SKIP
+    >>> build_model((1, 8, 1)).count_params()
     329
     """
     layers = _check_build(layers, dropout, seq_len, seed)

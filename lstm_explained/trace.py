@@ -281,10 +281,38 @@ def load_trace(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYT
         raise TraceFileError(f"{path} is not a valid lstm-explained trace: {exc}") from None
 
 
+def toy_trace(samples: int = 3, timesteps: int = 12, units: tuple[int, ...] = (5, 6),
+              seed: int = 0) -> Trace:
+    """A small trace of random weights on a sine input, made with numpy only (no TensorFlow):
+    for examples, and for trying the views before a model is trained.
+
+    Its layers are ``"lstm"``, ``"lstm_1"``, ... (stacked: each is fed the hidden states
+    of the one before), computed by :func:`lstm_explained.engine.run_lstm`; nothing in it
+    was learned.
+
+    Example
+    -------
+    >>> tr = toy_trace()
+    >>> tr.layer_names, tr["lstm"].forget.shape
+    (['lstm', 'lstm_1'], (3, 12, 5))
+    """
+    from lstm_explained.engine import LSTMWeights, run_lstm
+
+    x = np.sin(np.linspace(0, 9, samples * timesteps)).reshape(samples, timesteps, 1)
+    layers, inputs = [], x
+    for i, n in enumerate(units):
+        name = "lstm" if i == 0 else f"lstm_{i}"
+        out = run_lstm(inputs, LSTMWeights.random(inputs.shape[-1], n, seed=seed + i))
+        layers.append(LayerTrace(name=name, layer_name=name, inputs=inputs, arrays=out))
+        inputs = out["hidden"]
+    return Trace(layers, info={"source": "toy"})
+
+
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "Trace",
     "load_trace",
+    "toy_trace",
 ]

@@ -5,7 +5,8 @@ pages, the tutorial tests the notebooks it executed).
 
 Hypothesis profiles (choose with the ``HYPOTHESIS_PROFILE`` environment variable):
 
-* ``ci`` (default): 50 examples per property, what CI runs;
+* ``ci`` (default): 50 examples per property (25 random Keras models for the tracer's),
+  what CI runs;
 * ``thorough``: 300 examples, e.g.
   ``HYPOTHESIS_PROFILE=thorough python3 -m pytest tests/test_tracer.py -k property``.
 """
@@ -38,7 +39,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 #: Session fixtures too costly to build twice: under pytest-xdist (``--dist loadgroup``,
 #: see pyproject.toml) every test using one runs on the same worker.
-_SHARED_FIXTURES = {"site_build": "site", "site": "site", "site_url": "site", "lab": "lab"}
+_SHARED_FIXTURES = {"site_build": "site", "site": "site", "site_url": "site", "lab": "lab",
+                     "demo_out": "demo"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the marks
@@ -93,21 +95,9 @@ def sp500_windows():
 @pytest.fixture(scope="session")
 def toy_trace():
     """A small numpy-only trace (no TensorFlow): two stacked layers, 3 samples x 12 steps."""
-    import numpy as np
+    from lstm_explained.trace import toy_trace as make
 
-    from lstm_explained.engine import LSTMWeights, run_lstm
-    from lstm_explained.trace import LayerTrace, Trace
-
-    x = np.sin(np.linspace(0, 9, 3 * 12)).reshape(3, 12, 1)
-    first = run_lstm(x, LSTMWeights.random(features=1, units=5, seed=0))
-    second = run_lstm(first["hidden"], LSTMWeights.random(features=5, units=6, seed=1))
-    return Trace(
-        [
-            LayerTrace(name="lstm", layer_name="lstm", inputs=x, arrays=first),
-            LayerTrace(name="lstm_1", layer_name="lstm_1", inputs=first["hidden"], arrays=second),
-        ],
-        info={"source": "toy"},
-    )
+    return make()
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import lstm_explained as lx
@@ -232,6 +232,12 @@ def _largest_cell(trace) -> float:
     return max(float(np.abs(lt.cell).max(initial=0.0)) for lt in trace.values())
 
 
+#: Each random model is built, compiled and run by Keras (about 2 s): 25 of them in the
+#: default (``ci``) run, the profile's number otherwise (300 with ``thorough``).
+_MODELS = 25 if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci" else None
+
+
+@settings(max_examples=_MODELS or settings.default.max_examples)
 @given(cfg=model_configs())
 def test_property_trace_matches_keras_and_the_cell(cfg):
     _built["n"] += 1

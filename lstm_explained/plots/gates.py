@@ -82,7 +82,10 @@ def plot_window(
 
     Example
     -------
-    >>> fig = plot_window(tr, sample=0, timestep=3)   # doctest: +SKIP
+    >>> from lstm_explained.trace import toy_trace
+    >>> fig = plot_window(toy_trace(), sample=0, timestep=3)
+    >>> type(fig).__name__
+    'Figure'
     """
     lt = layer_trace(trace, layer)
     sample = check_index(sample, lt.n_samples, "sample")
@@ -123,7 +126,10 @@ def plot_conveyor_belt(
 
     Example
     -------
-    >>> fig = plot_conveyor_belt(tr, timestep=5, units=[0, 2])   # doctest: +SKIP
+    >>> from lstm_explained.trace import toy_trace
+    >>> fig = plot_conveyor_belt(toy_trace(), timestep=5, units=[0, 2])
+    >>> type(fig).__name__
+    'Figure'
     """
     lt = layer_trace(trace, layer)
     data = SampleData(lt, sample)
@@ -169,7 +175,10 @@ def plot_gate_heatmaps(
 
     Example
     -------
-    >>> fig = plot_gate_heatmaps(tr, timestep=5)   # doctest: +SKIP
+    >>> from lstm_explained.trace import toy_trace
+    >>> fig = plot_gate_heatmaps(toy_trace(), timestep=5)
+    >>> type(fig).__name__
+    'Figure'
     """
     lt = layer_trace(trace, layer)
     data = SampleData(lt, sample)
@@ -204,7 +213,10 @@ def plot_unit_traces(
 
     Example
     -------
-    >>> fig = plot_unit_traces(tr, unit=1, timestep=4)   # doctest: +SKIP
+    >>> from lstm_explained.trace import toy_trace
+    >>> fig = plot_unit_traces(toy_trace(), unit=1, timestep=4)
+    >>> type(fig).__name__
+    'Figure'
     """
     lt = layer_trace(trace, layer)
     data = SampleData(lt, sample)
@@ -235,7 +247,10 @@ def plot_saturation(
 
     Example
     -------
-    >>> fig = plot_saturation(tr)   # doctest: +SKIP
+    >>> from lstm_explained.trace import toy_trace
+    >>> fig = plot_saturation(toy_trace())
+    >>> type(fig).__name__
+    'Figure'
     """
     lt = layer_trace(trace, layer)
     sat = lt.saturation(low=low, high=high)
