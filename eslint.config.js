@@ -8,7 +8,9 @@ export default [
     files: ["lstm_explained/front/**/*.js"],
     languageOptions: {
       ecmaVersion: 2022,
-      sourceType: "script",
+      // inspector.js is an ES module (anywidget's shape: `export default { render }`);
+      // standalone.js is appended to it inside one <script type="module">.
+      sourceType: "module",
       globals: { ...globals.browser },
     },
     rules: {

@@ -1,12 +1,11 @@
-"""What both kernel-free exports share: choosing frames, drawing them with the inspector
-figure, captions and titles, and writing the file atomically (:mod:`lstm_explained._files`).
+"""What the animations (GIF, MP4) need: choosing frames, drawing them with the inspector
+figure, and writing the file atomically (:mod:`lstm_explained._files`).
 
-Used by :mod:`lstm_explained.export` (the HTML player) and :mod:`lstm_explained._export_video`
-(GIF, MP4)."""
+Used by :mod:`lstm_explained._export_video`; :mod:`lstm_explained.export` takes its target
+checks and atomic writes."""
 
 from __future__ import annotations
 
-import base64
 import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -17,7 +16,6 @@ import numpy as np
 from lstm_explained._files import atomic_write, check_target
 from lstm_explained._progress import progress_bar
 from lstm_explained.errors import DataError, ExportError, OutputError
-from lstm_explained.labels import inline_label
 from lstm_explained.plots.inspector import InspectorFigure
 from lstm_explained.trace import LayerTrace, Trace
 from lstm_explained.viewmodel import (
@@ -25,7 +23,6 @@ from lstm_explained.viewmodel import (
     check_index,
     check_timestep,
     check_units,
-    forecast_info,
     layer_trace,
 )
 
@@ -145,18 +142,6 @@ def _frames(
             bar.update(1)
 
 
-def _caption(fig: InspectorFigure) -> str:
-    """The line under the picture, plain text (the page sets it with ``textContent``)."""
-    t, u = fig.timestep, fig.units[0]
-    vals = ", ".join(f"{q.text} = {v:+.3f}" for q, v in fig.data.readout(t, u))
-    last = fig.layer.n_timesteps - 1
-    return f"layer {inline_label(fig.layer.name)}, step t = {t} of {last} · unit {u}: {vals}"
-
-
-def _data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
 @contextlib.contextmanager
 def _atomic(target: Path, overwrite: bool) -> Iterator[Path]:
     """A temporary file beside ``target`` that becomes it only if the block succeeds."""
@@ -167,13 +152,3 @@ def _atomic(target: Path, overwrite: bool) -> Iterator[Path]:
 def _write_atomic(target: Path, data: bytes, overwrite: bool) -> None:
     with _atomic(target, overwrite) as tmp:
         tmp.write_bytes(data)
-
-
-def _default_title(trace: Trace, fig: InspectorFigure) -> str:
-    """The page title: dataset (or model), forecast mode and layer, each an inline label."""
-    fi = forecast_info(trace)
-    label = (fi or {}).get("dataset") or trace.info.get("dataset") or trace.info.get("model")
-    kind = f" {inline_label(fi.get('mode_name', fi.get('mode')))} forecast" if fi else ""
-    name = inline_label(label) if label else "trace"
-    return f"LSTM gate inspector: {name}{kind}, layer {inline_label(fig.layer.name)}"
-

@@ -61,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
         type=_whole_number,
         default=150,
         metavar="N",
-        help="frames in each HTML inspector (fewer: a smaller file; default: %(default)s)",
+        help="forecast steps each HTML inspector holds, each with every timestep (fewer: a "
+        "smaller file; default: %(default)s, i.e. all of them)",
     )
     demo.add_argument(
         "--force", action="store_true", help="write into a non-empty folder the demo did not create"

@@ -94,7 +94,7 @@ def check_datasets(datasets: Iterable[str]) -> tuple[str, ...]:
 
 
 def check_frames(inspector_frames: Any) -> int:
-    """The number of frames of each HTML inspector: a whole number, at least 1.
+    """How many forecast steps each HTML inspector holds: a whole number, at least 1.
 
     Example
     -------
@@ -262,9 +262,8 @@ def demo_dataset(
         lx.export.inspector_html(
             trace,
             out / f"{name}_inspector.html",
-            max_frames=inspector_frames,
+            samples=range(min(inspector_frames, trace.n_samples)),  # each with every step
             title=f"{title}: the gates through a {L}-step forecast",
-            heatmap_scale="data",  # the trained gates move little: stretch to show how
             overwrite=True,  # prepare_out() has already guarded the folder
         )
     )

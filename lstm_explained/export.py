@@ -1,19 +1,17 @@
 """Kernel-free inspectors: one self-contained HTML file, or a GIF / MP4 animation.
 
-* :func:`inspector_html` writes ONE HTML file that steps through the timesteps (and the
-  samples, i.e. forecast steps) of a trace with a Play button and sliders, with no kernel
-  and no network: the pictures are inline ``data:`` PNGs, the player is a few lines of
-  inline JavaScript and CSS. It opens by double-click, from a course site or an e-mail.
-  Per sample it stores the static part of the inspector figure once and, per step, only a
-  transparent overlay with what changed (cursors, dots, the belt's boxes and numbers), so
-  150 steps weigh a few MB.
-* :func:`animation` writes the same frames as a GIF (Pillow) or an MP4 (needs ``ffmpeg``).
+* :func:`inspector_html` writes ONE HTML file holding the whole inspector: the front end
+  (``lstm_explained/front/inspector.js`` and ``inspector.css``, the very module a notebook
+  widget runs) inlined, and the trace's data embedded compactly (fixed-point integers,
+  gzip, base64; :mod:`lstm_explained.inspector_data`). The browser draws everything as
+  SVG: every timestep of every sample the file holds, crisp at any zoom, with no kernel
+  and no network. It opens by double-click, from a course site or an e-mail.
+* :func:`animation` writes frames as a GIF (Pillow) or an MP4 (needs ``ffmpeg``), drawn
+  with :class:`lstm_explained.plots.inspector.InspectorFigure` (matplotlib).
 
-Both draw with :class:`lstm_explained.plots.inspector.InspectorFigure`, exactly what the
-:class:`~lstm_explained.widgets.GateInspector` widget shows, import no TensorFlow, never
-overwrite an existing file unless asked to (``overwrite=True``), never write through a
-symbolic link, and write atomically (:mod:`lstm_explained._files`): a failed or killed
-export leaves the earlier file as it was.
+Both import no TensorFlow, never overwrite an existing file unless asked to
+(``overwrite=True``), never write through a symbolic link, and write atomically
+(:mod:`lstm_explained._files`): a failed or killed export leaves the earlier file as it was.
 
 Example
 -------
@@ -26,6 +24,7 @@ Example
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import os
@@ -34,30 +33,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from lstm_explained._export_frames import (
-    MAX_FRAMES,
-    _caption,
-    _data_uri,
-    _default_title,
-    _frames,
-    _prepare,
-    _progress,
-    _target,
-    _write_atomic,
-)
-from lstm_explained._export_video import animation
-from lstm_explained.errors import ExportError
-from lstm_explained.labels import display_text
-from lstm_explained.trace import LayerTrace, Trace
-from lstm_explained.viewmodel import (
-    encode_png,
-    forecast_info,
-    sample_label,
-)
+import numpy as np
 
-# ----------------------------------------------------------------------------------
-# HTML
-# ----------------------------------------------------------------------------------
+from lstm_explained._export_frames import _target, _write_atomic
+from lstm_explained._export_video import animation
+from lstm_explained.errors import DataError, ExportError
+from lstm_explained.inspector_data import DEFAULT_MAX_BYTES, decode, inspector_payload
+from lstm_explained.trace import LayerTrace, Trace
+
 #: What ``<``, ``>``, ``&`` and the JavaScript line breaks become inside the page's JSON.
 _JSON_IN_HTML = str.maketrans(
     {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
@@ -78,12 +61,88 @@ def _script_json(data: Any) -> str:
     >>> print(_script_json({"label": "</script><!--&"}))
     {"label":"\\u003c/script\\u003e\\u003c!--\\u0026"}
     """
-    return json.dumps(data, separators=(",", ":")).translate(_JSON_IN_HTML)
+    return json.dumps(data, separators=(",", ":"), allow_nan=False).translate(_JSON_IN_HTML)
 
 
-def _front(name: str) -> str:
+def front_file(name: str) -> str:
     """A front-end file shipped in ``lstm_explained/front`` (CSS, JavaScript), as text."""
     return (resources.files("lstm_explained") / "front" / name).read_text(encoding="utf-8")
+
+
+def _module_source() -> str:
+    """inspector.js followed by the stand-alone glue, checked to be safe inline."""
+    source = front_file("inspector.js") + "\n" + front_file("standalone.js")
+    low = source.lower()
+    if "</script" in low or "<!--" in low:  # would end the inline script early
+        raise ExportError("the front end holds '</script' or '<!--'; it cannot be inlined.")
+    return source
+
+
+def initial_state(trace: Trace, meta: dict[str, Any], layer: str | None,
+                  units: Iterable[int] | int | None, sample: int, timestep: int,
+                  blob: bytes) -> dict[str, Any]:
+    """What the inspector first shows: a layer (the first held), its units (given, or the
+    four the belt moved most over the first sample held), a sample and a step."""
+    names = [lm["name"] for lm in meta["layers"]]
+    raw_names = list(trace.layer_names)
+    shown = names[0] if layer is None else layer
+    if layer is not None and layer not in raw_names:
+        raise DataError(f"unknown layer {layer!r}; this trace has layers {raw_names}.")
+    lm = next((m for m in meta["layers"] if m["name"] == shown), meta["layers"][0])
+    if not 0 <= sample < len(meta["samples"]) or not 0 <= timestep < lm["T"]:
+        raise DataError(f"sample {sample} / timestep {timestep} is not held by this file.")
+    if layer is not None and layer not in names:
+        raise DataError(f"layer {layer!r} is not among the layers held ({names}).")
+    if units is None:
+        arrays = decode({**meta, "layers": [lm]}, blob)
+        activity = np.nan_to_num(np.abs(arrays[(lm["name"], "written")][0])
+                                 + np.abs(arrays[(lm["name"], "forgotten")][0])).mean(axis=0)
+        order = np.argsort(-activity, kind="stable")[: min(4, len(lm["units"]))]
+        chosen = [lm["units"][int(k)] for k in order]
+    else:
+        chosen = list(dict.fromkeys(int(u) for u in units))
+    return {"layer": lm["name"], "units": chosen, "sample": int(sample),
+            "timestep": int(timestep)}
+
+
+def inspector_page(
+    trace: Trace | LayerTrace,
+    *,
+    layer: str | None = None,
+    units: Iterable[int] | int | None = None,
+    samples: int | Iterable[int] | None = None,
+    layers: str | Iterable[str] | None = None,
+    title: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> str:
+    """The self-contained inspector page of ``trace``, as text (see :func:`inspector_html`)."""
+    if isinstance(trace, LayerTrace):
+        trace = Trace([trace])
+    meta, blob = inspector_payload(trace, samples=samples, layers=layers, units=units,
+                                   title=title, max_bytes=max_bytes)
+    belt = None if units is None or np.ndim(units) == 0 or len(list(units)) > 8 else units
+    meta["initial"] = initial_state(trace, meta, layer, belt, 0, 0, blob)
+    page_title = html.escape(meta["title"])
+    data = base64.b64encode(blob).decode("ascii")
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{page_title}</title>
+<style>body {{ margin: 8px 12px; }}
+{front_file("inspector.css")}</style>
+</head>
+<body>
+<main id="lx-inspector" class="lxi"><p>The inspector is loading (it needs JavaScript).</p></main>
+<script type="application/json" id="lx-meta">{_script_json(meta)}</script>
+<script type="application/octet-stream;base64" id="lx-data">{data}</script>
+<script type="module">
+{_module_source()}
+</script>
+</body>
+</html>
+"""
 
 
 def inspector_html(
@@ -91,18 +150,18 @@ def inspector_html(
     path: str | os.PathLike[str],
     *,
     layer: str | None = None,
-    units: Iterable[int] | int | str | None = None,
+    units: Iterable[int] | int | None = None,
     samples: int | Iterable[int] | None = None,
-    timesteps: Iterable[int] | None = None,
-    max_frames: int = MAX_FRAMES,
+    layers: str | Iterable[str] | None = None,
     title: str | None = None,
-    interval: int = 300,
-    dpi: float = 72.0,
-    heatmap_scale: str = "fixed",
+    max_bytes: int = DEFAULT_MAX_BYTES,
     overwrite: bool = False,
-    progress: bool | str = "auto",
 ) -> Path:
     """Write a self-contained HTML inspector of a trace that needs no kernel and no network.
+
+    The file holds every timestep of every sample (forecast step) it exports, and says
+    what it holds; a trace too big for ``max_bytes`` is refused, never thinned: choose
+    less with ``samples=``, ``layers=`` or ``units=``.
 
     Parameters
     ----------
@@ -111,30 +170,21 @@ def inspector_html(
     path : str or PathLike
         The ``.html`` file to write.
     layer : str, optional
-        Layer to show; the first one by default.
-    units : list of int or "active", optional
-        Units on the belt (at most 8). By default the four units the belt moved most over
-        the first exported sample.
+        The layer shown first; the first one held by default.
+    units : int or list of int, optional
+        The units to hold in every layer held (all by default); up to 8 of them start on
+        the belt, else the four the belt moved most over the first sample.
     samples : int or list of int, optional
-        Samples (forecast steps) to export; spread evenly by default.
-    timesteps : list of int, optional
-        Steps to export; spread evenly by default.
-    max_frames : int
-        Largest number of (sample, timestep) frames; with the defaults, e.g. 5 samples x
-        30 steps. Each frame adds roughly 15-30 kB.
+        Samples (forecast steps) to hold; all by default.
+    layers : str or list of str, optional
+        Layers to hold; all by default.
     title : str, optional
-        Page title, shown as text; built from the trace by default.
-    interval : int
-        Milliseconds per step when playing.
-    dpi : float
-        Pixels per inch of the pictures.
-    heatmap_scale : {"fixed", "data"}
-        Heatmap colours over natural ranges, or stretched per row (see the widget).
+        Page title, shown as text; the trace's own label by default (``info["title"]``,
+        else its dataset or model and forecast mode).
+    max_bytes : int
+        Largest compressed size of the embedded arrays (the file is about 4/3 of it).
     overwrite : bool
         Replace ``path`` if it exists; by default an existing file is never touched.
-    progress : bool or "auto"
-        tqdm progress bar; "auto" shows it for 20 frames or more on a terminal or in a
-        notebook (not when output goes to a log file), never under pytest.
 
     Returns
     -------
@@ -146,82 +196,17 @@ def inspector_html(
     ExportError
         ``path`` exists (and not ``overwrite``), is a folder, or does not end in ``.html``.
     DataError
-        Unknown layer, samples / timesteps / units out of range, too many frames.
+        Unknown layer, samples / units out of range, or over ``max_bytes``.
 
     Example
     -------
     >>> inspector_html(trace, "inspector.html", samples=[0, 10, 20])   # doctest: +SKIP
     """
     target = _target(path, overwrite, (".html", ".htm"))
-    trace, fig, s_list, t_list = _prepare(
-        trace, layer, units, samples, timesteps, max_frames, dpi, heatmap_scale
-    )
-    fi = forecast_info(trace)
-    backgrounds: list[str] = []
-    frames: list[list[str]] = [[] for _ in s_list]
-    captions: list[list[str]] = [[] for _ in s_list]
-    bar = _progress(progress, len(s_list) * len(t_list), "exporting inspector")
-    try:
-        for s, _t in _frames(fig, s_list, t_list, bar):
-            k = s_list.index(s)
-            if len(backgrounds) <= k:
-                backgrounds.append(_data_uri(encode_png(fig.background_rgba(), 6)))
-            frames[k].append(_data_uri(encode_png(fig.overlay_rgba(), 6, alpha=True)))
-            captions[k].append(_caption(fig))
-    finally:
-        bar.close()
-    w, h = fig.canvas.get_width_height()
-    title = display_text(_default_title(trace, fig) if title is None else title)
-    data = {
-        "samples": [int(s) for s in s_list],
-        "timesteps": [int(t) for t in t_list],
-        "sampleLabels": [sample_label(trace, s) for s in s_list],
-        "backgrounds": backgrounds,
-        "frames": frames,
-        "captions": captions,
-        "interval": int(interval),
-    }
-    payload = _script_json(data)
-    sample_name = "forecast step" if fi else "sample"
-    legend = "".join(
-        f'<span style="color:{html.escape(q.color)}">{html.escape(q.text)} '
-        f"{html.escape(q.name)}</span>"
-        for q in fig.layer.spec.quantities
-    )
-    page = f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title)}</title>
-<style>{_front("player.css")}</style>
-</head>
-<body>
-<h1>{html.escape(title)}</h1>
-<div class="controls">
-  <button id="play" type="button">&#9654; Play</button>
-  <label>step t <input id="step" type="range" min="0" max="{len(t_list) - 1}" value="0"
-    aria-label="timestep"></label><output id="step-value"></output>
-  <label>{sample_name} <input id="sample" type="range" min="0" max="{len(s_list) - 1}"
-    value="0" aria-label="{sample_name}"></label><output id="sample-value"></output>
-</div>
-<div class="caption sample" id="sample-label"></div>
-<div class="caption" id="caption"></div>
-<div class="stage" style="width:{w}px">
-  <img id="bg" alt="" width="{w}" height="{h}">
-  <img id="fg" alt="gates and conveyor belt at the chosen step" width="{w}" height="{h}">
-</div>
-<div class="legend">{legend}</div>
-<footer>Made with lstm-explained. Keys: &larr; &rarr; step, space play/pause.
-{len(s_list)} {sample_name}(s) x {len(t_list)} steps; no kernel, no network needed.</footer>
-<script type="application/json" id="inspector-data">{payload}</script>
-<script>{_front("player.js")}</script>
-</body>
-</html>
-"""
+    page = inspector_page(trace, layer=layer, units=units, samples=samples, layers=layers,
+                          title=title, max_bytes=max_bytes)
     _write_atomic(target, page.encode("utf-8"), overwrite)
     return target
 
 
-
-__all__ = ["MAX_FRAMES", "ExportError", "animation", "inspector_html"]
+__all__ = ["ExportError", "animation", "front_file", "inspector_html", "inspector_page"]

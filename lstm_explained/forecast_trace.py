@@ -19,7 +19,9 @@ steps through forecast step x timestep inside the window; the forecast itself tr
     ``p0`` (S,): the p0 of each sample's units (normalised windows with known p0);
     ``prediction_price``, ``target_price``, ``persistence_price`` (S,), ``window_price``
     (S, T): the same in price units, when known;
-    ``target_date`` (S,) ``datetime64[D]``: the date of each target, when known.
+    ``target_date`` (S,) ``datetime64[D]``: the date of each target, when known;
+    ``window_dates`` (S, T) ``datetime64[D]``: the date of every input step, when the
+    windows' series has dates (NaT past its end).
 ``trace.info["forecast"]``
     ``mode``, ``run`` (multi), ``prediction_len``, ``start_window``, ``n_steps``,
     ``dataset``, ``value_units``, ``price_units`` (bool), ``normalised`` (bool).
@@ -228,12 +230,16 @@ def trace_forecast(
     idx = _steps_index(steps, n_steps)
     normalised = False
     label = dataset
+    positions = series_dates = None
     if windows is not None:
         if n == len(windows.x_test):
             y_true = windows.y_test if y_true is None else y_true
             if windows.normalise:
                 normalised = True
                 p0 = windows.p0_test if p0 is None else p0
+            if dates is None and windows.series.dates is not None:
+                series_dates = np.asarray(windows.series.dates).astype("datetime64[D]")
+                positions = windows.target_positions("test")
             dates = windows.target_dates("test") if dates is None else dates
         label = label or windows.series.name
     normalised = normalised or p0 is not None
@@ -299,6 +305,11 @@ def trace_forecast(
     if d is not None:
         extras["target_date"] = np.where(valid, d[tpos], np.datetime64("NaT")) if (
             d.dtype.kind == "M") else np.where(valid, d[tpos], "")
+    if positions is not None:  # the date of every input step (the inspector's time axis)
+        where = (positions[0] + target_pos)[:, None] - width + np.arange(width)
+        known = (where >= 0) & (where < len(series_dates))
+        extras["window_dates"] = np.where(
+            known, series_dates[np.clip(where, 0, len(series_dates) - 1)], np.datetime64("NaT"))
 
     # 3. The gates inside those windows.
     trace = trace_gates(

@@ -1,7 +1,8 @@
 """A kernel-free inspector inside a notebook's output: what ends every tutorial.
 
 :func:`static_inspector` makes the page that :func:`lstm_explained.export.inspector_html`
-writes for a trace and returns it as a :class:`StaticInspector`, which a notebook shows as
+writes for a trace (the browser-drawn inspector, every step of every sample it holds)
+and returns it as a :class:`StaticInspector`, which a notebook shows as
 that page inside an ``<iframe srcdoc>``, with a link that downloads it as a file. The page
 needs no kernel and no network, and the output needs no file beside the notebook: the
 same cell shows a working inspector in JupyterLab, on the course site (which only runs the
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import html
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -115,13 +115,12 @@ def static_inspector(trace: Any, *, title: str | None = None,
     trace : Trace or LayerTrace
         E.g. from :func:`lstm_explained.forecast_trace.trace_forecast`.
     title : str, optional
-        The page's title; built from the trace by default.
+        The page's title; the trace's own label by default.
     filename : str
         The name the *Download this inspector* link offers.
     **options
-        Passed on to :func:`lstm_explained.export.inspector_html` (``layer``, ``units``,
-        ``samples``, ``timesteps``, ``max_frames``, ``interval``, ``dpi``,
-        ``heatmap_scale``, ``progress``: off unless given).
+        Passed on to :func:`lstm_explained.export.inspector_page` (``layer``, ``units``,
+        ``samples``, ``layers``, ``max_bytes``).
 
     Returns
     -------
@@ -131,14 +130,11 @@ def static_inspector(trace: Any, *, title: str | None = None,
     Raises
     ------
     DataError
-        Unknown layer, samples / timesteps / units out of range, too many frames.
+        Unknown layer, samples / units out of range, a selection over ``max_bytes``.
     """
-    from lstm_explained.export import inspector_html
+    from lstm_explained.export import inspector_page
 
-    options.setdefault("progress", False)
-    with tempfile.TemporaryDirectory(prefix="lstm-explained-inspector-") as folder:
-        path = inspector_html(trace, Path(folder) / "inspector.html", title=title, **options)
-        page = path.read_text(encoding="utf-8")
+    page = inspector_page(trace, title=title, **options)
     return StaticInspector(page, "Gate inspector" if title is None else f"Gate inspector: {title}",
                            filename)
 

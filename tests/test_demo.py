@@ -116,7 +116,9 @@ def test_demo_writes_figures_and_table(demo_out):
                 img.load()  # the whole file decodes
         html = (demo_out / f"{name}_inspector.html").read_text()
         assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
-        assert "http://" not in html and "https://" not in html
+        bare = html.replace('"http://www.w3.org/2000/svg"', "")  # a name, never fetched
+        assert "http://" not in bare and "https://" not in bare
+        assert "every step (50) of 4 forecast steps (of 50)" in html  # inspector_frames=4
     assert "errors.csv" in names and MARKER in names
     assert not [n for n in names if n.endswith(".part")]  # no temporary file left
     assert len(names) == 2 * (len(FIGURES) + 1) + 2

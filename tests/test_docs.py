@@ -306,6 +306,7 @@ def test_tutorial_inspector_steps_without_a_kernel(open_page, name):
     frame = element.element_handle().content_frame()
     assert frame is not None
     frame.wait_for_load_state("load")
+    frame.wait_for_selector("#lx-inspector[data-shown]", timeout=30_000)  # drawn
     box = element.bounding_box()
     assert box and box["height"] > 150, f"inspector too small: {box}"
     assert len(frame.locator("body").inner_text().strip()) > 0, "inspector is blank"

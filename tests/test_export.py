@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
 import os
 import re
@@ -18,76 +17,77 @@ from PIL import Image
 
 from lstm_explained.errors import DataError, LSTMExplainedError
 from lstm_explained.export import ExportError, animation, inspector_html
+from lstm_explained.inspector_data import decode
 from lstm_explained.plots.inspector import InspectorFigure
+from lstm_explained.viewmodel import SampleData
 
 
-def _payload(path) -> dict:
+def _payload(path):
+    """The page's embedded metadata and arrays, decoded as the page decodes them."""
     text = path.read_text(encoding="utf-8")
-    m = re.search(r'<script type="application/json" id="inspector-data">(.*?)</script>', text,
-                  re.S)
-    assert m, "no embedded inspector data"
-    return json.loads(m.group(1))
+    m = re.search(r'<script type="application/json" id="lx-meta">(.*?)</script>', text, re.S)
+    d = re.search(r'<script type="application/octet-stream;base64" id="lx-data">(.*?)</script>',
+                  text, re.S)
+    assert m and d, "no embedded inspector data"
+    meta = json.loads(m.group(1))
+    return meta, decode(meta, base64.b64decode(d.group(1)))
 
 
-def _png(uri: str) -> np.ndarray:
-    assert uri.startswith("data:image/png;base64,")
-    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
-
-
-def test_html_is_self_contained_and_shows_the_frames(toy_trace, tmp_path):
+def test_html_is_self_contained_and_holds_every_step(toy_trace, tmp_path):
     path = inspector_html(toy_trace, tmp_path / "toy.html", layer="lstm_1", units=[2, 0],
-                          samples=[0, 2], timesteps=[0, 5, 11])
+                          samples=[0, 2])
     text = path.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>")
     # nothing is fetched from anywhere: no external src / href / url(), no http(s) at all
     assert not re.search(r"""(src|href)\s*=\s*["'](?!data:|#)""", text)
-    assert "http://" not in text and "https://" not in text and "url(" not in text
-    data = _payload(path)
-    assert data["samples"] == [0, 2] and data["timesteps"] == [0, 5, 11]
-    assert len(data["backgrounds"]) == 2
-    assert [len(f) for f in data["frames"]] == [3, 3]
-    assert "layer lstm_1, step t = 5 of 11 · unit 2" in data["captions"][1][1]
-    # background + overlay of sample 2, step 5 is the inspector's own picture of that step
-    bg = _png(data["backgrounds"][1]).astype(float)
-    ov = _png(data["frames"][1][1]).astype(float)
-    assert ov.shape[2] == 4 and bg.shape[:2] == ov.shape[:2]
-    a = ov[..., 3:] / 255
-    shown = ov[..., :3] * a + bg[..., :3] * (1 - a)
-    want = InspectorFigure(toy_trace, "lstm_1", 2, 5, [2, 0]).rgba()[..., :3].astype(float)
-    diff = np.abs(shown - want)
-    assert diff.mean() < 0.5 and np.percentile(diff, 99.5) <= 8
+    bare = text.replace('"http://www.w3.org/2000/svg"', "")  # a name, never fetched
+    assert "http://" not in bare and "https://" not in bare and "url(" not in bare
+    assert '<script type="module">' in text and "export default { render }" in text
+    meta, arrays = _payload(path)
+    assert meta["samples"] == [0, 2] and meta["initial"]["units"] == [2, 0]
+    assert meta["initial"]["layer"] == "lstm_1"
+    assert "every step (12) of 2 samples (of 3)" in meta["holds"]
+    for name in toy_trace.layer_names:
+        lt = toy_trace[name]
+        for k, s in enumerate(meta["samples"]):
+            data = SampleData(lt, s)
+            for key, want in data.arrays.items():
+                got = arrays[(name, key)][k]  # the units held, in their order
+                assert [f"{v:+.3f}" for v in got.ravel()] == [
+                    f"{v:+.3f}" for v in want[:, [2, 0]].ravel()], (name, key)
+
+
+def test_a_trace_too_big_is_refused_with_the_selection_to_make(toy_trace, tmp_path):
+    with pytest.raises(DataError, match=r"more than max_bytes=100; hold less of the trace: "
+                                        r"samples=\[...\] \(3 now\), layers=\[...\]"):
+        inspector_html(toy_trace, tmp_path / "b.html", max_bytes=100)
+    assert not (tmp_path / "b.html").exists()
+    path = inspector_html(toy_trace, tmp_path / "c.html", layers=["lstm"], samples=[1],
+                          units=[0, 1])
+    meta, _ = _payload(path)
+    assert meta["holds"] == ("every step (12) of 1 sample (of 3); layer lstm: 2 of 5 units; "
+                             "1 other layer(s) left out")
 
 
 def test_written_files_are_readable_like_any_new_file(toy_trace, tmp_path):
     """Not the owner-only mode of a temp file: a course site's web server must read them."""
     umask = os.umask(0)
     os.umask(umask)
-    html = inspector_html(toy_trace, tmp_path / "toy.html", samples=[0], timesteps=[0, 1])
+    html = inspector_html(toy_trace, tmp_path / "toy.html", samples=[0])
     gif = animation(toy_trace, tmp_path / "toy.gif", samples=[0], timesteps=[0, 1])
     for path in (html, gif):
         assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
     assert not list(tmp_path.glob(".*"))  # no temporary file left behind
 
 
-def test_default_frames_stay_within_the_budget(toy_trace, tmp_path):
-    path = inspector_html(toy_trace, tmp_path / "a.html", max_frames=10)
-    data = _payload(path)
-    assert len(data["samples"]) * len(data["timesteps"]) <= 10
-    assert data["timesteps"][0] == 0 and data["timesteps"][-1] == 11
-    with pytest.raises(DataError, match="more than max_frames=4"):
-        inspector_html(toy_trace, tmp_path / "b.html", samples=[0, 1], timesteps=[0, 1, 2],
-                       max_frames=4)
-    assert not (tmp_path / "b.html").exists()
-
-
 def test_nothing_is_overwritten_without_asking(toy_trace, tmp_path):
     mine = tmp_path / "mine.html"
     mine.write_text("my notes")
     with pytest.raises(ExportError, match="already exists; nothing was written") as info:
-        inspector_html(toy_trace, mine, samples=[0], timesteps=[0])
+        inspector_html(toy_trace, mine, samples=[0])
     assert isinstance(info.value, LSTMExplainedError)
     assert mine.read_text() == "my notes"
-    inspector_html(toy_trace, mine, samples=[0], timesteps=[0], overwrite=True)
+    inspector_html(toy_trace, mine, samples=[0], overwrite=True)
     assert mine.read_text().startswith("<!DOCTYPE html>")
     gif = tmp_path / "mine.gif"
     gif.write_bytes(b"old")
@@ -111,15 +111,16 @@ def test_bad_targets(toy_trace, tmp_path, fn, name, match):
         fn(toy_trace, tmp_path / name)
 
 
-def test_bad_frame_choices(toy_trace, tmp_path):
+def test_bad_choices(toy_trace, tmp_path):
     with pytest.raises(DataError, match="sample 7 is out of range"):
         inspector_html(toy_trace, tmp_path / "x.html", samples=[7])
-    with pytest.raises(DataError, match="timestep 12 is out of range"):
-        inspector_html(toy_trace, tmp_path / "x.html", timesteps=[12])
+    with pytest.raises(DataError, match="unit 5 is out of range"):
+        inspector_html(toy_trace, tmp_path / "x.html", units=[5])
     with pytest.raises(DataError, match="unknown layer"):
         inspector_html(toy_trace, tmp_path / "x.html", layer="dense")
-    with pytest.raises(DataError, match="max_frames must be at least 1"):
-        inspector_html(toy_trace, tmp_path / "x.html", max_frames=0)
+    with pytest.raises(DataError, match="max_bytes must be"):
+        inspector_html(toy_trace, tmp_path / "x.html", max_bytes=0)
+    assert not list(tmp_path.iterdir())
 
 
 def test_gif(toy_trace, tmp_path):
@@ -175,7 +176,7 @@ def test_forecast_export_and_no_tensorflow(sine_forecast_trace_file, tmp_path):
         from lstm_explained.trace import load_trace
         from lstm_explained.export import inspector_html, animation
         tr = load_trace({str(sine_forecast_trace_file)!r})
-        inspector_html(tr, {str(out)!r}, timesteps=range(0, 50, 10), progress=False)
+        inspector_html(tr, {str(out)!r})
         animation(tr, {str(tmp_path / "sine.gif")!r}, samples=[1], timesteps=[0, 49])
         heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras"))
         print("HEAVY", heavy)
@@ -185,40 +186,8 @@ def test_forecast_export_and_no_tensorflow(sine_forecast_trace_file, tmp_path):
                          timeout=300)
     assert res.returncode == 0, res.stderr
     assert "HEAVY []" in res.stdout
-    data = _payload(out)
-    assert data["samples"] == [0, 1, 2, 3, 4] and len(data["timesteps"]) == 5
-    assert "forecast step 40 of 49" in data["sampleLabels"][4]
-    assert "forecast step" in out.read_text(encoding="utf-8")
-
-
-@pytest.mark.browser
-def test_html_steps_in_chromium_without_network(browser, toy_trace, tmp_path):
-    path = inspector_html(toy_trace, tmp_path / "toy.html", samples=[0, 1], timesteps=[0, 3, 6])
-    page = browser.new_page()
-    requests, problems = [], []
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    try:
-        page.goto(path.as_uri())
-        page.wait_for_function("document.body.dataset.shown === '0:0'")
-        first = page.get_attribute("#fg", "src")
-        page.focus("#step")
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function("document.body.dataset.shown === '0:1'")
-        second = page.get_attribute("#fg", "src")
-        assert second != first
-        assert page.text_content("#step-value") == "3"
-        page.focus("#sample")
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function("document.body.dataset.shown === '1:1'")
-        assert page.get_attribute("#fg", "src") != second
-        page.click("#play")
-        page.wait_for_function("document.body.dataset.shown !== '1:1'", timeout=5000)
-        page.click("#play")
-        assert "sample 1" in page.text_content("#sample-label")
-    finally:
-        page.close()
-    assert problems == []
-    assert requests, "the page itself should have been requested"
-    assert all(u.startswith(("file://", "data:")) for u in requests), requests
+    meta, arrays = _payload(out)
+    assert meta["samples"] == [0, 1, 2, 3, 4] and meta["sampleName"] == "forecast step"
+    assert "forecast step 40 of 49" in meta["sampleLabels"][4]
+    assert meta["forecast"]["nSteps"] == 50 and len(meta["forecast"]["window"][4]) == 50
+    assert all(lm["T"] == 50 for lm in meta["layers"])

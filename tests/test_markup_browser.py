@@ -66,16 +66,16 @@ def test_exported_file_shows_hostile_labels_as_text(case, tmp_path, new_page):
 
     text = hostile.PAYLOADS[case]
     path = inspector_html(hostile.hostile_trace(text), tmp_path / "hostile.html",
-                          samples=[0, 1], timesteps=[0, 3], dpi=30, progress=False)
+                          samples=[0, 1])
     page, log = new_page()
     page.goto(path.as_uri())
     _assert_nothing_ran(page, log)
     expected = hostile.shown(text)
     shown = _wait_for_text(page.locator("body"), expected, timeout=10)
-    # the title, the sample's label and the caption each name it
+    # the title, the sample's label and the step's line each name it
     assert shown.count(expected) >= 3, shown[:500]
     assert expected in hostile.visible(page.title())
-    page.wait_for_function(IMAGES_SHOWN, timeout=10_000)  # the inspector's picture
+    page.wait_for_selector("#lx-inspector[data-shown='0:0'] svg text", timeout=10_000)
 
 
 def test_exported_file_shows_a_hostile_title_as_text(tmp_path, new_page):
@@ -84,13 +84,12 @@ def test_exported_file_shows_a_hostile_title_as_text(tmp_path, new_page):
     titles = [hostile.PAYLOADS[case] for case in hostile.CASES if case != "long"]
     title = " | ".join(titles)
     path = inspector_html(hostile.hostile_trace("sine"), tmp_path / "titled.html",
-                          samples=[0], timesteps=[0, 1], title=title, dpi=30,
-                          progress=False)
+                          samples=[0], title=title)
     page, log = new_page()
     page.goto(path.as_uri())
     _assert_nothing_ran(page, log)
     assert page.title() == hostile.shown(title)
-    assert page.locator("h1").text_content() == hostile.shown(title)
+    assert page.locator(".lxi-title").text_content() == hostile.shown(title)
 
 
 # -- the widget in JupyterLab --------------------------------------------------------------

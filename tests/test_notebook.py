@@ -38,16 +38,15 @@ def _temporary_folders() -> set[str]:
 
 def test_the_page_is_the_exported_inspector(toy_trace, tmp_path):
     before = _temporary_folders()
-    shown = static_inspector(toy_trace, layer="lstm_1", samples=[1], timesteps=[0, 3])
-    written = inspector_html(toy_trace, tmp_path / "x.html", layer="lstm_1", samples=[1],
-                             timesteps=[0, 3], progress=False)
+    shown = static_inspector(toy_trace, layer="lstm_1", samples=[1])
+    written = inspector_html(toy_trace, tmp_path / "x.html", layer="lstm_1", samples=[1])
     assert isinstance(shown, StaticInspector)
     assert shown.page == written.read_text(encoding="utf-8")
     assert _temporary_folders() == before, "a temporary folder was left behind"
 
 
 def test_the_frame_holds_the_page_as_an_attribute(toy_trace):
-    shown = static_inspector(toy_trace, samples=[0], timesteps=[0])
+    shown = static_inspector(toy_trace, samples=[0])
     tags = Tags(shown._repr_html_()).tags
     assert [t for t, _ in tags] == ["div", "iframe", "p", "a"]
     frame = tags[1][1]
@@ -69,7 +68,7 @@ def test_hostile_title_page_and_file_name_stay_attribute_values():
 
 
 def test_save_writes_the_page_and_never_overwrites(toy_trace, tmp_path):
-    shown = static_inspector(toy_trace, samples=[0], timesteps=[0], title="toy")
+    shown = static_inspector(toy_trace, samples=[0], title="toy")
     path = shown.save(tmp_path / "toy.html")
     assert path.read_text(encoding="utf-8") == shown.page
     assert "<title>toy</title>" in shown.page and shown.title == "Gate inspector: toy"

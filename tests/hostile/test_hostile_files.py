@@ -22,6 +22,11 @@ from lstm_explained.cli import main
 from lstm_explained.errors import ExportError
 from lstm_explained.export import animation, inspector_html
 
+
+def _few(fn) -> dict:
+    """A small export: one sample (and, for an animation, one frame)."""
+    return {"samples": [0]} if fn is inspector_html else {"samples": [0], "timesteps": [0]}
+
 HOSTILE = [
     ("export-to-a-link", "the export's file name is a symbolic link to a file of the user's "
      "(with overwrite=True)", "ExportError naming the link; the linked file is untouched"),
@@ -163,7 +168,7 @@ def _export_to_a_link(toy_trace, tmp_path):
     for fn, name in ((inspector_html, "inspector.html"), (animation, "belt.gif")):
         (tmp_path / name).symlink_to(mine)
         with pytest.raises(ExportError, match="is a symbolic link .* never writes through"):
-            fn(toy_trace, tmp_path / name, samples=[0], timesteps=[0], overwrite=True)
+            fn(toy_trace, tmp_path / name, **_few(fn), overwrite=True)
     assert mine.read_text() == "my notes"
     assert sorted(os.listdir(tmp_path)) == ["belt.gif", "inspector.html", "mine.html"]
 
@@ -173,7 +178,7 @@ def _export_to_a_dangling_link(toy_trace, tmp_path):
     link = tmp_path / "inspector.html"
     link.symlink_to(tmp_path / "elsewhere.html")
     with pytest.raises(ExportError, match="symbolic link"):
-        inspector_html(toy_trace, link, samples=[0], timesteps=[0])
+        inspector_html(toy_trace, link, samples=[0])
     assert not (tmp_path / "elsewhere.html").exists()
 
 
@@ -190,7 +195,7 @@ def _export_into_a_read_only_mount(toy_trace, mount):
     folder = mount("ro,size=64k")
     for fn, name in ((inspector_html, "a.html"), (animation, "a.gif")):
         with pytest.raises(ExportError, match="not writable"):
-            fn(toy_trace, folder / name, samples=[0], timesteps=[0])
+            fn(toy_trace, folder / name, **_few(fn))
 
 
 @case("export-into-a-mode-555-folder")
@@ -199,18 +204,31 @@ def _export_into_a_mode_555_folder(toy_trace, tmp_path):
     folder.mkdir(mode=0o555)
     try:
         with pytest.raises(ExportError, match="not writable"):
-            inspector_html(toy_trace, folder / "a.html", samples=[0], timesteps=[0])
+            inspector_html(toy_trace, folder / "a.html", samples=[0])
     finally:
         folder.chmod(0o755)
+
+
+def _noisy_trace(samples: int, steps: int, units: int):
+    """A trace of random inputs: its gates jump about, and its data compress little."""
+    import numpy as np
+
+    from lstm_explained.engine import LSTMWeights, run_lstm
+    from lstm_explained.trace import LayerTrace, Trace
+
+    x = np.random.default_rng(0).normal(size=(samples, steps, 1)) * 3
+    run = run_lstm(x, LSTMWeights.random(features=1, units=units, seed=0))
+    return Trace([LayerTrace(name="lstm", layer_name="lstm", inputs=x, arrays=run)])
 
 
 @case("export-on-a-full-disk")
 def _export_on_a_full_disk(toy_trace, mount):
     folder = mount("size=256k")
-    target = inspector_html(toy_trace, folder / "inspector.html", samples=[0], timesteps=[0])
+    target = inspector_html(toy_trace, folder / "inspector.html", samples=[0])
     earlier = target.read_bytes()
-    with pytest.raises(ExportError, match="No space left on device"):  # needs ~1.2 MB
-        inspector_html(toy_trace, target, overwrite=True)
+    big = _noisy_trace(samples=20, steps=100, units=64)  # ~2 MB of HTML
+    with pytest.raises(ExportError, match="No space left on device"):
+        inspector_html(big, target, overwrite=True)
     assert target.read_bytes() == earlier
     assert os.listdir(folder) == ["inspector.html"]
 
@@ -223,7 +241,7 @@ LIMIT = 4096  # bytes; every new file below is larger
 _EXPORT = """
 from lstm_explained.trace import load_trace
 from lstm_explained.export import {fn}
-{fn}(load_trace({trace!r}), {path!r}, overwrite=True, progress=False)
+{fn}(load_trace({trace!r}), {path!r}, overwrite=True{more})
 """
 _FIGURE = """
 import numpy as np
@@ -275,8 +293,9 @@ def _half_written(path: Path, body: str, *words: str) -> None:
 
 def _half_written_export(toy_trace, toy_file, path: Path, *words: str) -> None:
     fn = inspector_html if path.suffix == ".html" else animation
-    fn(toy_trace, path, samples=[0], timesteps=[0], progress=False)  # the earlier file
-    body = _EXPORT.format(fn=fn.__name__, trace=str(toy_file), path=str(path))
+    fn(toy_trace, path, **_few(fn))  # the earlier file
+    more = "" if fn is inspector_html else ", progress=False"
+    body = _EXPORT.format(fn=fn.__name__, trace=str(toy_file), path=str(path), more=more)
     _half_written(path, body, *words)
 
 

@@ -242,16 +242,14 @@ def test_widget_shows_labels_as_text(case):
 # -- the exported HTML file ----------------------------------------------------------------
 
 
-def _export(trace, path, samples=(0, 1), timesteps=(0, 3), **kwargs) -> Page:
+def _export(trace, path, samples=(0, 1), **kwargs) -> Page:
     from lstm_explained.export import inspector_html
 
-    inspector_html(trace, path, samples=samples, timesteps=timesteps, dpi=30, progress=False,
-                   **kwargs)
+    inspector_html(trace, path, samples=samples, **kwargs)
     return Page(path.read_text(encoding="utf-8"))
 
 
-PAGE_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "div", "button", "label",
-             "input", "output", "img", "span", "footer", "script"}
+PAGE_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "p", "script"}
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -260,7 +258,8 @@ def test_export_embeds_labels_as_data(case, tmp_path):
     page = _export(hostile_trace(text), tmp_path / "hostile.html")
     assert page.tag_names <= PAGE_TAGS, page.tag_names - PAGE_TAGS
     assert not page.event_attributes, page.event_attributes
-    assert [kind for kind, _ in page.scripts] == ["application/json", None]
+    assert [kind for kind, _ in page.scripts] == [
+        "application/json", "application/octet-stream;base64", "module"]
     raw = page.scripts[0][1]
     # nothing in the data block can end it or open a comment: <, > and & are \u escapes
     assert not set(raw) & {"<", ">", "&", "\u2028", "\u2029"}
@@ -268,13 +267,12 @@ def test_export_embeds_labels_as_data(case, tmp_path):
     for label in data["sampleLabels"]:
         assert visible(label).startswith(f"{shown(text)} · multi-sequence run {shown(text)}")
         assert_isolated(label, shown(text))
-    for caption in (c for captions in data["captions"] for c in captions):
-        assert visible(caption).startswith(f"layer {shown(text)}, step t")
-        assert_isolated(caption, shown(text))
-    # the default title names the dataset, the forecast mode and the layer, as text
-    for where in ("title", "h1"):
-        assert visible(page.texts[where]).count(shown(text)) == 3
-        assert_isolated(page.texts[where], shown(text))
+    assert [visible(layer["name"]) for layer in data["layers"]] == [shown(text),
+                                                                   "2 " + shown(text)]
+    # the default title names the dataset and the forecast mode, as text
+    assert visible(page.texts["title"]).count(shown(text)) == 2
+    assert_isolated(page.texts["title"], shown(text))
+    assert visible(data["title"]) == visible(page.texts["title"])
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -282,16 +280,15 @@ def test_export_title_is_text(case, tmp_path):
     from lstm_explained.trace import Trace
 
     text = PAYLOADS[case]
-    page = _export(hostile_trace("sine"), tmp_path / "titled.html", [0], [0], title=text)
+    page = _export(hostile_trace("sine"), tmp_path / "titled.html", [0], title=text)
     assert page.tag_names <= PAGE_TAGS
-    assert page.texts["h1"] == shown(text)
     assert page.texts["title"] == shown(text)
     # a trace that is no forecast: the default title names its model
     plain = Trace(dict(hostile_trace("sine").items()), info={"model": text})
-    page = _export(plain, tmp_path / "model.html", [0], [0])
+    page = _export(plain, tmp_path / "model.html", [0])
     assert page.tag_names <= PAGE_TAGS
-    assert visible(page.texts["h1"]).startswith(f"LSTM gate inspector: {shown(text)}, layer")
-    assert_isolated(page.texts["h1"], shown(text))
+    assert visible(page.texts["title"]).startswith(f"Inside the LSTM: {shown(text)}")
+    assert_isolated(page.texts["title"], shown(text))
 
 
 # -- figures ------------------------------------------------------------------------------
@@ -384,7 +381,7 @@ def test_forecast_info_types(tmp_path):
     status = Page(GateInspector(tr, dpi=40).status.value)
     assert status.tag_names <= {"div", "b", "code", "span"}
     assert f"run {[text]}, forecast step 0 · target sine" in status.text
-    page = _export(tr, tmp_path / "info.html", [0], [0])
+    page = _export(tr, tmp_path / "info.html", [0])
     assert page.tag_names <= PAGE_TAGS
     assert _drawn(plots.plot_window(tr))[:4] == b"\x89PNG"
 

@@ -1,0 +1,198 @@
+"""The browser inspector (lstm_explained/front/inspector.js) in real Chromium, over file://.
+
+The exported file (``lx.export.inspector_html``) is opened as a reader would: every
+control changes the view, every step and sample is reached by keyboard, the numbers it
+prints are the trace's, the text is projector-sized and never overlaps at 1024 x 768, no
+console error, no request off the machine; odd traces render or say why not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lstm_explained.engine import LSTMWeights, run_lstm
+from lstm_explained.export import inspector_html
+from lstm_explained.trace import LayerTrace, Trace
+from lstm_explained.viewmodel import SampleData
+
+pytestmark = pytest.mark.browser
+
+SHOWN = "document.getElementById('lx-inspector').dataset.shown"
+
+#: Every piece of text on the page that a reader sees: its box, its font size, its owner.
+TEXT_BOXES = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.getElementById('lx-inspector'),
+                                           NodeFilter.SHOW_TEXT);
+  let n = 0;
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const el = node.parentElement;
+    if (!node.textContent.trim() || el.closest('option, select, title')) continue;
+    const owner = el.closest('text') || el;
+    if (!owner.dataset.lxid) owner.dataset.lxid = String(n++);
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) {
+      if (r.width < 0.5 || r.height < 0.5) continue;
+      out.push({text: node.textContent.slice(0, 30), owner: owner.dataset.lxid,
+                size: parseFloat(getComputedStyle(el).fontSize),
+                x: r.left, y: r.top, w: r.width, h: r.height});
+    }
+  }
+  return out;
+}"""
+
+
+def _trace(n=3, t=12, units=5, layers=1, nan=False, **info):
+    x = np.sin(np.linspace(0, 9, n * t)).reshape(n, t, 1)
+    out, inputs = [], x
+    for k in range(layers):
+        run = run_lstm(inputs, LSTMWeights.random(features=inputs.shape[2], units=units, seed=k))
+        if nan:
+            run = {q: np.array(a) for q, a in run.items()}
+            run["forget"][0, min(1, t - 1), 0] = np.nan
+        out.append(LayerTrace(name=f"lstm_{k}", layer_name=f"lstm_{k}", inputs=inputs,
+                              arrays=run))
+        inputs = run["hidden"]
+    return Trace(out, info=info)
+
+
+def _open(new_page, path, **viewport):
+    page, log = new_page(viewport=viewport or {"width": 1024, "height": 768})
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri())
+    page.wait_for_function(f"{SHOWN} !== undefined", timeout=30_000)
+    return page, log, requests
+
+
+def _shown(page) -> str:
+    return page.evaluate(SHOWN)
+
+
+def test_every_control_changes_the_view(new_page, tmp_path):
+    path = inspector_html(_trace(layers=2, units=6), tmp_path / "toy.html")
+    page, log, requests = _open(new_page, path)
+    diagram = page.locator(".lxi-svg").first
+
+    def picture():
+        return page.locator("#lx-inspector").screenshot()
+
+    views = [picture()]
+    page.locator(".lxi-step-range").fill("5")
+    assert _shown(page) == "0:5" and page.locator(".lxi-step-range + output").text_content() == "5"
+    views.append(picture())
+    page.locator(".lxi-sample-range").fill("2")
+    assert _shown(page) == "2:5"
+    views.append(picture())
+    page.select_option(".lxi-layer", "lstm_1")
+    assert "layer lstm_1" in page.locator(".lxi-step").text_content()
+    views.append(picture())
+    page.select_option(".lxi-scale", "stretched")
+    views.append(picture())
+    page.select_option(".lxi-unit-select", ["3"])
+    assert page.locator(".lxi-chosen").text_content().startswith("on the belt: unit 3")
+    assert "unit 3 at step t = 5" in diagram.text_content()
+    views.append(picture())
+    first_active = page.locator(".lxi-active-unit").first
+    unit = first_active.get_attribute("data-unit")
+    first_active.click()
+    assert page.locator(".lxi-chosen").text_content().startswith(f"on the belt: unit {unit}")
+    page.select_option(".lxi-speed", "4")
+    page.click(".lxi-play")
+    assert page.locator(".lxi-play").text_content().endswith("Pause")
+    page.wait_for_function(f"{SHOWN} !== '2:5'", timeout=5000)
+    page.click(".lxi-play")
+    assert page.locator(".lxi-play").text_content().endswith("Play")
+    assert len({bytes(v) for v in views}) == len(views), "a control changed nothing"
+    assert log.errors == [] and log.dialogs == []
+    assert requests and all(u.startswith("file://") for u in requests), requests
+
+
+def test_every_step_and_sample_is_reached_by_keyboard(new_page, tmp_path):
+    tr = _trace(n=3, t=12)
+    path = inspector_html(tr, tmp_path / "toy.html")
+    page, log, _ = _open(new_page, path)
+    page.focus("#lx-inspector")
+    seen = [_shown(page)]
+    for s in range(3):
+        for _ in range(11):
+            page.keyboard.press("ArrowRight")
+            seen.append(_shown(page))
+        if s < 2:
+            page.keyboard.press("Home")
+            page.keyboard.press("ArrowDown")
+            seen.append(_shown(page))
+    assert set(seen) == {f"{s}:{t}" for s in range(3) for t in range(12)}
+    page.keyboard.press("End")
+    assert _shown(page) == "2:11"
+    page.keyboard.press("ArrowUp")
+    assert _shown(page) == "1:11"
+    page.keyboard.press(" ")
+    assert page.locator(".lxi-play").text_content().endswith("Pause")
+    page.keyboard.press(" ")
+    assert log.errors == []
+
+
+def test_the_printed_numbers_are_the_traces(new_page, tmp_path):
+    tr = _trace(n=2, t=12, units=5)
+    path = inspector_html(tr, tmp_path / "toy.html", units=[3, 1])
+    page, log, _ = _open(new_page, path)
+    spec = tr["lstm_0"].spec
+    keys = [c.key for c in spec.belt_columns]
+    for s, t in ((0, 0), (1, 7), (1, 11)):
+        page.locator(".lxi-sample-range").fill(str(s))
+        page.locator(".lxi-step-range").fill(str(t))
+        data = SampleData(tr["lstm_0"], s)
+        rows = page.locator(".lxi-table tbody tr")
+        for k, unit in enumerate([3, 1]):
+            cells = rows.nth(k).locator("td").all_text_contents()
+            assert cells == [f"{data[key][t, unit]:+.3f}" for key in keys], (s, t, unit)
+    assert log.errors == []
+
+
+def test_projector_ready_at_1024_by_768(new_page, tmp_path):
+    tr = _trace(n=3, t=50, units=150, title="A long title: " + "words " * 30,
+                step_labels=[f"word{k}" for k in range(50)])
+    path = inspector_html(tr, tmp_path / "big.html")
+    page, log, _ = _open(new_page, path)
+    boxes = page.evaluate(TEXT_BOXES)
+    assert boxes
+    small = [b for b in boxes if b["size"] < 12]
+    assert small == [], small[:5]
+    overlaps = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if a["owner"] == b["owner"]:
+                continue
+            w = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
+            h = min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"])
+            if w > 1 and h > 1:
+                overlaps.append((a["text"], b["text"], round(a["x"]), round(a["y"])))
+    assert overlaps == [], overlaps[:10]
+    for selector in (".lxi-svg", ".lxi-heat-row"):  # the diagram and one heatmap, unscrolled
+        box = page.locator(selector).first.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 768, (selector, box)
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1024, (selector, box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+    assert log.errors == []
+
+
+@pytest.mark.parametrize("shape", [
+    {"nan": True}, {"units": 1}, {"t": 1}, {"n": 1}, {"t": 1000, "n": 1}, {"units": 512, "n": 1},
+], ids=["nan", "1-unit", "1-step", "1-sample", "1000-steps", "512-units"])
+def test_odd_traces_render(new_page, tmp_path, shape):
+    tr = _trace(**shape)
+    path = inspector_html(tr, tmp_path / "odd.html")
+    page, log, _ = _open(new_page, path)
+    page.focus("#lx-inspector")
+    page.keyboard.press("End")
+    last = tr["lstm_0"].n_timesteps - 1
+    assert _shown(page) == f"0:{last}"
+    if shape.get("nan"):
+        page.keyboard.press("Home")
+        page.keyboard.press("ArrowRight")
+        assert "+nan" in page.locator(".lxi-table").text_content()
+    assert log.errors == []
