@@ -87,6 +87,8 @@ nb_execution_timeout = 300  # seconds per cell
 nb_execution_show_tb = True
 nb_output_stderr = "remove"  # TensorFlow/absl noise stays off the site
 nb_merge_streams = True
+# Markdown a cell displays (the computed sentences of say()) is MyST too: its $...$ is maths.
+nb_render_markdown_format = "myst"
 nb_kernel_rgx_aliases = {".*": "python3"}
 # The widget JavaScript, served locally (no require.js, no CDN): see _static/VENDOR.md.
 nb_ipywidgets_js = {"ipywidgets/embed.js": {}}

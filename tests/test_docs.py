@@ -208,6 +208,34 @@ def test_equations_are_typeset_from_the_site(open_page):
     assert not log.external and not log.errors, (log.external, log.errors)
 
 
+def test_first_tutorials_inspector_shows_the_sentence(open_page):
+    """Tutorial 01's inspector is titled by its own sentence, labels its time axis with the
+    words and names every input feature (not Keras' model name and steps 0-14)."""
+    page, _ = open_page("tutorials/01_lstm_cell.html", settle_ms=800)
+    frame = page.locator("iframe.lx-inspector-frame").first.element_handle().content_frame()
+    frame.wait_for_selector("#lx-inspector[data-shown]", timeout=30_000)
+    text = frame.locator("#lx-inspector").inner_text()
+    sentence = "Alice went home and she slept . Then Bob called and he laughed"
+    assert sentence in text, text[:300]
+    axis = frame.locator("#lx-inspector svg text").all_text_contents()
+    assert {"Alice", "Bob", "laughed"} <= set(axis), axis[:40]
+    assert {"new_subject", "gender"} <= set(text.split()), text[-300:]  # feature names
+
+
+def test_computed_sentences_typeset_their_maths(site):
+    """A sentence a tutorial computes (``say(f"... $f_t$ = ...")``) shows maths, not ``$``:
+    its ``$...$`` reaches the page as MathJax's ``\\(...\\)``, in every tutorial page."""
+    for page in sorted((site / "tutorials").glob("[0-9]*.html")):
+        html = page.read_text(encoding="utf-8")
+        outputs = r'<div class="cell_output docutils container">(.*?)</div>\s*</div>'
+        for output in re.findall(outputs, html, flags=re.S):
+            text = re.sub(r"<[^>]+>", "", output)
+            assert not re.search(r"\$[^$\s][^$]*\$", text), (page.name, text[:200])
+    first = (site / "tutorials" / "01_lstm_cell.html").read_text(encoding="utf-8")
+    maths = '<span class="math notranslate nohighlight">\\(f_t\\)</span>'
+    assert f"the forget gate is {maths}" in first
+
+
 def _typed(text: str) -> str:
     """``text`` with Sphinx's smart quotes, dashes and ellipses (in prose) undone."""
     for typographic, typed in [("‘", "'"), ("’", "'"), ("“", '"'), ("”", '"'), ("—", "---"),

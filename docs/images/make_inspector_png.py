@@ -25,10 +25,11 @@ SHOWN = "document.querySelector('#lx-inspector').dataset.shown"
 
 
 def main() -> int:
+    from playwright.sync_api import sync_playwright
+
     import lstm_explained as lx
     from lstm_explained.export import inspector_html
     from lstm_explained.forecast_trace import trace_forecast
-    from playwright.sync_api import sync_playwright
 
     chromium = os.environ.get("LSTM_EXPLAINED_CHROMIUM") or shutil.which("chromium")
     if not chromium:
