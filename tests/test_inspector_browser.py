@@ -196,3 +196,34 @@ def test_odd_traces_render(new_page, tmp_path, shape):
         page.keyboard.press("ArrowRight")
         assert "+nan" in page.locator(".lxi-table").text_content()
     assert log.errors == []
+
+
+def test_search_lists_where_the_first_unit_switches_on_and_jumps_there(new_page, tmp_path):
+    """LSTMVis's question: pick a value and a threshold, list every (sample, step) where the
+    first unit's value rises above it (computed here from the payload the page reads), and
+    a click on one goes there."""
+    from lstm_explained.inspector_data import decode, inspector_payload
+
+    tr = _trace(n=3, t=12, units=5)
+    meta, blob = inspector_payload(tr)
+    hidden = decode(meta, blob)[("lstm_0", "hidden")][:, :, 2]  # unit 2: first on the belt
+    threshold = float(np.median(hidden))
+    above = hidden > threshold
+    rises = above & ~np.concatenate([np.zeros((3, 1), bool), above[:, :-1]], axis=1)
+    expected = [(int(n), int(t)) for n, t in zip(*np.nonzero(rises), strict=True)]
+    assert expected, "the test trace must switch on somewhere"
+
+    page, log, _ = _open(new_page, inspector_html(tr, tmp_path / "toy.html"))
+    page.select_option(".lxi-unit-select", ["2"])
+    page.select_option(".lxi-search-q", "hidden")
+    page.fill(".lxi-search-thr", repr(threshold))
+    page.click(".lxi-search-go")
+    said = page.locator(".lxi-search-out").text_content()
+    assert f"rises above {threshold!r} {len(expected)} time(s)" in said, said
+    hits = page.locator(".lxi-search-hit")
+    assert hits.count() == len(expected)
+    n, t = expected[-1]
+    assert hits.nth(len(expected) - 1).text_content().startswith(f"sample {n}, t = {t}")
+    hits.nth(len(expected) - 1).click()
+    assert _shown(page) == f"{n}:{t}"
+    assert log.errors == []

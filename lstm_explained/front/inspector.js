@@ -377,8 +377,63 @@ class Inspector {
       this.activeBtns.push(b);
       active.append(b);
     }
-    box.append(pick, this.chosenLine, active);
+    box.append(pick, this.chosenLine, active, this.buildSearch());
     return box;
+  }
+  buildSearch() {
+    // LSTMVis's question: where does this unit switch on? Every (sample, step) where the
+    // first unit's value rises above a threshold, each a button that jumps there.
+    const box = h("div", { class: "lxi-search" });
+    this.searchQ = h("select", { class: "lxi-search-q" });
+    for (const q of this.kind.quantities) {
+      this.searchQ.append(h("option", { value: q.name }, q.text));
+    }
+    this.searchQ.value = this.kind.output || this.kind.belt;
+    this.searchThr = h("input", { type: "number", step: "0.05", value: "0.5",
+      class: "lxi-search-thr" });
+    const go = h("button", { type: "button", class: "lxi-search-go" }, "find");
+    go.addEventListener("click", () => this.search());
+    this.searchOut = h("p", { class: "lxi-search-out", role: "status" });
+    this.searchHits = h("div", { class: "lxi-search-hits" });
+    box.append(h("span", {}, "where the first unit switches on:"),
+      labelled("value of", this.searchQ), labelled("rises above", this.searchThr), go,
+      this.searchOut, this.searchHits);
+    return box;
+  }
+  search() {
+    const d = this.data();
+    const lm = this.layerMeta();
+    const key = this.searchQ.value;
+    const thr = Number(this.searchThr.value);
+    const pos = this.unitPositions()[0];
+    const hits = [];
+    let count = 0;
+    for (let n = 0; n < d.N; n++) {
+      let was = false;
+      for (let t = 0; t < d.T; t++) {
+        const on = d.val(d.a[key][(n * d.T + t) * d.U + pos]) > thr;
+        if (on && !was) {
+          count += 1;
+          if (hits.length < 40) hits.push([n, t]);
+        }
+        was = on;
+      }
+    }
+    const sym = this.q[key].text;
+    this.searchOut.textContent = Number.isFinite(thr)
+      ? `unit ${lm.units[pos]}: ${sym} rises above ${thr} ${count} time(s)` +
+        (count > hits.length ? ` (the first ${hits.length} below)` : "")
+      : "the threshold must be a number";
+    this.searchHits.replaceChildren(...(Number.isFinite(thr) ? hits : []).map(([n, t]) => {
+      const time = this.meta.time;
+      const i = this.inputStep(t);
+      const label = time.kind === "words" ? ` (${time.labels[i]})`
+        : time.kind === "dates" && time.perSample[n][i] ? ` (${time.perSample[n][i]})` : "";
+      const b = h("button", { type: "button", class: "lxi-search-hit" },
+        `${this.meta.sampleName} ${this.meta.samples[n]}, t = ${t}${label}`);
+      b.addEventListener("click", () => { this.setSample(n); this.setStep(t); });
+      return b;
+    }));
   }
 
   // ---- changes ----
