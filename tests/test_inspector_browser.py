@@ -227,3 +227,15 @@ def test_search_lists_where_the_first_unit_switches_on_and_jumps_there(new_page,
     hits.nth(len(expected) - 1).click()
     assert _shown(page) == f"{n}:{t}"
     assert log.errors == []
+
+
+def test_a_control_with_nothing_to_choose_is_not_shown(new_page, tmp_path):
+    """One sample and one layer: no sample slider (of range 0-0) and no layer menu."""
+    page, log, _ = _open(new_page, inspector_html(_trace(n=1, layers=1), tmp_path / "one.html"))
+    assert not page.locator(".lxi-sample-range").is_visible()
+    assert not page.locator(".lxi-layer").is_visible()
+    assert page.locator(".lxi-step-range").is_visible()
+    page, _, _ = _open(new_page, inspector_html(_trace(n=2, layers=2), tmp_path / "two.html"))
+    assert page.locator(".lxi-sample-range").is_visible()
+    assert page.locator(".lxi-layer").is_visible()
+    assert log.errors == []
