@@ -2,7 +2,7 @@
 
 Traces the pretrained sine model's multi-sequence run 1, starts JupyterLab on 127.0.0.1
 with temporary JUPYTER_* folders, runs a notebook showing a GateInspector at forecast
-step 31, timestep 40, with the most active units and stretched heatmaps, and screenshots
+step 31, timestep 40, with the most active units, and screenshots
 the widget. Needs Debian's chromium (or LSTM_EXPLAINED_CHROMIUM).
 
     .venv/bin/python docs/images/make_inspector_png.py
@@ -30,8 +30,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 CELL = """\
 from lstm_explained.widgets import inspect
-insp = inspect("sine_run1.npz", sample=30, timestep=40, dpi=90, heatmap_scale="data",
-               image_format="png")
+insp = inspect("sine_run1.npz", sample=30, timestep=40)
 insp.show_most_active(4)
 insp"""
 
@@ -96,9 +95,10 @@ def main() -> int:
                 page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=90_000)
                 page.evaluate("window.jupyterapp.shell.collapseLeft()")
                 page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-                page.locator(".lstm-explained-inspector img").wait_for(timeout=90_000)
+                view = page.locator(".jp-Cell-outputArea .lxi[data-shown]").first
+                view.wait_for(timeout=90_000)
                 page.wait_for_timeout(1500)
-                page.locator(".lstm-explained-inspector").screenshot(path=str(OUT))
+                view.screenshot(path=str(OUT))
                 browser.close()
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
