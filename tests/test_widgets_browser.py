@@ -85,7 +85,9 @@ def test_widget_state_syncs_both_ways_in_jupyterlab(lab, inspector_notebook, new
     assert _kernel_value(page, "insp.timestep", "11") == "11"
 
     # setting the state in the kernel moves the view
-    assert page.evaluate(RUN_IN_KERNEL, "insp.timestep = 5; insp.sample = 2") == ""
+    assert page.evaluate(RUN_IN_KERNEL, "insp.timestep = 5") == ""
+    expect(view).to_have_attribute("data-shown", "0:5")
+    assert page.evaluate(RUN_IN_KERNEL, "insp.sample = 2") == ""
     expect(view).to_have_attribute("data-shown", "2:5")
     expect(view.locator(".lxi-step")).to_contain_text("step t = 5 of 11")
     expect(view.locator(".lxi-step-range")).to_have_value("5")
@@ -98,3 +100,50 @@ def test_widget_state_syncs_both_ways_in_jupyterlab(lab, inspector_notebook, new
     assert log.errors == []
     assert log.dialogs == []
     assert off_machine == []
+
+
+def _site_setting(name: str):
+    """A setting of docs/conf.py, read without running the file."""
+    import ast
+    from pathlib import Path
+
+    conf = Path(__file__).resolve().parents[1] / "docs" / "conf.py"
+    for node in ast.parse(conf.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == name:
+            return ast.literal_eval(node.value)
+    raise LookupError(name)
+
+
+def test_course_site_shows_the_kernel_free_inspector_not_the_widget(tmp_path, new_page):
+    """A one-page site with the course site's mime priorities (docs/conf.py), executing a
+    cell that shows a GateInspector: the page holds a live kernel-free inspector at the
+    cell's state, and no widget view."""
+    import subprocess
+    import sys
+
+    (tmp_path / "conf.py").write_text(
+        'project = "check"\nextensions = ["myst_nb"]\nnb_execution_mode = "force"\n'
+        "nb_execution_raise_on_error = True\nnb_ipywidgets_js = {}\n"
+        f"nb_mime_priority_overrides = {_site_setting('nb_mime_priority_overrides')!r}\n"
+    )
+    (tmp_path / "index.md").write_text(
+        "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+        "kernelspec:\n  name: python3\n  display_name: Python 3\n---\n# Check\n\n"
+        "```{code-cell} ipython3\nfrom lstm_explained.trace import toy_trace\n"
+        "from lstm_explained.widgets import GateInspector\n"
+        "insp = GateInspector(toy_trace(), units=[0, 1])\ninsp.timestep = 4\ninsp\n```\n"
+    )
+    out = tmp_path / "html"
+    subprocess.run([sys.executable, "-m", "sphinx", "-E", "-q", "-b", "html", str(tmp_path),
+                    str(out)], check=True, capture_output=True, timeout=300)
+    built = (out / "index.html").read_text(encoding="utf-8")
+    assert 'type="application/vnd.jupyter.widget-view+json"' not in built
+    page, log = new_page()
+    page.goto((out / "index.html").as_uri())
+    frame = page.frame_locator("iframe.lx-inspector-frame")
+    view = frame.locator("#lx-inspector[data-shown='0:4']")
+    view.wait_for(timeout=15_000)
+    view.focus()
+    view.press("ArrowRight")
+    frame.locator("#lx-inspector[data-shown='0:5']").wait_for(timeout=5_000)
+    assert log.errors == [] and log.dialogs == []
