@@ -92,6 +92,10 @@ nb_render_markdown_format = "myst"
 nb_kernel_rgx_aliases = {".*": "python3"}
 # The widget JavaScript, served locally (no require.js, no CDN): see _static/VENDOR.md.
 nb_ipywidgets_js = {"ipywidgets/embed.js": {}}
+# An output with both a widget view and HTML shows the HTML: GateInspector's text/html is
+# the kernel-free inspector (lstm_explained.widgets), live on the site where the widget
+# view would be a dead snapshot (myst-nb: a lower number wins; the widget view is 10).
+nb_mime_priority_overrides = [("html", "text/html", 5), ("dirhtml", "text/html", 5)]
 
 # -- autodoc / napoleon ------------------------------------------------------------------
 autodoc_default_options = {"members": True, "show-inheritance": True}

@@ -122,6 +122,12 @@ def inspector_page(
                                    title=title, max_bytes=max_bytes)
     belt = None if units is None or np.ndim(units) == 0 or len(list(units)) > 8 else units
     meta["initial"] = initial_state(trace, meta, layer, belt, 0, 0, blob)
+    return payload_page(meta, blob)
+
+
+def payload_page(meta: dict[str, Any], blob: bytes) -> str:
+    """The self-contained page of a payload from :func:`inspector_payload` whose
+    ``meta["initial"]`` says what it shows first (the widget's kernel-free fallback)."""
     page_title = html.escape(meta["title"])
     data = base64.b64encode(blob).decode("ascii")
     return f"""<!DOCTYPE html>
@@ -209,4 +215,5 @@ def inspector_html(
     return target
 
 
-__all__ = ["ExportError", "animation", "front_file", "inspector_html", "inspector_page"]
+__all__ = ["ExportError", "animation", "front_file", "inspector_html", "inspector_page",
+           "payload_page"]

@@ -1,23 +1,23 @@
 """The gate inspector for JupyterLab: step through the gates and the conveyor belt.
 
-:class:`GateInspector` is an ipywidgets 8 box built from a
+:class:`GateInspector` is an `anywidget <https://anywidget.dev>`_ widget built from a
 :class:`~lstm_explained.trace.Trace` (never from a model, so an inspector of a saved trace
-imports no TensorFlow). Its controls: Play and a step slider; the sample (for a forecast
-trace: the forecast step); the layer; the units, with a button that picks the units the
-belt moved most at this step. Its view is one image of
-:class:`~lstm_explained.plots.inspector.InspectorFigure` (input window, conveyor belt at
-step t, heatmaps, the first unit's traces).
+imports no TensorFlow). It runs the very front end the exported HTML file runs
+(``lstm_explained/front/inspector.js`` and ``inspector.css``): the browser draws the cell
+diagram, heatmaps, unit lines and input window from a compact payload
+(:func:`lstm_explained.inspector_data.inspector_payload`, sent once as bytes), and steps
+with no round trip to the kernel. It works in JupyterLab, Notebook 7, VS Code and Colab.
 
-Its state is public and scriptable: set ``inspector.timestep``, ``.sample``, ``.layer`` or
-``.units`` from code and the controls and the view follow; :meth:`GateInspector.snapshot`
-returns what is shown as PNG bytes (for slides).
+Its state is public, scriptable and synced both ways: ``timestep``, ``sample``, ``layer``
+and ``units`` are traits. Set one from code and the view follows; move a control (or press
+an arrow key) in the browser and the trait changes in the kernel (``observe`` works).
+:meth:`GateInspector.snapshot` draws what is shown with matplotlib as PNG bytes (slides).
 
-Every string from the trace (layer names, the dataset, dates) is shown as text: escaped in
-the status line, plain in the figure (see :func:`lstm_explained.plots.gates.plain_label`).
+Where no kernel runs the widget (the course site, a notebook viewer), the output's
+``text/html`` entry is the kernel-free inspector (:mod:`lstm_explained.notebook`).
 
-Speed: the figure is drawn once per sample / layer / units change; a step change only
-moves the cursors, dots and numbers and re-encodes the image (see
-``benchmarks/bench_inspector.py``).
+Every string from the trace (layer names, the dataset, dates) reaches the page as text:
+the front end sets ``textContent`` only.
 
 Example
 -------
@@ -32,34 +32,30 @@ Example
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-import ipywidgets as widgets
-import numpy as np
+import anywidget
+import traitlets
 
-from lstm_explained._widget_html import legend_html, status_html, unit_options
 from lstm_explained.errors import DataError
-from lstm_explained.labels import plain_label
-from lstm_explained.plots.inspector import InspectorFigure
+from lstm_explained.inspector_data import DEFAULT_MAX_BYTES, inspector_payload
 from lstm_explained.trace import LayerTrace, Trace
 from lstm_explained.viewmodel import (
     HEATMAP_SCALES,
     MAX_BELT_UNITS,
+    SampleData,
     check_index,
     check_timestep,
     check_units,
-    forecast_info,
     layer_trace,
-    sample_label,
 )
 
-#: Longest layer name the layer menu shows (a longer one ends in "…").
-MENU_LABEL_CHARS = 60
+_FRONT = Path(__file__).parent / "front"
 
 
-class GateInspector(widgets.VBox):
+class GateInspector(anywidget.AnyWidget):
     """Step through an LSTM trace: gates, conveyor belt, heatmaps and unit traces.
 
     Parameters
@@ -76,30 +72,23 @@ class GateInspector(widgets.VBox):
     units : list of int, optional
         Up to 8 units for the belt; the first four by default.
     n_active : int
-        How many units the "most active" button picks.
-    interval : int
-        Milliseconds between steps when playing.
+        How many units :meth:`most_active` picks by default.
     figsize : (float, float), optional
-        Figure size in inches; the default is small enough for instant steps.
+        Size in inches of :meth:`snapshot`'s figure.
     dpi : float
-        Pixels per inch of the image (90: text a class can read from a projector).
+        Pixels per inch of :meth:`snapshot` (150: a 9-inch figure is 1350 px wide, sharp
+        on a projector).
     heatmap_scale : {"fixed", "data"}
-        Heatmap colours over each quantity's natural range, or stretched over its range in
-        the sample (for gates that barely move); a toggle switches it.
-    image_format : {"jpeg", "png"}
-        Encoding of the live view: JPEG (quality 90, no chroma subsampling) encodes about
-        five times faster than PNG, which keeps stepping instant on slow machines; PNG is
-        lossless. :meth:`snapshot` is always PNG.
+        The heatmaps' colour ranges in :meth:`snapshot` (the browser has its own switch).
+    max_bytes : int
+        Largest compressed payload sent to the browser (every sample, layer and unit is
+        sent; a bigger trace is refused, never thinned: trace fewer samples).
 
     Attributes
     ----------
-    figure : InspectorFigure
-        The rendered figure (its ``belt``, ``heatmaps``, ... views hold what is shown).
-    image : ipywidgets.Image
-        The view; its ``value`` is the PNG of the current state.
-    play, step_slider, sample_slider, layer_dropdown, units_select, active_button, \
-    scale_toggle : widgets
-        The controls.
+    timestep, sample, layer, units : traits
+        What is shown; synced with the browser both ways. ``layer`` is the layer's name as
+        shown (a name with control characters shows them as U+FFFD).
 
     Raises
     ------
@@ -114,6 +103,16 @@ class GateInspector(widgets.VBox):
     >>> inspector.units = inspector.most_active(3)   # doctest: +SKIP
     """
 
+    _esm = _FRONT / "inspector.js"
+    _css = _FRONT / "inspector.css"
+    _meta = traitlets.Dict().tag(sync=True)
+    _data = traitlets.Bytes().tag(sync=True)
+    # Any, validated below: our own DataError, not traitlets' TraitError, for bad values
+    timestep = traitlets.Any(0).tag(sync=True)
+    sample = traitlets.Any(0).tag(sync=True)
+    layer = traitlets.Any("").tag(sync=True)
+    units = traitlets.Any(()).tag(sync=True)
+
     def __init__(
         self,
         trace: Trace,
@@ -122,262 +121,123 @@ class GateInspector(widgets.VBox):
         timestep: int = 0,
         units: Iterable[int] | int | None = None,
         n_active: int = 4,
-        interval: int = 250,
         figsize: tuple[float, float] | None = None,
-        dpi: float = 90.0,
+        dpi: float = 150.0,
         heatmap_scale: str = "fixed",
-        image_format: str = "jpeg",
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
-        if image_format not in ("jpeg", "png"):
-            raise DataError(f"image_format must be 'jpeg' or 'png', not {image_format!r}.")
-        self.image_format = image_format
         if isinstance(trace, LayerTrace):
             trace = Trace([trace])
         lt = layer_trace(trace, layer)  # validates trace and layer
+        if heatmap_scale not in HEATMAP_SCALES:
+            raise DataError(
+                f"heatmap scale must be one of {list(HEATMAP_SCALES)}, not {heatmap_scale!r}."
+            )
         self.trace = trace
         self.n_active = int(n_active)
-        self.figure = InspectorFigure(
-            trace, lt.name, sample, timestep, units, figsize, dpi, heatmap_scale
-        )
-        self._quiet = False
-        fi = forecast_info(trace)
-        steps = trace.extras.get("forecast_step")
-        every_step = steps is not None and np.array_equal(steps, np.arange(trace.n_samples))
-        # the slider is "forecast step" only where its number is the forecast step
-        sample_name = "forecast step" if fi is not None and every_step else "sample"
+        self.figsize, self.dpi, self.heatmap_scale = figsize, float(dpi), heatmap_scale
+        meta, blob = inspector_payload(trace, max_bytes=max_bytes)
+        # the page's names (control characters shown as U+FFFD) -> the trace's names
+        pairs = zip(meta["layers"], trace.layer_names, strict=True)
+        self._names = {m["name"]: name for m, name in pairs}
+        shown = next(m for m, name in self._names.items() if name == lt.name)
+        start = {
+            "layer": shown,
+            "sample": check_index(sample, trace.n_samples, "sample"),
+            "timestep": check_timestep(lt, timestep),
+            "units": tuple(check_units(units, lt)),
+        }
+        meta["initial"] = dict(start, units=list(start["units"]))
+        self._blob = blob
+        super().__init__(_meta=meta, _data=blob, **start)
 
-        style = {"description_width": "initial"}
-        self.play = widgets.Play(
-            value=self.figure.timestep, min=0, max=lt.n_timesteps - 1, step=1,
-            interval=int(interval), description="Play", layout=widgets.Layout(width="auto"),
-        )
-        self.step_slider = widgets.IntSlider(
-            value=self.figure.timestep, min=0, max=lt.n_timesteps - 1,
-            description="step t", continuous_update=True, style=style,
-            layout=widgets.Layout(width="360px"),
-        )
-        widgets.jslink((self.play, "value"), (self.step_slider, "value"))
-        self.sample_slider = widgets.IntSlider(
-            value=self.figure.sample, min=0, max=max(0, trace.n_samples - 1),
-            description=sample_name, continuous_update=False, style=style,
-            layout=widgets.Layout(width="360px"),
-        )
-        self.layer_dropdown = widgets.Dropdown(
-            options=[(plain_label(name, MENU_LABEL_CHARS), name) for name in trace.layer_names],
-            value=lt.name, description="layer", style=style, layout=widgets.Layout(width="auto"),
-        )
-        self.units_select = widgets.SelectMultiple(
-            options=unit_options(lt.units), value=tuple(self.figure.units), rows=4,
-            description=f"units (≤{MAX_BELT_UNITS})", style=style,
-            layout=widgets.Layout(width="190px"),
-        )
-        self.active_button = widgets.Button(
-            description="most active at t", icon="bolt",
-            tooltip=f"the {self.n_active} units whose cell state was most written or "
-            "forgotten at this step",
-            layout=widgets.Layout(width="auto"),
-        )
-        self.scale_toggle = widgets.ToggleButtons(
-            options=[("fixed", "fixed"), ("stretched", "data")],
-            value=self.figure.heatmap_scale, description="heatmaps", style=style,
-            tooltips=["gates over [0, 1], C~ over [-1, 1]",
-                      "each row over its own range in this sample"],
-        )
-        self.scale_toggle.style.button_width = "86px"
-        self.status = widgets.HTML()
-        self.image = widgets.Image(format=image_format, value=self._encode())
-        # natural size (never blown up), shrunk to fit a narrow notebook
-        self.image.width = str(self.figure.canvas.get_width_height()[0])
-        self.image.layout = widgets.Layout(max_width="100%", height="auto")
+    # -- validation of the synced state (from Python and from the browser) -------------
+    def _layer_of(self, name: Any) -> LayerTrace:
+        return layer_trace(self.trace, self._names.get(name, name))
 
-        self.step_slider.observe(self._on_step, names="value")
-        self.sample_slider.observe(self._on_sample, names="value")
-        self.layer_dropdown.observe(self._on_layer, names="value")
-        self.units_select.observe(self._on_units, names="value")
-        self.scale_toggle.observe(self._on_scale, names="value")
-        self.active_button.on_click(lambda _b: self.show_most_active())
+    @traitlets.validate("layer")
+    def _check_layer(self, proposal: dict[str, Any]) -> str:
+        value = proposal["value"]
+        if value in self._names:
+            return value
+        name = layer_trace(self.trace, value).name  # DataError for an unknown layer
+        return next(shown for shown, raw in self._names.items() if raw == name)
 
-        controls = widgets.HBox(
-            [
-                widgets.VBox(
-                    [widgets.HBox([self.play, self.step_slider]), self.sample_slider,
-                     widgets.HBox([self.layer_dropdown, self.active_button, self.scale_toggle]),
-                     widgets.HTML(legend_html(lt.spec))]
-                ),
-                self.units_select,
-            ]
-        )
-        super().__init__([controls, self.status, self.image])
-        self.add_class("lstm-explained-inspector")
-        self.layout.max_width = f"{max(760, self.figure.canvas.get_width_height()[0] + 8)}px"
-        self._update_status()
+    @traitlets.validate("sample")
+    def _check_sample(self, proposal: dict[str, Any]) -> int:
+        return check_index(proposal["value"], self.trace.n_samples, "sample")
 
-    # -- public state --------------------------------------------------------------
-    @property
-    def timestep(self) -> int:
-        """The step shown (of the current layer)."""
-        return self.figure.timestep
+    @traitlets.validate("timestep")
+    def _check_timestep(self, proposal: dict[str, Any]) -> int:
+        return check_timestep(self._layer_of(self.layer), proposal["value"])
 
-    @timestep.setter
-    def timestep(self, value: int) -> None:
-        t = check_timestep(self.figure.layer, value)
-        if t == self.step_slider.value and t == self.figure.timestep:
-            return
-        self.step_slider.value = t  # the observer renders
-        if self.figure.timestep != t:  # the slider already held t (e.g. a failed render)
-            self._render_step(t)
+    @traitlets.validate("units")
+    def _check_units(self, proposal: dict[str, Any]) -> tuple[int, ...]:
+        value = proposal["value"]
+        if isinstance(value, (list, tuple)) and not value:
+            raise DataError("choose at least one unit for the belt.")
+        return tuple(check_units(value, self._layer_of(self.layer)))
 
-    @property
-    def sample(self) -> int:
-        """The sample shown (for a forecast trace: the forecast step's index)."""
-        return self.figure.sample
+    @traitlets.observe("layer")
+    def _on_layer(self, change: dict[str, Any]) -> None:
+        # a new layer from Python: keep the step and the units where they exist there
+        lt = self._layer_of(change["new"])
+        with self.hold_sync():
+            if self.timestep >= lt.n_timesteps:
+                self.timestep = lt.n_timesteps - 1
+            kept = [u for u in self.units if u < lt.units]
+            if list(kept) != list(self.units):
+                self.units = kept or check_units(None, lt)
 
-    @sample.setter
-    def sample(self, value: int) -> None:
-        s = check_index(value, self.trace.n_samples, "sample")
-        self.sample_slider.value = s
-        if self.figure.sample != s:
-            self._rebuild(sample=s)
-
-    @property
-    def layer(self) -> str:
-        """The name of the layer shown."""
-        return self.figure.layer.name
-
-    @layer.setter
-    def layer(self, value: str) -> None:
-        layer_trace(self.trace, value)  # validates
-        self.layer_dropdown.value = value
-        if self.figure.layer.name != value:
-            self._rebuild(layer=value)
-
-    @property
-    def units(self) -> tuple[int, ...]:
-        """The units on the belt (the first one drives the unit-traces panel)."""
-        return tuple(self.figure.units)
-
-    @units.setter
-    def units(self, value: Iterable[int] | int) -> None:
-        chosen = check_units(value, self.figure.layer)
-        with self._silenced():
-            self.units_select.value = tuple(chosen)
-        if list(chosen) != self.figure.units:
-            self._rebuild(units=chosen)
-
-    @property
-    def heatmap_scale(self) -> str:
-        """``"fixed"`` or ``"data"``: the heatmaps' colour ranges."""
-        return self.figure.heatmap_scale
-
-    @heatmap_scale.setter
-    def heatmap_scale(self, value: str) -> None:
-        if value not in HEATMAP_SCALES:
-            raise DataError(
-                f"heatmap scale must be one of {list(HEATMAP_SCALES)}, not {value!r}."
-            )
-        self.scale_toggle.value = value
-        if self.figure.heatmap_scale != value:
-            self._rebuild(heatmap_scale=value)
-
+    # -- public methods ------------------------------------------------------------
     @property
     def n_timesteps(self) -> int:
         """Number of steps of the current layer."""
-        return self.figure.layer.n_timesteps
+        return self._layer_of(self.layer).n_timesteps
 
     def most_active(self, k: int | None = None) -> list[int]:
         """The ``k`` units whose cell state was most written or forgotten at this step:
         activity ``|i_t C~_t| + |(1 - f_t) C_{t-1}|``, what the belt took on plus dropped."""
         k = self.n_active if k is None else int(k)
-        return self.figure.data.most_active(self.timestep, min(k, MAX_BELT_UNITS))
+        data = SampleData(self._layer_of(self.layer), self.sample)
+        return data.most_active(self.timestep, min(k, MAX_BELT_UNITS))
 
     def show_most_active(self, k: int | None = None) -> None:
         """Put the most active units of this step on the belt."""
         self.units = self.most_active(k)
 
     def snapshot(self) -> bytes:
-        """What is shown, as PNG bytes (e.g. for a slide), rendered losslessly."""
-        return self.figure.png(compress_level=6)
+        """What is shown (layer, sample, step, units), drawn by matplotlib
+        (:class:`~lstm_explained.plots.inspector.InspectorFigure`) as PNG bytes, at
+        ``dpi`` (150 by default: sharp on a projector)."""
+        from lstm_explained.plots.inspector import InspectorFigure
 
-    def _encode(self) -> bytes:
-        return self.figure.jpeg() if self.image_format == "jpeg" else self.figure.png()
+        figure = InspectorFigure(self.trace, self._names[self.layer], self.sample,
+                                 self.timestep, list(self.units), self.figsize, self.dpi,
+                                 self.heatmap_scale)
+        return figure.png(compress_level=6)
 
-    # -- internals -----------------------------------------------------------------
-    @contextlib.contextmanager
-    def _silenced(self) -> Iterator[None]:
-        old, self._quiet = self._quiet, True
-        try:
-            yield
-        finally:
-            self._quiet = old
+    # -- kernel-free fallback --------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        """The widget view, plus the kernel-free inspector as ``text/html`` (at the
+        current state) for where no kernel runs widgets (the course site prefers it)."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data["text/html"] = self.static_html()
+        return bundle
 
-    def _render_step(self, t: int) -> None:
-        self.figure.set_timestep(t)
-        self.image.value = self._encode()
-        self._update_status()
+    def static_html(self) -> str:
+        """The kernel-free inspector (an ``<iframe srcdoc>`` of the exported page) at the
+        current state."""
+        from lstm_explained.export import payload_page
+        from lstm_explained.notebook import frame_html
 
-    def _rebuild(
-        self,
-        layer: str | None = None,
-        sample: int | None = None,
-        units: list[int] | None = None,
-        heatmap_scale: str | None = None,
-    ) -> None:
-        fig = self.figure
-        new_layer = layer_trace(self.trace, layer or fig.layer.name)
-        if units is None:
-            units = [u for u in fig.units if u < new_layer.units] or None
-        t = min(fig.timestep, new_layer.n_timesteps - 1)
-        fig.setup(new_layer.name, fig.sample if sample is None else sample, units, t,
-                  heatmap_scale)
-        with self._silenced():
-            if layer is not None:
-                self.units_select.options = unit_options(new_layer.units)
-                self.step_slider.max = self.play.max = new_layer.n_timesteps - 1
-            self.units_select.value = tuple(fig.units)
-            self.step_slider.value = fig.timestep
-        self.image.value = self._encode()
-        self._update_status()
-
-    def _update_status(self) -> None:
-        fig, u = self.figure, self.figure.units[0]
-        self.status.value = status_html(sample_label(self.trace, fig.sample), fig.layer,
-                                        fig.timestep, u, fig.data.readout(fig.timestep, u))
-
-    # -- observers (the controls) --------------------------------------------------
-    def _on_step(self, change: dict[str, Any]) -> None:
-        if self._quiet:
-            return
-        self._render_step(int(change["new"]))
-
-    def _on_sample(self, change: dict[str, Any]) -> None:
-        if self._quiet or int(change["new"]) == self.figure.sample:
-            return
-        self._rebuild(sample=int(change["new"]))
-
-    def _on_layer(self, change: dict[str, Any]) -> None:
-        if self._quiet or change["new"] == self.figure.layer.name:
-            return
-        self._rebuild(layer=change["new"])
-
-    def _on_scale(self, change: dict[str, Any]) -> None:
-        if self._quiet or change["new"] == self.figure.heatmap_scale:
-            return
-        self._rebuild(heatmap_scale=change["new"])
-
-    def _on_units(self, change: dict[str, Any]) -> None:
-        if self._quiet:
-            return
-        chosen = list(change["new"])
-        if not chosen:  # keep at least one unit: restore the current choice
-            with self._silenced():
-                self.units_select.value = tuple(self.figure.units)
-            return
-        if len(chosen) > MAX_BELT_UNITS:
-            chosen = chosen[:MAX_BELT_UNITS]
-            with self._silenced():
-                self.units_select.value = tuple(chosen)
-        if chosen != self.figure.units:
-            self._rebuild(units=chosen)
+        meta = dict(self._meta, initial={"layer": self.layer, "sample": self.sample,
+                                         "timestep": self.timestep,
+                                         "units": list(self.units)})
+        return frame_html(payload_page(meta, self._blob), f"Gate inspector: {meta['title']}")
 
 
 def inspect(trace: Trace | str, **kwargs: Any) -> GateInspector:

@@ -1,97 +1,89 @@
-"""Tests of lstm_explained.widgets.GateInspector, driven from Python."""
+"""Tests of lstm_explained.widgets.GateInspector (an anywidget), driven from Python.
+
+What the browser does is played here with ``set_state`` (what ipywidgets calls when a
+front end sends a change); tests/test_widgets_browser.py drives the real front end.
+"""
 
 from __future__ import annotations
 
+import html
 import io
+import json
+import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+import lstm_explained
 from lstm_explained.errors import DataError, LSTMExplainedError
-from lstm_explained.plots.views import format_value
+from lstm_explained.inspector_data import decode
 from lstm_explained.widgets import GateInspector, inspect
 
-
-def _belt_texts(insp: GateInspector, key: str) -> list[str]:
-    return [t.get_text() for t in insp.figure.belt.texts[key]]
+FRONT = Path(lstm_explained.__file__).parent / "front"
 
 
-def _expected(trace, layer, sample, t, units):
-    lt = trace[layer]
-    led = lt.ledger()
-    pick = (sample, t, list(units))
-    return {
-        "previous": led.previous[pick], "forget": lt.forget[pick], "kept": led.kept[pick],
-        "forgotten": led.forgotten[pick], "input": lt.input[pick],
-        "candidate": lt.candidate[pick], "written": led.written[pick], "cell": lt.cell[pick],
-        "squashed": np.tanh(lt.cell[pick]), "output": lt.output[pick], "hidden": lt.hidden[pick],
-    }
+def _synced(insp: GateInspector) -> dict:
+    """The state the browser gets (what ipywidgets would send)."""
+    state = insp.get_state()
+    return {k: state[k] for k in ("layer", "sample", "timestep", "units")}
 
 
-def _assert_belt_shows(insp: GateInspector, trace) -> None:
-    want = _expected(trace, insp.layer, insp.sample, insp.timestep, insp.units)
-    for key, values in want.items():
-        assert _belt_texts(insp, key) == [format_value(v) for v in values], key
-
-
-def test_initial_state_and_controls(toy_trace):
+def test_initial_state_is_synced(toy_trace):
     insp = GateInspector(toy_trace, units=[1, 3])
     assert (insp.layer, insp.sample, insp.timestep, insp.units) == ("lstm", 0, 0, (1, 3))
-    assert insp.step_slider.max == 11 and insp.play.max == 11
-    assert insp.sample_slider.max == 2 and insp.sample_slider.description == "sample"
-    assert list(insp.layer_dropdown.options) == [("lstm", "lstm"), ("lstm_1", "lstm_1")]
-    assert insp.units_select.value == (1, 3)
-    assert insp.image.format == "jpeg" and insp.image.value[:2] == b"\xff\xd8"
-    _assert_belt_shows(insp, toy_trace)
+    assert _synced(insp) == {"layer": "lstm", "sample": 0, "timestep": 0, "units": (1, 3)}
+    assert insp.n_timesteps == 12
+    for name in ("timestep", "sample", "layer", "units", "_meta", "_data"):
+        assert insp.trait_metadata(name, "sync"), name
 
 
-def test_setting_the_timestep_updates_controls_and_view(toy_trace):
+def test_front_end_is_the_package_files_and_data_travels_as_bytes(toy_trace):
+    insp = GateInspector(toy_trace)
+    # the module and CSS are the shipped files, not copies held in Python strings
+    assert str(insp._esm) == (FRONT / "inspector.js").read_text(encoding="utf-8")
+    assert str(insp._css) == (FRONT / "inspector.css").read_text(encoding="utf-8")
+    state = insp.get_state()
+    assert isinstance(state["_data"], (bytes, memoryview))
+    json.dumps(state["_meta"])  # JSON metadata
+    # the bytes are the trace: every layer, sample, step and unit, to the shown precision
+    arrays = decode(insp._meta, bytes(insp._data))
+    lt = toy_trace["lstm_1"]
+    np.testing.assert_allclose(arrays[("lstm_1", "forget")], lt.forget, atol=6e-4)
+    np.testing.assert_allclose(arrays[("lstm_1", "cell")], lt.cell, atol=6e-4)
+
+
+def test_python_changes_reach_the_synced_state(toy_trace):
     insp = GateInspector(toy_trace, sample=1, units=[0, 4])
-    before = insp.image.value
     insp.timestep = 7
-    assert insp.step_slider.value == 7
-    assert insp.image.value != before
-    _assert_belt_shows(insp, toy_trace)
-    # f * C_{t-1} on the belt is the trace's own product at that step
-    lt = toy_trace["lstm"]
-    kept = lt.forget[1, 7, [0, 4]] * lt.cell[1, 6, [0, 4]]
-    assert _belt_texts(insp, "kept") == [format_value(v) for v in kept]
-    assert f"f_t = {lt.forget[1, 7, 0]:+.3f}" in insp.status.value
-    # moving the slider (what the browser does) moves the inspector
-    shown = insp.image.value
-    insp.step_slider.value = 3
-    assert insp.timestep == 3 and insp.image.value != shown
-    _assert_belt_shows(insp, toy_trace)
-
-
-def test_sample_layer_and_units_follow(toy_trace):
-    insp = GateInspector(toy_trace, timestep=5)
     insp.sample = 2
-    assert insp.sample_slider.value == 2 and insp.figure.sample == 2
-    _assert_belt_shows(insp, toy_trace)
-    insp.sample_slider.value = 1
-    assert insp.sample == 1
-    _assert_belt_shows(insp, toy_trace)
-
+    insp.units = [4, 2]
+    assert _synced(insp) == {"layer": "lstm", "sample": 2, "timestep": 7, "units": (4, 2)}
     insp.layer = "lstm_1"
-    assert insp.layer_dropdown.value == "lstm_1"
-    assert len(insp.units_select.options) == 6 and insp.timestep == 5
-    _assert_belt_shows(insp, toy_trace)
-    insp.units = [5, 2]
-    assert insp.units_select.value == (5, 2) and insp.units == (5, 2)
-    _assert_belt_shows(insp, toy_trace)
-    insp.units_select.value = (0,)
-    assert insp.units == (0,)
-    insp.units_select.value = ()  # the UI cannot empty the belt
-    assert insp.units == (0,) and insp.units_select.value == (0,)
+    assert insp.layer == "lstm_1" and insp.timestep == 7 and insp.units == (4, 2)
 
-    insp.layer_dropdown.value = "lstm"
-    assert insp.layer == "lstm"
-    _assert_belt_shows(insp, toy_trace)
+
+def test_browser_changes_reach_python(toy_trace):
+    insp = GateInspector(toy_trace)
+    seen = []
+    insp.observe(lambda change: seen.append(change["new"]), names="timestep")
+    insp.set_state({"timestep": 3})  # what the front end sends on an arrow key
+    assert insp.timestep == 3 and seen == [3]
+    insp.set_state({"units": [4, 1]})  # JSON arrays arrive as lists
+    assert insp.units == (4, 1)
+    # a layer change from the browser comes with its units and step, in one message
+    insp.set_state({"layer": "lstm_1", "units": [5, 0, 1, 2], "timestep": 11})
+    assert (insp.layer, insp.units, insp.timestep) == ("lstm_1", (5, 0, 1, 2), 11)
+
+
+def test_a_new_layer_keeps_what_exists_there(toy_trace):
+    insp = GateInspector(toy_trace, layer="lstm_1", units=[5, 1], timestep=11)
+    insp.layer = "lstm"  # 5 units: unit 5 does not exist there
+    assert insp.units == (1,) and insp.timestep == 11
 
 
 def test_most_active_units(toy_trace):
@@ -99,26 +91,21 @@ def test_most_active_units(toy_trace):
     led = toy_trace["lstm_1"].ledger()
     activity = np.abs(led.written[2, 6]) + np.abs(led.forgotten[2, 6])
     assert insp.most_active() == list(np.argsort(-activity, kind="stable")[:3])
-    insp.active_button.click()
+    insp.show_most_active()
     assert list(insp.units) == insp.most_active()
-    _assert_belt_shows(insp, toy_trace)
 
 
-def test_snapshot_is_what_is_shown_as_png(toy_trace):
-    insp = GateInspector(toy_trace, timestep=4, image_format="png")
+def test_snapshot_is_a_projector_sized_png_of_what_is_shown(toy_trace):
+    from lstm_explained.plots.inspector import InspectorFigure
+
+    insp = GateInspector(toy_trace, layer="lstm_1", sample=1, timestep=4, units=[2, 3])
     png = insp.snapshot()
     img = Image.open(io.BytesIO(png))
-    assert img.format == "PNG"
-    shown = Image.open(io.BytesIO(insp.image.value))
-    assert shown.format == "PNG" and img.size == shown.size
-    assert np.array_equal(np.asarray(img), np.asarray(shown))
-    # the default JPEG view shows the same picture, up to JPEG's small losses
-    fast = GateInspector(toy_trace, timestep=4)
-    view = np.asarray(Image.open(io.BytesIO(fast.image.value))).astype(float)
-    assert view.shape == np.asarray(img).shape
-    assert np.abs(view - np.asarray(img)).mean() < 2.0
-    with pytest.raises(DataError, match="image_format"):
-        GateInspector(toy_trace, image_format="gif")
+    assert img.format == "PNG" and img.size[0] >= 1200  # 150 dpi: sharp when projected
+    same = InspectorFigure(toy_trace, "lstm_1", 1, 4, [2, 3], None, 150.0).png(compress_level=6)
+    assert np.array_equal(np.asarray(img), np.asarray(Image.open(io.BytesIO(same))))
+    insp.timestep = 5
+    assert insp.snapshot() != png
 
 
 @pytest.mark.parametrize(
@@ -140,6 +127,7 @@ def test_bad_values_are_refused_with_our_errors(toy_trace, attr, value, match):
         setattr(insp, attr, value)
     assert isinstance(info.value, LSTMExplainedError)
     assert (insp.layer, insp.sample, insp.timestep, insp.units) == state
+    assert tuple(_synced(insp).values()) == state
 
 
 def test_bad_construction(toy_trace):
@@ -149,16 +137,32 @@ def test_bad_construction(toy_trace):
         GateInspector(np.zeros(3))
     with pytest.raises(DataError, match="sample 9"):
         GateInspector(toy_trace, sample=9)
+    with pytest.raises(DataError, match="heatmap scale"):
+        GateInspector(toy_trace, heatmap_scale="log")
+    with pytest.raises(DataError, match="max_bytes"):
+        GateInspector(toy_trace, max_bytes=100)
+
+
+def test_kernel_free_fallback_is_the_static_inspector_at_the_current_state(toy_trace):
+    insp = GateInspector(toy_trace, layer="lstm_1", units=[2, 0])
+    insp.timestep, insp.sample = 6, 2
+    bundle = insp._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "application/vnd.jupyter.widget-view+json" in data
+    frame = data["text/html"]
+    assert frame.startswith('<div class="lx-inspector"><iframe')
+    page = html.unescape(re.search(r'srcdoc="([^"]*)"', frame).group(1))
+    meta = json.loads(re.search(r'id="lx-meta">(.*?)</script>', page).group(1))
+    assert meta["initial"] == {"layer": "lstm_1", "sample": 2, "timestep": 6, "units": [2, 0]}
+    assert "export default { render }" in page and "lxModel" in page
 
 
 def test_forecast_trace_inspector(sine_forecast_trace, sine_forecast_trace_file):
     insp = inspect(sine_forecast_trace_file, units=[0])
-    # every 10th step was traced: the slider counts samples, the caption names both
-    assert insp.sample_slider.description == "sample"
-    assert "multi-sequence run 0, forecast step 0 of 49" in insp.status.value
+    assert insp._meta["sampleName"] == "forecast step"
+    assert "multi-sequence run 0, forecast step 0 of 49" in insp._meta["sampleLabels"][0]
     insp.sample = 4
-    assert "sample 4: forecast step 40 of 49" in insp.status.value
-    _assert_belt_shows(insp, sine_forecast_trace)
+    assert insp.sample == 4 and insp.units == (0,)
 
 
 def test_inspector_of_a_saved_trace_imports_no_tensorflow(toy_trace, tmp_path):
@@ -180,23 +184,3 @@ def test_inspector_of_a_saved_trace_imports_no_tensorflow(toy_trace, tmp_path):
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert "HEAVY []" in out.stdout
-
-
-def test_heatmap_scale_toggle(toy_trace):
-    insp = GateInspector(toy_trace, layer="lstm_1", timestep=3)
-    fixed = insp.figure.heatmaps
-    assert insp.heatmap_scale == "fixed"
-    before = insp.image.value
-    insp.scale_toggle.value = "data"
-    assert insp.heatmap_scale == "data" and insp.figure.heatmaps is not fixed
-    assert insp.image.value != before and insp.timestep == 3
-    forget = toy_trace["lstm_1"].forget[0]
-    image = [ax for ax in insp.figure.figure.axes if ax.images][0].images[0]
-    lo, hi = image.get_clim()
-    assert lo <= forget.min() and hi >= forget.max() and hi - lo < 1.0
-    insp.heatmap_scale = "fixed"
-    assert insp.scale_toggle.value == "fixed"
-    image = [ax for ax in insp.figure.figure.axes if ax.images][0].images[0]
-    assert image.get_clim() == (0.0, 1.0)
-    with pytest.raises(DataError, match="heatmap scale"):
-        insp.heatmap_scale = "log"

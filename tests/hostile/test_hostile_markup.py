@@ -2,7 +2,7 @@
 
 Every string that can come from a trace file, a model, a CSV or a file name (layer names,
 dataset labels, dates, units, a forecast's run and mode name, the title of an export) is
-tried here in every view that shows it: the widget's HTML status line, the exported HTML
+tried here in every view that shows it: the widget's data and fallback, the exported HTML
 file, the static plots and the course site's iframe. The same payloads are opened in real
 Chromium, as the widget in JupyterLab and as the exported file, by
 ``tests/test_markup_browser.py``.
@@ -216,27 +216,31 @@ class Page(HTMLParser):
 # -- the widget ---------------------------------------------------------------------------
 
 
+FRAME_TAGS = {"div", "iframe", "p", "a"}
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_widget_shows_labels_as_text(case):
+    """The widget sends labels to the browser as JSON data (set there as text only, see
+    tests/test_markup_browser.py); its kernel-free fallback is the framed exported page."""
     from lstm_explained.widgets import GateInspector
 
     text = PAYLOADS[case]
-    insp = GateInspector(hostile_trace(text), units=[0, 1], dpi=40)
-    for value in (text, "2 " + text):  # every layer, from the menu
+    insp = GateInspector(hostile_trace(text), units=[0, 1])
+    for value in (text, "2 " + text):  # every layer, by its own (raw) name
         insp.layer = value
-        status = Page(insp.status.value)
-        assert status.tag_names <= {"div", "b", "code", "span"}, status.tags
-        assert not status.event_attributes
-        # the layer name and the sample's label (dataset, run, date) are there, as text
-        assert f"layer {shown(value)} step t = 0" in visible(status.text)
-        assert f"{shown(text)} · multi-sequence run {shown(text)}" in visible(status.text)
-        assert_isolated(status.text, shown(value))
-    labels = [label for label, _ in insp.layer_dropdown.options]
-    assert [name for _, name in insp.layer_dropdown.options] == [text, "2 " + text]
-    assert all(len(label) <= 60 and "\x00" not in label for label in labels), labels
+        assert visible(insp.layer) == shown(value)
+        insp.layer = insp.layer  # and by the name shown
+        assert visible(insp.layer) == shown(value)
+    meta = insp.get_state()["_meta"]
+    json.dumps(meta, ensure_ascii=False).encode("utf-8")  # no lone surrogate on the wire
+    assert [visible(m["name"]) for m in meta["layers"]] == [shown(text), shown("2 " + text)]
+    assert shown(text) in visible(meta["sampleLabels"][0])
+    frame = Page(insp.static_html())
+    assert frame.tag_names == FRAME_TAGS, frame.tags
     assert insp.snapshot()[:8] == b"\x89PNG\r\n\x1a\n"
-    insp.timestep = 3  # a step redraws the labels' figure too
-    assert insp.figure.timestep == 3
+    insp.timestep = 3
+    assert insp.timestep == 3
 
 
 # -- the exported HTML file ----------------------------------------------------------------
@@ -378,9 +382,10 @@ def test_forecast_info_types(tmp_path):
     text = PAYLOADS["img-onerror"]
     tr = hostile_trace("sine")
     tr.info["forecast"].update(n_steps=text, run=[text])
-    status = Page(GateInspector(tr, dpi=40).status.value)
-    assert status.tag_names <= {"div", "b", "code", "span"}
-    assert f"run {[text]}, forecast step 0 · target sine" in status.text
+    insp = GateInspector(tr, dpi=40)
+    assert f"run {[text]}, forecast step 0 · target sine" in insp._meta["sampleLabels"][0]
+    assert Page(insp.static_html()).tag_names == FRAME_TAGS
+    assert insp.snapshot()[:4] == b"\x89PNG"
     page = _export(tr, tmp_path / "info.html", [0])
     assert page.tag_names <= PAGE_TAGS
     assert _drawn(plots.plot_window(tr))[:4] == b"\x89PNG"
