@@ -222,6 +222,16 @@ def test_first_tutorials_inspector_shows_the_sentence(open_page):
     assert {"new_subject", "gender"} <= set(text.split()), text[-300:]  # feature names
 
 
+def test_no_page_carries_widget_state_or_widget_scripts(site):
+    """Widgets show as kernel-free inspectors: no dead widget view, no saved widget state,
+    no widget manager that would fetch a module (see docs/_ext/course.py)."""
+    for page in sorted(site.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        for mark in ("application/vnd.jupyter.widget-view+json",
+                     "application/vnd.jupyter.widget-state+json", "ipywidgets/embed.js"):
+            assert mark not in text, (page.relative_to(site).as_posix(), mark)
+
+
 def test_computed_sentences_typeset_their_maths(site):
     """A sentence a tutorial computes (``say(f"... $f_t$ = ...")``) shows maths, not ``$``:
     its ``$...$`` reaches the page as MathJax's ``\\(...\\)``, in every tutorial page."""
@@ -328,8 +338,9 @@ def _frame_shot(frame_element) -> bytes:
 def test_tutorial_inspector_steps_without_a_kernel(open_page, name):
     page, log = open_page(f"tutorials/{name}.html", settle_ms=800)
     frames = page.locator("iframe.lx-inspector-frame")
-    assert frames.count() == 1, "no static inspector on the page"
-    element = frames.first
+    # the tutorial's own at the end; before it, the kernel-free face of each widget cell
+    assert frames.count() >= 1, "no static inspector on the page"
+    element = frames.last
     element.scroll_into_view_if_needed()
     frame = element.element_handle().content_frame()
     assert frame is not None
@@ -360,7 +371,7 @@ def test_tutorial_inspector_steps_without_a_kernel(open_page, name):
     assert slider.input_value() != value, "play did not step the inspector"
     button.click()  # stop
 
-    link = page.locator(".lx-inspector a[download]")
+    link = page.locator(".lx-inspector a[download]").last
     with page.expect_download() as download:
         link.click()
     saved = Path(download.value.path()).read_text(encoding="utf-8")

@@ -218,6 +218,21 @@ def _on_source_read(app: Any, docname: str, source: list[str]) -> None:
         source[0] = guard_automodule(source[0])
 
 
+def _drop_widget_state(app: Any, env: Any) -> None:
+    """No page carries the executed notebooks' widget state or the widget JavaScript.
+
+    The site shows each widget's kernel-free HTML instead of its view (``conf.py``'s
+    ``nb_mime_priority_overrides``), so the state (for a GateInspector: its whole payload a
+    second time) would only weigh on the page, and the widget manager would try to load the
+    anywidget module from a CDN. myst-nb registers both per page as ``ipywidgets*`` script
+    entries, removed here once every page is read.
+    """
+    for data in getattr(env, "nb_metadata", {}).values():
+        scripts = data.get("js_files", {})
+        for key in [k for k in scripts if k.startswith("ipywidgets")]:
+            del scripts[key]
+
+
 def setup(app: Any) -> dict:
     app.add_config_value("course_repository", "lstm-explained/lstm-explained", "html")
     app.add_config_value("course_branch", "main", "html")
@@ -226,6 +241,7 @@ def setup(app: Any) -> dict:
     app.connect("config-inited", _on_config_inited)
     app.connect("source-read", _on_source_read)
     app.connect("doctree-read", _on_doctree_read)
+    app.connect("env-updated", _drop_widget_state)
     app.connect("html-page-context", _on_page_context)
     app.connect("build-finished", _on_build_finished)
     app.connect("autodoc-process-docstring", _on_docstring)
