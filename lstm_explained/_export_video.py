@@ -68,7 +68,11 @@ def animation(
 
     Example
     -------
-    >>> animation(trace, "belt.gif", samples=[0], timesteps=range(0, 50, 2))   # doctest: +SKIP
+    >>> import os, tempfile
+    >>> from lstm_explained.trace import toy_trace
+    >>> path = os.path.join(tempfile.mkdtemp(), "belt.gif")
+    >>> animation(toy_trace(), path, samples=[0], timesteps=range(0, 12, 2), progress=False).name
+    'belt.gif'
     """
     target = _target(path, overwrite, (".gif", ".mp4"))
     if not fps or fps <= 0:

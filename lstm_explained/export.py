@@ -15,11 +15,15 @@ Both import no TensorFlow, never overwrite an existing file unless asked to
 
 Example
 -------
+>>> import os, tempfile
 >>> import lstm_explained as lx
 >>> from lstm_explained.export import inspector_html, animation
->>> trace = lx.load_trace("sine_multi.npz")                     # doctest: +SKIP
->>> inspector_html(trace, "sine_inspector.html")                # doctest: +SKIP
->>> animation(trace, "sine_step.gif", samples=[0], fps=5)       # doctest: +SKIP
+>>> trace = lx.trace.toy_trace()            # or lx.load_trace("sine_multi.npz")
+>>> out = tempfile.mkdtemp()
+>>> inspector_html(trace, os.path.join(out, "inspector.html")).name
+'inspector.html'
+>>> animation(trace, os.path.join(out, "step.gif"), samples=[0], fps=5, progress=False).name
+'step.gif'
 """
 
 from __future__ import annotations
@@ -206,7 +210,11 @@ def inspector_html(
 
     Example
     -------
-    >>> inspector_html(trace, "inspector.html", samples=[0, 10, 20])   # doctest: +SKIP
+    >>> import os, tempfile
+    >>> from lstm_explained.trace import toy_trace
+    >>> path = os.path.join(tempfile.mkdtemp(), "inspector.html")
+    >>> inspector_html(toy_trace(), path, samples=[0, 2]).stat().st_size > 0
+    True
     """
     target = _target(path, overwrite, (".html", ".htm"))
     page = inspector_page(trace, layer=layer, units=units, samples=samples, layers=layers,

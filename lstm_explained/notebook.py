@@ -12,9 +12,10 @@ Example
 -------
 >>> import lstm_explained as lx
 >>> from lstm_explained.notebook import static_inspector
->>> trace = lx.load_trace("sine_multi.npz")                     # doctest: +SKIP
->>> static_inspector(trace, samples=[0, 10])                    # doctest: +SKIP
->>> static_inspector(trace).save("sine_inspector.html")         # doctest: +SKIP
+>>> trace = lx.trace.toy_trace()            # or lx.load_trace("sine_multi.npz")
+>>> frame = static_inspector(trace, samples=[0, 2])
+>>> "<iframe" in frame._repr_html_()
+True
 """
 
 from __future__ import annotations

@@ -23,11 +23,13 @@ Example
 -------
 >>> import lstm_explained as lx
 >>> from lstm_explained.widgets import GateInspector
->>> trace = lx.load_trace("sine_multi.npz")            # doctest: +SKIP
->>> inspector = GateInspector(trace, units=[3, 7])     # doctest: +SKIP
->>> inspector                                          # doctest: +SKIP
->>> inspector.timestep = 25                            # doctest: +SKIP
->>> open("step25.png", "wb").write(inspector.snapshot())   # doctest: +SKIP
+>>> trace = lx.trace.toy_trace()            # or lx.load_trace("sine_multi.npz")
+>>> inspector = GateInspector(trace, units=[3, 4])   # a notebook cell ending here shows it
+>>> inspector.timestep = 5                           # the view follows
+>>> inspector.units, inspector.timestep
+((3, 4), 5)
+>>> inspector.snapshot()[1:4]                        # a PNG for slides
+b'PNG'
 """
 
 from __future__ import annotations
@@ -98,9 +100,12 @@ class GateInspector(anywidget.AnyWidget):
 
     Example
     -------
-    >>> inspector = GateInspector(trace)          # doctest: +SKIP
-    >>> inspector.layer = "lstm_1"                # doctest: +SKIP
-    >>> inspector.units = inspector.most_active(3)   # doctest: +SKIP
+    >>> from lstm_explained.trace import toy_trace
+    >>> inspector = GateInspector(toy_trace())
+    >>> inspector.layer = "lstm_1"
+    >>> inspector.units = inspector.most_active(3)
+    >>> len(inspector.units)
+    3
     """
 
     _esm = _FRONT / "inspector.js"
