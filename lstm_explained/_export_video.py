@@ -49,8 +49,24 @@ def animation(
     ----------
     trace, path
         The trace, and a ``.gif`` or ``.mp4`` file name.
-    layer, units, samples, timesteps, max_frames, dpi, heatmap_scale, overwrite, progress
-        As for :func:`inspector_html`.
+    layer : str, optional
+        The layer drawn; the first by default.
+    units : list of int, int or "active", optional
+        Units on the belt (up to 8); by default (or "active") the most active ones of the
+        first sample.
+    samples, timesteps : optional
+        Which samples (forecast steps) and timesteps become frames; all by default, thinned
+        evenly to at most ``max_frames`` frames in all.
+    max_frames : int
+        Largest number of frames (sample x timestep pairs).
+    dpi : float
+        Pixels per inch of the frames.
+    heatmap_scale : {"fixed", "data"}
+        Heatmap colours over each quantity's natural range, or stretched over the sample's.
+    overwrite : bool
+        Replace ``path`` if it exists; by default an existing file is never touched.
+    progress : bool or "auto"
+        A progress bar while drawing ("auto": for 20 frames or more).
     fps : float
         Frames per second.
 

@@ -152,11 +152,6 @@ class SampleData:
         """How much the belt changed hands at step t, per unit: |written| + |forgotten|."""
         return np.abs(self.arrays["written"][t]) + np.abs(self.arrays["forgotten"][t])
 
-    def readout(self, t: int, u: int) -> list[tuple[Any, float]]:
-        """Every quantity of the cell kind with its value at step t for unit u, in the
-        spec's order: the line under every view (widget status, exported caption)."""
-        return [(q, float(self.arrays[q.name][t, u])) for q in self.spec.quantities]
-
     def most_active(self, t: int, k: int = 4) -> list[int]:
         """The ``k`` units whose belt was most written or forgotten at step t."""
         a = self.activity(t)

@@ -162,6 +162,22 @@ function valuer(codes, scale) {
 }
 
 // -- colours ----------------------------------------------------------------------------
+// Tick labels that never run into each other: each [x, text] centred on x and kept within
+// [lo, hi], skipped when it would come within `gap` px of the label before; gives
+// [x, left edge, text] of those drawn (`charW`: px per character, an estimate).
+function placeLabels(ticks, lo, hi, charW, gap) {
+  const out = [];
+  let lastEnd = -Infinity;
+  for (const [x, text] of ticks) {
+    const w = text.length * charW;
+    const x0 = Math.min(Math.max(x - w / 2, lo), hi - w);
+    if (x0 < lastEnd + gap) continue;
+    out.push([x, x0, text]);
+    lastEnd = x0 + w;
+  }
+  return out;
+}
+
 function hexRgb(hex) {
   const n = parseInt(hex.slice(1), 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
@@ -673,16 +689,10 @@ class Inspector {
   }
   drawTimeAxis(axis, T, width) {
     axis.replaceChildren();
-    let lastEnd = -Infinity;
-    for (const t of this.timeTicks(T, width)) {
-      const x = ((t + 0.5) / T) * width;
-      const text = this.timeLabel(t);
-      const w = text.length * 7.5;
-      const x0 = Math.min(Math.max(x - w / 2, 0), width - w);
-      if (x0 < lastEnd + 8) continue;
+    const ticks = this.timeTicks(T, width).map((t) => [((t + 0.5) / T) * width, this.timeLabel(t)]);
+    for (const [x, x0, text] of placeLabels(ticks, 0, width, 7.5, 8)) {
       axis.append(s("line", { x1: x, x2: x, y1: 0, y2: 4, stroke: "#555" }));
       axis.append(s("text", { x: x0, y: 16, class: "lxi-tick" }, text));
-      lastEnd = x0 + w;
     }
   }
   drawTicks() {
@@ -776,15 +786,10 @@ class Inspector {
     }
     g.append(axis);
     const labels = s("g");
-    let lastEnd = -Infinity;
-    for (const t of ticks) {
-      const i = this.inputStep(t);
-      const text = this.timeLabel(t);
-      const w = text.length * 7.2;
-      const x0 = Math.min(Math.max(X(i) - w / 2, 2), W - w - 2);
-      if (x0 < lastEnd + 6) continue;
+    const placed = placeLabels(ticks.map((t) => [X(this.inputStep(t)), this.timeLabel(t)]),
+      2, W - 2, 7.2, 6);
+    for (const [, x0, text] of placed) {
       labels.append(s("text", { x: x0, y: bottom + 18, class: "lxi-tick" }, text));
-      lastEnd = x0 + w;
     }
     g.append(labels);
     const what = fc ? `${this.meta.forecast.units}; \u25CB fed-back prediction` : "model input";
@@ -841,14 +846,9 @@ class Inspector {
     g.append(this.linesCursor);
     this.linesX = X;
     const axis = s("g");
-    let lastEnd = -Infinity;
-    for (const t of this.timeTicks(d.T, W - L - R)) {
-      const text = this.timeLabel(t);
-      const w = text.length * 7.2;
-      const x0 = Math.min(Math.max(X(t) - w / 2, 2), W - w - 2);
-      if (x0 < lastEnd + 6) continue;
+    const ticks = this.timeTicks(d.T, W - L - R).map((t) => [X(t), this.timeLabel(t)]);
+    for (const [, x0, text] of placeLabels(ticks, 2, W - 2, 7.2, 6)) {
       axis.append(s("text", { x: x0, y: bottom + 18, class: "lxi-tick" }, text));
-      lastEnd = x0 + w;
     }
     g.append(axis);
   }
