@@ -11,7 +11,7 @@ Goal: <= 1.0x the fastest.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_trace.py [--repeats 7] [--untrained]
+    .venv/bin/python benchmarks/bench_trace.py [--repeats 15] [--untrained]
 
 ``--untrained`` uses a freshly built model of the same architecture and random windows
 of the same shape (for machines without the pretrained model or data).
@@ -30,13 +30,16 @@ import lstm_explained as lx
 from lstm_explained._keras import keras
 
 
-def _median_time(fn: Callable[[], object], repeats: int) -> float:
-    times = []
+def _interleaved_medians(fns: dict[str, Callable[[], object]], repeats: int) -> dict:
+    """Median time of each function, measured in turns (one call of each per round), so
+    that a slow spell of the machine falls on all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 def _untrained() -> tuple[object, np.ndarray]:
@@ -52,7 +55,7 @@ def _untrained() -> tuple[object, np.ndarray]:
 def main(argv: list[str] | None = None) -> float:
     """Run the benchmark; return the ratio trace time / predict time."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--untrained", action="store_true")
     args = parser.parse_args(argv)
     if args.untrained:
@@ -72,8 +75,9 @@ def main(argv: list[str] | None = None) -> float:
     for fn in alternatives.values():  # warm up (graph tracing, first-call costs)
         fn()
     trace = lx.trace_gates(model, x)
-    times = {name: _median_time(fn, args.repeats) for name, fn in alternatives.items()}
-    t_trace = _median_time(lambda: lx.trace_gates(model, x), args.repeats)
+    times = _interleaved_medians(
+        alternatives | {"trace_gates": lambda: lx.trace_gates(model, x)}, args.repeats)
+    t_trace = times.pop("trace_gates")
     fastest = min(times, key=times.get)
     ratio = t_trace / times[fastest]
     print(f"{source}: {x.shape[0]} windows of {x.shape[1]}x{x.shape[2]}")

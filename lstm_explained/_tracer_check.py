@@ -189,31 +189,36 @@ def _merge(mode: str | None, y: np.ndarray, y_rev: np.ndarray) -> list[np.ndarra
 # ----------------------------------------------------------------------------------
 # The check
 # ----------------------------------------------------------------------------------
-def self_check(
-    model: Any,
-    plan: Any,
-    xs: list[np.ndarray],
-    results: list[list[LayerTrace]],
-    weights: list[list[LSTMWeights]],
+def keras_side(
+    model: Any, plan: Any, xs: list[np.ndarray], weights: list[list[LSTMWeights]],
     check_samples: int | None,
-    tolerance: float,
-) -> int:
-    """Compare every layer trace with Keras on the checked windows (see the module
-    docstring); record the result on each LayerTrace, raise on a mismatch.
-
-    Returns the number of windows checked.
-    """
+) -> tuple[np.ndarray, tuple]:
+    """What Keras computes on the checked windows, ``(idx, outputs)``, for :func:`self_check`
+    (it needs nothing from the recompute: the tracer runs it while the engine runs)."""
     idx = checked_windows(xs[0].shape[0], check_samples)
     for copies, layer_weights in zip(plan.copies, weights, strict=True):
         for copy, w in zip(copies, layer_weights, strict=True):
             _give_weights(copy, w)
     try:
-        _ins, k_masks, k_own, k_seqs = plan.check_fn([x[idx] for x in xs])
+        return idx, plan.check_fn([x[idx] for x in xs])
     except Exception as exc:  # noqa: BLE001 - report Keras' failure as ours
         raise ModelError(
             f"model {model.name!r} could not be run on x for the self-check "
             f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})."
         ) from None
+
+
+def self_check(
+    plan: Any,
+    keras_out: tuple[np.ndarray, tuple],
+    results: list[list[LayerTrace]],
+    weights: list[list[LSTMWeights]],
+    tolerance: float,
+) -> int:
+    """Compare every layer trace with what Keras computed (:func:`keras_side`), as the
+    module docstring says; record it on each LayerTrace, raise on a mismatch. Returns the
+    number of windows checked."""
+    idx, (_ins, k_masks, k_own, k_seqs) = keras_out
     own_pos = seq_pos = 0
     for i, (t, traces) in enumerate(zip(plan.targets, results, strict=True)):
         own = k_own[own_pos : own_pos + plan.n_own[i]]

@@ -7,6 +7,8 @@ test checks the two agree to 1e-12 in float64. Same arithmetic, written for spee
 * the loop then does one small product ``h_{t-1} U`` per step, on one BLAS thread
   (:func:`single_threaded_blas`), writing the activations in place into time-major
   result buffers (every step reads and writes contiguous blocks);
+* the windows are independent, so a big enough batch is split over two threads, one
+  part of the buffers each (:func:`default_threads`);
 * sigmoid and tanh are computed from numpy's vectorised ``exp``
   (:data:`lstm_explained.activations.INPLACE`), within 2e-7 of the exact values;
 * for the usual pair (sigmoid gates, tanh candidate) the four gates take one ``exp``
@@ -32,13 +34,12 @@ True
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from lstm_explained._threads import default_threads, single_threaded_blas, split
 from lstm_explained.activations import ROW_WISE, apply_inplace, get_activation
 from lstm_explained.errors import DataError
 from lstm_explained.kinds import LSTM
@@ -147,43 +148,6 @@ class LSTMWeights:
 
 
 # ----------------------------------------------------------------------------------
-# One BLAS thread for the loop
-# ----------------------------------------------------------------------------------
-_BLAS_LIBRARIES: list[Any] | None = None
-
-
-def _blas_libraries() -> list[Any]:
-    """threadpoolctl's controllers of the BLAS libraries loaded (scanned once: ~50 ms)."""
-    global _BLAS_LIBRARIES
-    if _BLAS_LIBRARIES is None:
-        from threadpoolctl import ThreadpoolController
-
-        _BLAS_LIBRARIES = ThreadpoolController().select(user_api="blas").lib_controllers
-    return _BLAS_LIBRARIES
-
-
-@contextlib.contextmanager
-def single_threaded_blas() -> Iterator[None]:
-    """Run numpy's small per-step matrix products on one thread (threadpoolctl).
-
-    The loop does T small products (batch x units by units x 4 units). OpenBLAS splits
-    each over all cores, and on a busy 2-core machine (TensorFlow's own threads, a test
-    runner) the threads wait for each other: the loop becomes many times slower. One
-    thread is as fast when the machine is idle and immune to that. (threadpoolctl's own
-    ``limit`` context re-reads every library's state, which costs more than a short run.)
-    """
-    libraries = _blas_libraries()
-    before = [lib.num_threads for lib in libraries]
-    for lib in libraries:
-        lib.set_num_threads(1)
-    try:
-        yield
-    finally:
-        for lib, n in zip(libraries, before, strict=True):
-            lib.set_num_threads(n)
-
-
-# ----------------------------------------------------------------------------------
 # The step and the loop
 # ----------------------------------------------------------------------------------
 def project_inputs(x: np.ndarray, weights: LSTMWeights) -> np.ndarray:
@@ -274,6 +238,7 @@ def run_lstm(
     c0: np.ndarray | None = None,
     mask: np.ndarray | None = None,
     dtype: type | np.dtype = np.float64,
+    threads: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Run the cell over whole sequences and keep every gate and state at every step.
 
@@ -291,6 +256,11 @@ def run_lstm(
         steps (what the cell would have computed); use the mask to hide them.
     dtype : float64 or float32
         Precision (float32 is what Keras computes in, and about twice as fast).
+    threads : int, optional
+        Split the batch over this many threads (each window's recurrence is independent
+        of the others'; numpy releases the GIL in its loops, so the parts run on separate
+        cores). None picks :func:`default_threads` for the batch. The result depends on
+        it only in the last bits (BLAS and numpy's SIMD loops treat block edges apart).
 
     Returns
     -------
@@ -319,35 +289,51 @@ def run_lstm(
         if keep.shape != (n, steps):
             raise DataError(f"mask must have shape {(n, steps)}; got {keep.shape}.")
         skip = np.ascontiguousarray(~keep.T)[:, :, None]  # (T, N, 1): True where skipped
-    # W x_t + b for every t at once, as one 2-D product on all cores; for the fused step
-    # with every column scaled (exactly: by -1 or -2) in the weights, not in the result.
+    # For the fused step every column is scaled (exactly: by -1 or -2) in the weights,
+    # not in the result.
     fused = _fused_scales(weights)
     kernel, bias, recurrent = weights.kernel, weights.bias, weights.recurrent_kernel
     if fused is not None:
         kernel, recurrent = kernel * fused, recurrent * fused
         bias = None if bias is None else bias * fused
-    flat = gates.reshape(steps * n, 4 * u)
-    if weights.features == 1:  # an outer product: a broadcast is 3x faster than BLAS's
-        np.multiply(x_tm.reshape(steps * n, 1), kernel, out=flat)
-    else:
-        np.matmul(x_tm.reshape(steps * n, -1), kernel, out=flat)
-    if bias is not None:
-        gates += bias
-    scratch = np.empty((n, 4 * u), dtype)
-    with single_threaded_blas(), np.errstate(over="ignore"):  # exp may overflow to inf
-        for t in range(steps):
-            if fused is None:
-                step_inplace(gates[t], h, c, weights, cells[t], hiddens[t], scratch)
-            else:
-                step_fused(gates[t], h, c, recurrent, cells[t], hiddens[t], scratch)
-            if skip is not None and skip[t].any():  # a masked step carries the states over
-                np.copyto(cells[t], c, where=skip[t])
-                np.copyto(hiddens[t], h, where=skip[t])
-            h, c = hiddens[t], cells[t]
+
+    def run_part(lo: int, hi: int) -> None:
+        """Windows lo:hi, every step: their slices of the time-major buffers are
+        contiguous blocks, and no other part reads or writes them."""
+        part = gates[:, lo:hi]
+        # W x_t + b for every t at once (for one feature, a broadcast beats BLAS 3x)
+        if weights.features == 1:
+            np.multiply(x_tm[:, lo:hi], kernel, out=part)
+        else:
+            np.matmul(x_tm[:, lo:hi], kernel, out=part)
+        if bias is not None:
+            part += bias
+        scratch = np.empty((hi - lo, 4 * u), dtype)
+        h_t, c_t = h[lo:hi], c[lo:hi]
+        with np.errstate(over="ignore"):  # exp may overflow to inf, which is right
+            for t in range(steps):
+                z, c_out, h_out = gates[t, lo:hi], cells[t, lo:hi], hiddens[t, lo:hi]
+                if fused is None:
+                    step_inplace(z, h_t, c_t, weights, c_out, h_out, scratch)
+                else:
+                    step_fused(z, h_t, c_t, recurrent, c_out, h_out, scratch)
+                if skip is not None and skip[t, lo:hi].any():  # carry the states over
+                    np.copyto(c_out, c_t, where=skip[t, lo:hi])
+                    np.copyto(h_out, h_t, where=skip[t, lo:hi])
+                h_t, c_t = h_out, c_out
+
+    parts = split(n, default_threads(n, u) if threads is None else threads)
+    with single_threaded_blas():
+        if len(parts) == 1:
+            run_part(0, n)
+        else:
+            with ThreadPoolExecutor(len(parts)) as pool:
+                for f in [pool.submit(run_part, lo, hi) for lo, hi in parts]:
+                    f.result()
     g = gates.transpose(1, 0, 2)
     blocks = {name: g[:, :, k * u : (k + 1) * u] for k, name in enumerate(LSTM.keras_blocks)}
     states = {LSTM.belt: cells.transpose(1, 0, 2), LSTM.output: hiddens.transpose(1, 0, 2)}
     return {name: (blocks | states)[name] for name in LSTM.names}
 
 
-__all__ = ["LSTMWeights", "project_inputs", "run_lstm", "single_threaded_blas", "step_inplace"]
+__all__ = ["LSTMWeights", "project_inputs", "run_lstm", "step_inplace"]

@@ -28,8 +28,9 @@ from typing import Any
 
 import numpy as np
 
+from lstm_explained._threads import single_threaded_blas
 from lstm_explained.activations import get_activation
-from lstm_explained.engine import LSTMWeights, single_threaded_blas, step_inplace
+from lstm_explained.engine import LSTMWeights, step_inplace
 from lstm_explained.errors import DataError, ModelError, UnsupportedLayerError
 from lstm_explained.keras_layers import (
     activation_name,

@@ -58,13 +58,14 @@ Example
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
 from lstm_explained import _tracer_inputs as inputs
 from lstm_explained._progress import progress_bar
-from lstm_explained._tracer_check import decode_mask, self_check
+from lstm_explained._tracer_check import decode_mask, keras_side, self_check
 from lstm_explained._tracer_inputs import DEFAULT_MAX_BYTES
 from lstm_explained._tracer_plan import Plan, Target, find_targets, get_plan, node_input
 from lstm_explained.errors import DataError, ModelError
@@ -247,7 +248,12 @@ def trace_gates(
             ) from None
         layer_masks = [decode_mask(m) for m in ms]
 
-    # 2. Run the numpy cell over every direction of every layer.
+    # 2. Run the numpy cell over every direction of every layer, while Keras computes
+    #    what the self-check compares with (it needs nothing from the recompute, and
+    #    runs mostly in TensorFlow's own threads).
+    checker = ThreadPoolExecutor(1) if check else None
+    keras_out = None if checker is None else checker.submit(
+        keras_side, model, plan, xs, weights, check_samples)
     chunks = [slice(s, min(s + _CHUNK, n)) for s in range(0, n, _CHUNK)]
     total = sum(len(t.directions) for t in plan.targets) * len(chunks)
     bar = progress_bar(progress, total, "tracing LSTM gates", "run",
@@ -283,11 +289,13 @@ def trace_gates(
             results.append(traces)
     finally:
         bar.close()
+        if checker is not None:
+            checker.shutdown(wait=True)
 
     # 3. Self-check against Keras on a sample of windows.
     checked_n = 0
-    if check:
-        checked_n = self_check(model, plan, xs, results, weights, check_samples, tolerance)
+    if keras_out is not None:
+        checked_n = self_check(plan, keras_out.result(), results, weights, tolerance)
     layers = [lt for traces in results for lt in traces]
     info = {
         "model": model.name,

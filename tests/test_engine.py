@@ -99,3 +99,32 @@ def test_errors():
         LSTMWeights(np.zeros((2, 12)), np.zeros((3, 12)), np.zeros(5))
     with pytest.raises(UnsupportedLayerError, match="not supported"):
         LSTMWeights(np.zeros((2, 12)), np.zeros((3, 12)), activation="glu")
+
+
+@pytest.mark.parametrize("features", [1, 3])
+@pytest.mark.parametrize("act, rec", [("tanh", "sigmoid"), ("relu", "hard_sigmoid")])
+def test_threads_split_the_batch_and_agree_to_rounding(features, act, rec):
+    # Each thread runs its own windows with the same operations; only the last bits may
+    # differ (BLAS and numpy's SIMD loops treat the edges of a block differently).
+    # Masks and initial states must follow the split.
+    rng = np.random.default_rng(3)
+    w = LSTMWeights.random(features=features, units=6, seed=4, activation=act,
+                           recurrent_activation=rec)
+    x = rng.normal(size=(7, 11, features))
+    mask = rng.random((7, 11)) > 0.2
+    h0, c0 = rng.normal(size=(7, 6)), rng.normal(size=(7, 6))
+    one = run_lstm(x, w, h0=h0, c0=c0, mask=mask, threads=1)
+    for threads in (2, 3, 7, 50):
+        split = run_lstm(x, w, h0=h0, c0=c0, mask=mask, threads=threads)
+        for name, arr in one.items():
+            np.testing.assert_allclose(split[name], arr, rtol=1e-12, atol=1e-14,
+                                       err_msg=f"{name}, {threads} threads")
+
+
+def test_default_threads_follow_the_work_per_step():
+    from lstm_explained._threads import MIN_GATES_PER_THREAD, default_threads
+
+    assert default_threads(1, 10) == 1
+    assert default_threads(10_000, 100) <= 2
+    small = MIN_GATES_PER_THREAD // (4 * 50)  # windows that fill one thread
+    assert default_threads(2 * small - 2, 50) == 1
