@@ -43,6 +43,7 @@ _SUBMODULES = {
     "engine",
     "keras_layers",
     "kinds",
+    "lab",
     "labels",
     "layer_trace",
     "viewmodel",
@@ -58,6 +59,7 @@ _SUBMODULES = {
 _SHORTCUTS = {
     "trace_gates": ("tracer", "trace_gates"),
     "trace_forecast": ("forecast_trace", "trace_forecast"),
+    "intervene": ("lab", "intervene"),
     "GateInspector": ("widgets", "GateInspector"),
     "inspector_html": ("export", "inspector_html"),
     "load_trace": ("trace", "load_trace"),

@@ -1,0 +1,348 @@
+r"""The gate lab: rerun a model with chosen gates overridden, and see what changes.
+
+"What if the forget gate were 1?" :func:`intervene` answers it for a Keras model of the
+seed's kind (a ``Sequential`` of forward LSTMs, dropout-like layers and a final
+``Dense``): it runs the whole model in numpy with the cell of :mod:`lstm_explained.cell`,
+replacing the chosen gates at the chosen units and steps *before* they act, so the change
+flows on through the belt, the later steps, the later layers and the output::
+
+    f_t ← clamp(f_t)                 at the chosen units and steps
+    C_t = f_t ⊙ C_{t-1} + i_t ⊙ C̃_t   the belt moves on with the clamped gate
+    h_t = o_t ⊙ tanh(C_t)            and so does everything after it
+
+A clamp is a number (the gate is set to it), :func:`scale` (the gate is multiplied) or any
+function of the original values. Without clamps the replay gives Keras' outputs (checked
+on every call, within ``tolerance``), so a difference is the clamp's doing.
+
+Example
+-------
+>>> import lstm_explained as lx
+>>> model = lx.model.load_pretrained("sine")
+>>> x = lx.data.make_windows(lx.data.sine_wave(), 50).x_test[:4]
+>>> lab = lx.intervene(model, x, {"forget": 0.0})    # a belt that forgets at every step
+>>> lab.outputs.shape, lab.original.verified
+((4, 1), True)
+>>> bool(abs(lab.effect).max() > 0.01)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lstm_explained.activations import get_activation
+from lstm_explained.errors import DataError, ModelError, TraceMismatchError
+from lstm_explained.kinds import LSTM
+from lstm_explained.layer_trace import LayerTrace
+from lstm_explained.trace import Trace
+
+#: The quantities a clamp may override: the LSTM's three gates and its candidate.
+CLAMPABLE: tuple[str, ...] = LSTM.keras_blocks
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A clamp that multiplies the gate by ``factor`` (see :func:`scale`)."""
+
+    factor: float
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        return values * self.factor
+
+    def __repr__(self) -> str:
+        return f"scale({self.factor:g})"
+
+
+def scale(factor: float) -> Scale:
+    """A clamp that multiplies a gate by ``factor``: ``{"input": lx.lab.scale(0.5)}``.
+
+    Example
+    -------
+    >>> scale(0.5)(np.array([0.2, 1.0])).tolist()
+    [0.1, 0.5]
+    """
+    if isinstance(factor, bool) or not np.isfinite(_number(factor, "scale factor")):
+        raise DataError(f"a scale factor must be a finite number, not {factor!r}.")
+    return Scale(float(factor))
+
+
+@dataclass(frozen=True)
+class Clamp:
+    """One override: ``gate`` of LSTM layer ``layer`` (index in the stack) at ``units`` and
+    ``steps`` (index arrays; None means all) becomes ``value`` (a number, or a function of
+    the original values)."""
+
+    gate: str
+    value: float | Callable[[np.ndarray], np.ndarray]
+    layer: int
+    units: np.ndarray | None = None
+    steps: np.ndarray | None = None
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-able description (``mode`` "set", "scale" or "function")."""
+        if isinstance(self.value, Scale):
+            mode, value = "scale", self.value.factor
+        elif callable(self.value):
+            mode, value = "function", getattr(self.value, "__name__", repr(self.value))
+        else:
+            mode, value = "set", float(self.value)
+        return {
+            "gate": self.gate, "mode": mode, "value": value, "layer": self.layer,
+            "units": None if self.units is None else self.units.tolist(),
+            "steps": None if self.steps is None else self.steps.tolist(),
+        }
+
+    def apply(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (batch, units) of this gate at one step, with the override applied."""
+        cols = slice(None) if self.units is None else self.units
+        new = values.copy()
+        if callable(self.value):
+            replaced = np.asarray(self.value(values[:, cols]), dtype=values.dtype)
+            if replaced.shape != values[:, cols].shape:
+                raise DataError(
+                    f"the clamp of {self.gate!r} returned shape {replaced.shape}; it must "
+                    f"return its input's shape {values[:, cols].shape}."
+                )
+            new[:, cols] = replaced
+        else:
+            new[:, cols] = self.value
+        return new
+
+
+def _number(value: Any, what: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise DataError(f"{what} must be a number, not {value!r}.") from None
+
+
+def _indices(value: Any, n: int, what: str) -> np.ndarray | None:
+    """None, an int, a slice or a list of ints as sorted unique indices within ``n``."""
+    if value is None:
+        return None
+    if isinstance(value, slice):
+        return np.arange(n)[value]
+    arr = np.atleast_1d(np.asarray(value))
+    if arr.dtype == bool or arr.dtype.kind not in "iu" or arr.ndim != 1:
+        raise DataError(f"{what} must be an int, a list of ints or a slice; got {value!r}.")
+    if arr.size and (arr.min() < -n or arr.max() >= n):
+        raise DataError(f"{what} {value!r} out of range: there are {n} (0 to {n - 1}).")
+    return np.unique(arr % n)
+
+
+def make_clamps(
+    clamp: Mapping[str, Any], stack: Any, layer: int | str | None = None,
+    units: Any = None, steps: Any = None, timesteps: int | None = None,
+) -> tuple[Clamp, ...]:
+    """``clamp`` ({gate: number or function}) for the layers, units and steps chosen, as
+    :class:`Clamp` objects, every argument checked before anything runs."""
+    if not isinstance(clamp, Mapping):
+        raise DataError(
+            "clamp must be a dict {gate: value}, e.g. {'forget': 1.0} or "
+            "{'input': lx.lab.scale(0.5)}."
+        )
+    names = [getattr(w, "name", f"lstm {k}") for k, w in enumerate(stack.layers)]
+    if layer is None:
+        chosen = list(range(len(names)))
+    elif isinstance(layer, str):
+        if layer not in names:
+            raise DataError(f"no LSTM layer named {layer!r}; the model's are {names}.")
+        chosen = [names.index(layer)]
+    else:
+        chosen = [int(i) for i in _indices(layer, len(names), "layer")]
+    out = []
+    for gate, value in clamp.items():
+        if gate not in CLAMPABLE:
+            raise DataError(f"cannot clamp {gate!r}; choose from {list(CLAMPABLE)}.")
+        if not callable(value):
+            v = _number(value, f"the value of {gate!r}")
+            if not np.isfinite(v):
+                raise DataError(f"the value of {gate!r} must be finite, not {value!r}.")
+            value = v
+        for i in chosen:
+            n_units = stack.layers[i].weights.units
+            out.append(Clamp(gate, value, i, _indices(units, n_units, "units"),
+                             None if timesteps is None else _indices(steps, timesteps, "steps")))
+    return tuple(out)
+
+
+@dataclass
+class StackLayer:
+    """One LSTM layer of a :class:`Stack`: its name and weights."""
+
+    name: str
+    weights: Any  # lstm_explained.engine.LSTMWeights
+
+
+@dataclass
+class Stack:
+    """A model of the seed's kind as numpy: LSTM layers, then one dense head."""
+
+    layers: list[StackLayer]
+    head: Any  # lstm_explained.forecast._Dense
+
+    @classmethod
+    def from_model(cls, model: Any) -> Stack:
+        """The numpy stack of a Keras model, or a clear :class:`ModelError`."""
+        from lstm_explained.forecast import numpy_stack
+
+        stack = numpy_stack(model)
+        if stack is None:
+            raise ModelError(
+                f"model {getattr(model, 'name', model)!r} is not of the kind the gate lab "
+                "replays: a keras.Sequential of forward LSTM layers (all but the last "
+                "returning sequences), optional Dropout-like layers and a final Dense."
+            )
+        lstms, head = stack
+        keras_lstms = [lay for lay in model.layers if type(lay).__name__ == "LSTM"]
+        return cls([StackLayer(lay.name, w) for lay, w in zip(keras_lstms, lstms, strict=True)],
+                   head)
+
+    def run(self, x: np.ndarray, clamps: tuple[Clamp, ...] = ()) -> tuple[np.ndarray, list]:
+        """Outputs (N, out) and, per layer, its input and ``{quantity: (N, T, units)}``."""
+        seq = np.asarray(x, dtype=np.float64)
+        runs = []
+        for i, layer in enumerate(self.layers):
+            mine = [c for c in clamps if c.layer == i]
+            arrays = run_layer(seq, layer.weights.astype(np.float64), mine)
+            runs.append((seq, arrays))
+            seq = arrays["hidden"]
+        return self.head(seq[:, -1]), runs
+
+
+def run_layer(x: np.ndarray, w: Any, clamps: list[Clamp]) -> dict[str, np.ndarray]:
+    """One LSTM layer over (N, T, F) inputs, step by step, with the clamps applied to the
+    gates before they act (the cell of :mod:`lstm_explained.cell`, split in two)."""
+    sigma, squash = get_activation(w.recurrent_activation), get_activation(w.activation)
+    n, steps, _ = x.shape
+    h = np.zeros((n, w.units))
+    c = np.zeros((n, w.units))
+    out = {q: np.empty((n, steps, w.units)) for q in LSTM.names}
+    act = {"input": sigma, "forget": sigma, "candidate": squash, "output": sigma}
+    for t in range(steps):
+        z = x[:, t] @ w.kernel + h @ w.recurrent_kernel
+        if w.bias is not None:
+            z = z + w.bias
+        g = {name: act[name](block) for name, block in
+             zip(LSTM.keras_blocks, np.split(z, 4, axis=-1), strict=True)}
+        for cl in clamps:
+            if cl.steps is None or t in cl.steps:
+                g[cl.gate] = cl.apply(g[cl.gate])
+        c = g["forget"] * c + g["input"] * g["candidate"]  # the belt moves on
+        h = g["output"] * squash(c)
+        for name in LSTM.keras_blocks:
+            out[name][:, t] = g[name]
+        out["cell"][:, t], out["hidden"][:, t] = c, h
+    return out
+
+
+@dataclass
+class Intervention:
+    """What :func:`intervene` returns: the model with and without its clamps.
+
+    Attributes
+    ----------
+    outputs, original_outputs : ndarray
+        (N, out) the model's outputs with the clamps, and without (the numpy replay,
+        equal to Keras' within the tolerance checked).
+    trace, original : Trace
+        The gates with the clamps (as clamped), and the unchanged trace from
+        :func:`lstm_explained.trace_gates` (self-checked against Keras).
+    clamps : tuple of Clamp
+    """
+
+    outputs: np.ndarray
+    original_outputs: np.ndarray
+    trace: Trace
+    original: Trace
+    clamps: tuple[Clamp, ...]
+
+    @property
+    def effect(self) -> np.ndarray:
+        """outputs - original_outputs: what the clamps changed."""
+        return self.outputs - self.original_outputs
+
+    def __repr__(self) -> str:
+        what = ", ".join(f"{c.gate}={c.describe()['value']}@{c.layer}" for c in self.clamps)
+        return (f"Intervention({len(self.outputs)} windows; clamps: {what or 'none'}; "
+                f"largest effect on the output {np.abs(self.effect).max():.3g})")
+
+
+def counterfactual_trace(stack: Stack, runs: list, clamps: tuple[Clamp, ...],
+                         info: dict[str, Any] | None = None) -> Trace:
+    """The replayed layers as a :class:`Trace` (marked as not checked against Keras)."""
+    layers = [
+        LayerTrace(lay.name, lay.name, kind="lstm", inputs=seq, arrays=arrays,
+                   units=lay.weights.units, activation=lay.weights.activation,
+                   recurrent_activation=lay.weights.recurrent_activation)
+        for lay, (seq, arrays) in zip(stack.layers, runs, strict=True)
+    ]
+    return Trace(layers, info={**(info or {}), "clamps": [c.describe() for c in clamps],
+                               "counterfactual": True})
+
+
+def intervene(
+    model: Any, x: Any, clamp: Mapping[str, Any], layer: int | str | None = None,
+    units: Any = None, steps: Any = None, *, tolerance: float = 1e-5,
+) -> Intervention:
+    """Rerun ``model`` on ``x`` with gates overridden; keep the unchanged run beside it.
+
+    Parameters
+    ----------
+    model : keras.Sequential
+        A model of the seed's kind (forward LSTMs, dropout-like layers, a final Dense).
+    x : ndarray
+        (N, T, features) windows.
+    clamp : dict
+        ``{gate: value}`` for gates among ``"forget"``, ``"input"``, ``"output"``,
+        ``"candidate"``: a number sets the gate, :func:`scale` multiplies it, a function
+        maps the original (batch, units) values to new ones. ``{}`` changes nothing.
+    layer : int or str, optional
+        The LSTM layer to clamp (index among the LSTM layers, or name); all when None.
+    units : int, list of int or slice, optional
+        Units to clamp; all when None.
+    steps : int, list of int or slice, optional
+        Timesteps to clamp (0 is the first step of a window); all when None.
+    tolerance : float
+        Largest accepted difference between the unclamped replay and Keras' outputs,
+        relative to max(1, |value|).
+
+    Returns
+    -------
+    Intervention
+
+    Raises
+    ------
+    ModelError
+        The model is not of the kind the lab replays.
+    DataError
+        A bad clamp, layer, unit or step (before anything runs), or bad windows.
+    TraceMismatchError
+        The unclamped replay differs from Keras by more than ``tolerance``.
+    """
+    from lstm_explained.forecast import _check_windows
+    from lstm_explained.tracer import trace_gates
+
+    xs = _check_windows(x, model)
+    stack = Stack.from_model(model)
+    clamps = make_clamps(clamp, stack, layer, units, steps, timesteps=xs.shape[1])
+    original = trace_gates(model, xs.astype(np.float32), tolerance=tolerance)
+    base, _ = stack.run(xs)
+    keras_out = np.asarray(model.predict_on_batch(xs.astype(np.float32)), dtype=np.float64)
+    err = float(np.max(np.abs(base - keras_out) / np.maximum(1.0, np.abs(keras_out))))
+    if err > tolerance:
+        raise TraceMismatchError(
+            f"the numpy replay of {model.name!r} differs from Keras' outputs by {err:.3g} "
+            f"(tolerance {tolerance:g}); the lab cannot vouch for its counterfactuals."
+        )
+    outputs, runs = stack.run(xs, clamps)
+    trace = counterfactual_trace(stack, runs, clamps, {"model": model.name})
+    return Intervention(outputs, base, trace, original, clamps)
+
+
+__all__ = ["CLAMPABLE", "Clamp", "Intervention", "Scale", "Stack", "intervene", "make_clamps",
+           "scale"]
