@@ -119,7 +119,8 @@ def test_input_gradients_refuse_bad_inputs_before_any_work():
 def test_importing_analysis_and_gradients_does_not_import_tensorflow():
     code = ("import lstm_explained.analysis, lstm_explained.gradients, lstm_explained.plots, sys;"
             " print([m for m in ('tensorflow', 'keras', 'jax', 'torch') if m in sys.modules])")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

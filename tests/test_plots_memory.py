@@ -33,7 +33,8 @@ def test_both_plots_return_a_figure_and_draw_into_given_axes(toy_trace):
 
 
 def test_reach_draws_one_line_per_model_with_its_computed_e_folding_distance():
-    grads = {"RNN $x^$": _fall(2.5), "LSTM": np.ones((2, 30, 1)), "given": memory_reach(_fall(7.25))}
+    grads = {"RNN $x^$": _fall(2.5), "LSTM": np.ones((2, 30, 1)),
+             "given": memory_reach(_fall(7.25))}
     fig = pm.plot_memory_reach(grads)
     fig.savefig(io.BytesIO(), format="png")  # a label with $ is text, not mathtext
     labels = _legend(fig)
@@ -45,7 +46,8 @@ def test_reach_draws_one_line_per_model_with_its_computed_e_folding_distance():
     marks = [line.get_xdata()[0] for line in ax.get_lines() if line.get_marker() == "o"]
     assert marks == pytest.approx([2.5, 7.25])
     short = pm.plot_memory_reach(grads, max_distance=5).axes[0]
-    assert all(len(line.get_xdata()) == 6 for line in short.get_lines() if line.get_label()[0] != "_")
+    drawn = [line for line in short.get_lines() if not line.get_label().startswith("_")]
+    assert len(drawn) == 3 and all(len(line.get_xdata()) == 6 for line in drawn)
 
 
 def test_belt_plot_shows_the_product_and_the_time_constants(toy_trace):
