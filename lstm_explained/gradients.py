@@ -159,7 +159,7 @@ class Reach:
     distance : ndarray
         (T,) steps back from the last step: 0, 1, ..., T-1.
     mean : ndarray
-        (T,) mean over windows of the |gradient| summed over features, at each distance.
+        (T,) mean over windows of the absolute gradient summed over features, at each distance.
     relative : ndarray
         (T,) ``mean`` divided by its value at distance 0 (the last step is 1).
     e_folding : float
@@ -178,7 +178,11 @@ def memory_reach(grads: Any) -> Reach:
 
     It measures how strongly, on average over the windows, an input ``d`` steps before
     the end still moves the output, relative to the last step itself, and the distance
-    at which that falls to 1/e (for an exponential fall ``e^{-d/tau}``, ``tau``).
+    at which that falls to 1/e (for an exponential fall ``e^{-d/tau}``, ``tau``). A
+    trained model can lean on older steps more than on the last one (a stack of layers
+    delays its response; an LSTM solving the adding problem weighs every marked step
+    alike): the curve then rises above 1 first, and the crossing is still counted from
+    the last step.
 
     Parameters
     ----------

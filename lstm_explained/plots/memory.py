@@ -44,7 +44,7 @@ def plot_memory_reach(
     max_distance: int | None = None,
     ax: Axes | None = None,
 ) -> Figure:
-    """Mean |gradient| against steps back from the last input, one line per model.
+    """Mean absolute gradient against steps back from the last input, one line per model.
 
     Parameters
     ----------
