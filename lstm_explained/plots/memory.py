@@ -178,7 +178,7 @@ def plot_belt_gradient(
 
 
 def _plain_legend(ax: Axes) -> None:
-    legend = ax.legend(fontsize=7, loc="lower left")
+    legend = ax.legend(fontsize=7, loc="best")
     for text in legend.get_texts():
         text.set_parse_math(False)
         text.set_usetex(False)
