@@ -104,9 +104,10 @@ def test_input_gradients_refuse_bad_inputs_before_any_work():
     for size in (0, -1, 2.5, True):
         with pytest.raises(DataError, match="batch_size"):
             input_gradients(model, good, batch_size=size)
-    with pytest.raises(ModelError, match="built Keras model"):
-        input_gradients(object(), good)
     K = keras()
+    for not_built in (object(), K.Sequential([K.layers.LSTM(3), K.layers.Dense(1)])):
+        with pytest.raises(ModelError, match="built Keras model"):
+            input_gradients(not_built, good)
     a, b = K.Input((5, 2)), K.Input((5, 2))
     two = K.Model([a, b], K.layers.Dense(1)(K.layers.LSTM(2)(a + b)))
     with pytest.raises(ModelError, match="one input and one output"):
