@@ -38,6 +38,7 @@ _SUBMODULES = {
     "forecast",
     "forecast_trace",
     "gates",
+    "gradients",
     "demo",
     "cli",
     "engine",

@@ -16,6 +16,12 @@ how its belt's books are kept. For an LSTM:
 Both accept a :class:`~lstm_explained.trace.LayerTrace` (or anything with the same
 attributes) and import neither TensorFlow nor Keras.
 
+How far back the inputs still move the output lives in :mod:`lstm_explained.gradients`
+and is re-exported here: :func:`~lstm_explained.gradients.input_gradients` (through Keras'
+autodiff, which it imports only when called), :func:`~lstm_explained.gradients.memory_reach`,
+and from a trace :func:`~lstm_explained.gradients.belt_gradient` (the belt's own derivative,
+a product of forget gates) and :func:`~lstm_explained.gradients.time_constant`.
+
 Example
 -------
 >>> import numpy as np
@@ -39,6 +45,13 @@ from typing import Any
 import numpy as np
 
 from lstm_explained.errors import DataError
+from lstm_explained.gradients import (
+    Reach,
+    belt_gradient,
+    input_gradients,
+    memory_reach,
+    time_constant,
+)
 from lstm_explained.kinds import LSTM, get_kind
 
 #: The gates Karpathy et al. measure in an LSTM: the three sigmoid gates (the candidate
@@ -210,4 +223,15 @@ def ledger(trace: Any) -> Ledger:
     return Ledger(belt=np.asarray(getattr(trace, spec.belt)), **books)
 
 
-__all__ = ["SATURATION_GATES", "Ledger", "Saturation", "ledger", "saturation"]
+__all__ = [
+    "SATURATION_GATES",
+    "Ledger",
+    "Reach",
+    "Saturation",
+    "belt_gradient",
+    "input_gradients",
+    "ledger",
+    "memory_reach",
+    "saturation",
+    "time_constant",
+]
