@@ -85,7 +85,7 @@ def adding_problem(n: int, length: int = 100, seed: int = 0) -> tuple[np.ndarray
     >>> adding_problem(2, length=1)
     Traceback (most recent call last):
     ...
-    lstm_explained.errors.DataError: length must be a whole number >= 2 (one step in each half), not 1.
+    lstm_explained.errors.DataError: length must be a whole number >= 2 (one step in ...
     """
     n = _whole(n, "n", 1, "how many sequences")
     length = _whole(length, "length", 2, "one step in each half")
