@@ -14,7 +14,8 @@ default); ``--epochs``, ``--batch-size``, ``--length`` and ``--dry-run`` (train 
 write nothing) are there to try others. The script refuses to write models that miss the
 goal: LSTM test MSE <= 0.01 and the RNN's at least 5x the LSTM's.
 
-Run from the repository root (about a minute on 2 cores)::
+Run from the repository root (a few minutes on 2 cores; ``pretrained.json`` records each
+model's training time)::
 
     python3 data/train_adding.py
 """
