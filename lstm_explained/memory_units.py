@@ -178,10 +178,14 @@ def find_memory_units(trace: Any, x: Any = None, top: int | None = None) -> Memo
 
     Example
     -------
+    The shipped model's memory (``print(found)`` shows the table):
+
     >>> import lstm_explained as lx
-    >>> model = lx.model.load_pretrained("adding")            # doctest: +SKIP
-    >>> x, _ = lx.data.adding_problem(200, length=100, seed=1)   # doctest: +SKIP
-    >>> find_memory_units(lx.trace_gates(model, x), x, top=3)    # doctest: +SKIP
+    >>> model = lx.model.load_pretrained("adding")
+    >>> x, _ = lx.data.adding_problem(200, length=100, seed=1)
+    >>> found = find_memory_units(lx.trace_gates(model, x), x, top=3)
+    >>> bool(found.memory[0]), bool(found.forget_between[0] > FORGET_BETWEEN), len(found)
+    (True, True, 3)
     """
     if top is not None and (
         isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1
