@@ -13,7 +13,11 @@ how its belt's books are kept. For an LSTM:
   ``C_t = kept + written`` and ``C_{t-1} = kept + forgotten``, with
   ``kept = f_t * C_{t-1}``, ``forgotten = (1 - f_t) * C_{t-1}``, ``written = i_t * C~_t``.
 
-Both accept a :class:`~lstm_explained.trace.LayerTrace` (or anything with the same
+For the adding problem, :func:`find_memory_units` (from
+:mod:`lstm_explained.memory_units`, re-exported here) finds the units that write the marked
+values onto the belt and hold their sum.
+
+All accept a :class:`~lstm_explained.trace.LayerTrace` (or anything with the same
 attributes) and import neither TensorFlow nor Keras.
 
 How far back the inputs still move the output lives in :mod:`lstm_explained.gradients`
@@ -53,6 +57,7 @@ from lstm_explained.gradients import (
     time_constant,
 )
 from lstm_explained.kinds import LSTM, get_kind
+from lstm_explained.memory_units import MemoryUnits, find_memory_units
 
 #: The gates Karpathy et al. measure in an LSTM: the three sigmoid gates (the candidate
 #: is signed). Other kinds declare their own (``CellKind.saturation_gates``).
@@ -226,9 +231,11 @@ def ledger(trace: Any) -> Ledger:
 __all__ = [
     "SATURATION_GATES",
     "Ledger",
+    "MemoryUnits",
     "Reach",
     "Saturation",
     "belt_gradient",
+    "find_memory_units",
     "input_gradients",
     "ledger",
     "memory_reach",
