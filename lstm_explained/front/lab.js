@@ -10,8 +10,8 @@
 // one <script type="module">; under Node it is read as a module.
 
 // Keras 3's element-wise activations, as lstm_explained/activations.py computes them.
-const LAB_SELU_ALPHA = 1.6732632423543772848170429916717;
-const LAB_SELU_SCALE = 1.0507009873554804934193349852946;
+const LAB_SELU_ALPHA = 1.6732632423543772;
+const LAB_SELU_SCALE = 1.0507009873554805;
 function labSigmoid(x) { return 0.5 + 0.5 * Math.tanh(0.5 * x); }
 function labHardSigmoid(x) { return Math.min(Math.max(x + 3, 0), 6) / 6; }
 function labSoftplus(x) { return Math.log1p(Math.exp(-Math.abs(x))) + Math.max(x, 0); }
