@@ -69,6 +69,14 @@ function labArray(entry) {
   return out;
 }
 
+// A (rows, cols) row-major matrix as its (cols, rows) transpose.
+function labTransposed(a, rows) {
+  const cols = a.length / rows;
+  const out = new Float64Array(a.length);
+  for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) out[k * rows + r] = a[r * cols + k];
+  return out;
+}
+
 // The payload's "lab" entry made ready to run, or {missing: [...]} naming the activations
 // this file does not implement (the page says so instead of guessing).
 function labModel(lab) {
@@ -79,7 +87,8 @@ function labModel(lab) {
   };
   const layers = lab.layers.map((l) => ({
     name: l.name, F: l.features, U: l.units,
-    W: labArray(l.kernel), R: labArray(l.recurrentKernel),
+    // stored (4U, F) and (4U, U): each pre-activation is one contiguous dot product
+    W: labTransposed(labArray(l.kernel), l.features), R: labTransposed(labArray(l.recurrentKernel), l.units),
     b: l.bias ? labArray(l.bias) : null,
     act: act(l.activation), rec: act(l.recurrentActivation),
   }));
@@ -113,54 +122,17 @@ function labMask(which, n) {
 // "scale", value, layer (index), units, steps}]). Returns {layers: [{input, forget,
 // candidate, output, cell, hidden: Float64Array(T * U), U}], output: Float64Array}.
 function labRun(model, n, clamps) {
-  const { T } = model;
+  const T = model.T;
   let F = model.F;
   let seq = model.x.subarray(n * T * F, (n + 1) * T * F);
   const layers = [];
-  model.layers.forEach((L, li) => {
-    const U = L.U, G = 4 * U;
-    const mine = (clamps || []).filter((c) => c.layer === li).map((c) => ({
-      block: model.blocks.indexOf(c.gate), scale: c.mode === "scale", value: Number(c.value),
-      units: labMask(c.units, U), steps: labMask(c.steps, T) }));
-    const out = {};
-    for (const q of [...model.blocks, model.belt, model.hidden]) out[q] = new Float64Array(T * U);
-    const h = new Float64Array(U), c = new Float64Array(U), z = new Float64Array(G);
-    const acts = model.blocks.map((q) => (model.squashed.includes(q) ? L.act : L.rec));
-    for (let t = 0; t < T; t++) {
-      for (let j = 0; j < G; j++) z[j] = L.b ? L.b[j] : 0;
-      const xt = t * F;
-      for (let f = 0; f < F; f++) {
-        const v = seq[xt + f], row = f * G;
-        for (let j = 0; j < G; j++) z[j] += v * L.W[row + j];
-      }
-      for (let k = 0; k < U; k++) {
-        const v = h[k], row = k * G;
-        for (let j = 0; j < G; j++) z[j] += v * L.R[row + j];
-      }
-      for (let j = 0; j < G; j++) z[j] = acts[Math.floor(j / U)](z[j]);
-      for (const cl of mine) {
-        if (!cl.steps[t]) continue;
-        const base = cl.block * U;
-        for (let u = 0; u < U; u++) {
-          if (cl.units[u]) z[base + u] = cl.scale ? z[base + u] * cl.value : cl.value;
-        }
-      }
-      const [iB, fB, cB, oB] = ["input", "forget", "candidate", "output"]
-        .map((q) => model.blocks.indexOf(q) * U);
-      for (let u = 0; u < U; u++) {
-        c[u] = z[fB + u] * c[u] + z[iB + u] * z[cB + u]; // the belt moves on
-        h[u] = z[oB + u] * L.act(c[u]);
-      }
-      const row = t * U;
-      model.blocks.forEach((q, k) => { out[q].set(z.subarray(k * U, (k + 1) * U), row); });
-      out[model.belt].set(c, row);
-      out[model.hidden].set(h, row);
-    }
-    out.U = U;
+  for (let li = 0; li < model.layers.length; li++) {
+    const L = model.layers[li];
+    const out = labLayer(model, L, seq, F, (clamps || []).filter((c) => c.layer === li));
     layers.push(out);
     seq = out[model.hidden];
-    F = U;
-  });
+    F = L.U;
+  }
   const hd = model.head, last = seq.subarray((T - 1) * F, T * F);
   const output = new Float64Array(hd.out);
   for (let o = 0; o < hd.out; o++) {
@@ -171,4 +143,48 @@ function labRun(model, n, clamps) {
   return { layers, output };
 }
 
-export { LAB_ACTIVATIONS, labArray, labMask, labModel, labRun };
+// One LSTM layer over the (T, F) inputs `seq`, its clamps applied before the gates act.
+function labLayer(model, L, seq, F, clamps) {
+  const T = model.T, U = L.U, G = 4 * U;
+  const W = L.W, R = L.R, b = L.b, squash = L.act;
+  const mine = clamps.map((c) => ({
+    block: model.blocks.indexOf(c.gate), scale: c.mode === "scale", value: Number(c.value),
+    units: labMask(c.units, U), steps: labMask(c.steps, T) }));
+  const out = { U };
+  for (const q of [...model.blocks, model.belt, model.hidden]) out[q] = new Float64Array(T * U);
+  const h = new Float64Array(U), c = new Float64Array(U), z = new Float64Array(G);
+  const [iB, fB, cB, oB] = ["input", "forget", "candidate", "output"]
+    .map((q) => model.blocks.indexOf(q) * U);
+  // each block under its activation: the candidate's is `activation`, the gates' recurrent
+  const spans = model.blocks.map((q, k) => [k * U, (k + 1) * U,
+    model.squashed.includes(q) ? L.act : L.rec]);
+  for (let t = 0; t < T; t++) {
+    const x0 = t * F;
+    for (let j = 0; j < G; j++) {
+      let v = b ? b[j] : 0;
+      const wRow = j * F, rRow = j * U;
+      for (let f = 0; f < F; f++) v += seq[x0 + f] * W[wRow + f];
+      for (let k = 0; k < U; k++) v += h[k] * R[rRow + k];
+      z[j] = v;
+    }
+    for (const [lo, hi, act] of spans) for (let j = lo; j < hi; j++) z[j] = act(z[j]);
+    for (const cl of mine) {
+      if (!cl.steps[t]) continue;
+      const base = cl.block * U;
+      for (let u = 0; u < U; u++) {
+        if (cl.units[u]) z[base + u] = cl.scale ? z[base + u] * cl.value : cl.value;
+      }
+    }
+    for (let u = 0; u < U; u++) {
+      c[u] = z[fB + u] * c[u] + z[iB + u] * z[cB + u]; // the belt moves on
+      h[u] = z[oB + u] * squash(c[u]);
+    }
+    const row = t * U;
+    model.blocks.forEach((q, k) => { out[q].set(z.subarray(k * U, (k + 1) * U), row); });
+    out[model.belt].set(c, row);
+    out[model.hidden].set(h, row);
+  }
+  return out;
+}
+
+export { LAB_ACTIVATIONS, labArray, labLayer, labMask, labModel, labRun };
