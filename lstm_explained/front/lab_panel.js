@@ -194,9 +194,9 @@ class LabPanel {
     const span = steps === null ? null : Array.isArray(steps)
       ? [Math.min(...steps), Math.max(...steps)] : [steps.from, steps.to];
     this.chart(this.beltSvg, [...series(base, belt, false), ...(this.clamp ? series(alt, belt, true) : [])],
-      `${q[belt].text} of ${this.lab.layers[li].name}, ${shown.map((u) => `unit ${u}`).join(", ")}`, span, T);
+      [q[belt].text, ` of ${this.lab.layers[li].name}, ${shown.map((u) => `unit ${u}`).join(", ")}`], span, T);
     this.chart(this.gateSvg, [...series(base, gate, false), ...(this.clamp ? series(alt, gate, true) : [])],
-      `${q[gate].text} ${gate}`, span, T);
+      [q[gate].text, ` ${gate}`], span, T);
     const out = this.lab.output;
     const show = (y) => out.scale[n] * y + out.shift[n];
     const parts = Array.from(base.output, (y, k) => {
@@ -220,7 +220,7 @@ class LabPanel {
 
   chart(g, series, title, span, T) {
     g.replaceChildren();
-    const L = 48, R = 10, top = 24, bottom = 120;
+    const L = 48, R = 10, top = 32, bottom = 124;
     let lo = Infinity, hi = -Infinity;
     for (const ser of series) {
       for (const v of ser.values) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
@@ -229,7 +229,10 @@ class LabPanel {
     if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
     const X = (t) => L + ((t + 0.5) / T) * (LAB_W - L - R);
     const Y = (v) => bottom - ((v - lo) / (hi - lo)) * (bottom - top);
-    g.append(symbolSvg(s("text", { x: 4, y: 15, class: "lxi-note" }), title));
+    // title: [a symbol (its subscripts as subscripts), plain text]
+    const head = symbolSvg(s("text", { x: 4, y: 15, class: "lxi-note" }), title[0]);
+    head.append(document.createTextNode(title[1]));
+    g.append(head);
     if (span) {
       g.append(s("rect", { x: X(span[0] - 0.5), y: top, width: X(span[1] + 0.5) - X(span[0] - 0.5),
         height: bottom - top, fill: "#eee", class: "lxi-lab-span" }));

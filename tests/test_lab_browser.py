@@ -1,0 +1,151 @@
+"""The gate lab's panel (lstm_explained/front/lab_panel.js) in real Chromium, over file://.
+
+An exported inspector with ``lab=`` is opened as a reader would: a gate is set on one unit
+over every step, and the counterfactual output the page shows must equal numpy's
+(:meth:`lstm_explained.lab.Stack.run`) within 1e-5; other samples follow, reset restores,
+no request leaves the file, and a lab left out or not runnable is said so on the page.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from lstm_explained.engine import LSTMWeights
+from lstm_explained.export import inspector_html
+from lstm_explained.forecast import _Dense
+from lstm_explained.lab import Stack, StackLayer, make_clamps, scale
+from lstm_explained.layer_trace import LayerTrace
+from lstm_explained.trace import Trace
+
+pytestmark = pytest.mark.browser
+
+SHOWN = "document.getElementById('lx-inspector').dataset.shown"
+
+
+def toy(head: str = "linear") -> tuple[Stack, Trace]:
+    """A two-layer stack (float32 weights) and its own trace of 3 samples x 16 steps."""
+    rng = np.random.default_rng(3)
+
+    def weights(f: int, u: int) -> LSTMWeights:
+        return LSTMWeights(rng.normal(0, 0.7, (f, 4 * u)).astype(np.float32),
+                           rng.normal(0, 0.7, (u, 4 * u)).astype(np.float32),
+                           rng.normal(0, 0.3, 4 * u).astype(np.float32))
+
+    stack = Stack([StackLayer("lstm_a", weights(2, 6)), StackLayer("lstm_b", weights(6, 5))],
+                  _Dense(rng.normal(0, 1, (5, 1)).astype(np.float32),
+                         np.float32([0.1]), head))
+    x = rng.normal(0, 1, (3, 16, 2)).astype(np.float32)
+    _, runs = stack.run(x)
+    layers = [LayerTrace(name=lay.name, layer_name=lay.name, inputs=seq, arrays=arrays)
+              for lay, (seq, arrays) in zip(stack.layers, runs, strict=True)]
+    return stack, Trace(layers)
+
+
+def _open(new_page, path):
+    page, log = new_page(viewport={"width": 1024, "height": 768})
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri())
+    page.wait_for_function(f"{SHOWN} !== undefined", timeout=30_000)
+    return page, log, requests
+
+
+def _numbers(page, key: str) -> np.ndarray:
+    return np.asarray(json.loads(page.locator(".lxi-lab").get_attribute(f"data-{key}")))
+
+
+def _close(got: np.ndarray, want: np.ndarray) -> float:
+    return float(np.max(np.abs(got - want) / np.maximum(1.0, np.abs(want))))
+
+
+def test_forget_set_on_one_unit_matches_numpy(new_page, tmp_path):
+    stack, trace = toy()
+    x = np.asarray(trace["lstm_a"].inputs, np.float32)
+    path = inspector_html(trace, tmp_path / "lab.html", lab=stack, layer="lstm_a")
+    page, log, requests = _open(new_page, path)
+    original = stack.run(x)[0]
+    assert _close(_numbers(page, "original"), original[0]) < 1e-5
+    assert _close(_numbers(page, "counterfactual"), original[0]) < 1e-5  # no clamp yet
+    page.select_option(".lxi-unit-select", ["2"])       # one unit on the belt
+    page.select_option(".lxi-lab-gate", "forget")
+    page.select_option(".lxi-lab-mode", "set")
+    page.locator(".lxi-lab-value").fill("1")
+    want = stack.run(x, make_clamps({"forget": 1.0}, stack, layer=0, units=[2]))[0]
+    assert not np.allclose(want, original, atol=1e-4)  # the clamp matters here
+    assert _close(_numbers(page, "counterfactual"), want[0]) < 1e-5
+    assert "unit 2, every step" in page.locator(".lxi-lab-status").text_content()
+    shown = page.locator(".lxi-lab-output").text_content()
+    assert f"{want[0, 0]:.4f}" in shown and f"{original[0, 0]:.4f}" in shown
+    # another sample reruns with the same clamp
+    page.locator(".lxi-sample-range").fill("2")
+    assert _close(_numbers(page, "counterfactual"), want[2]) < 1e-5
+    # forget = 0 over steps 3..9 on the same unit
+    page.locator(".lxi-lab-value").fill("0")
+    page.locator(".lxi-lab-from").fill("3")
+    page.locator(".lxi-lab-to").fill("9")
+    want = stack.run(x, make_clamps({"forget": 0.0}, stack, layer=0, units=[2],
+                                     steps=slice(3, 10), timesteps=16))[0]
+    assert _close(_numbers(page, "counterfactual"), want[2]) < 1e-5
+    page.click(".lxi-lab-reset")
+    assert _close(_numbers(page, "counterfactual"), original[2]) < 1e-5
+    assert log.errors == [] and log.dialogs == []
+    assert requests and all(u.startswith("file://") for u in requests), requests
+
+
+def test_the_lab_is_reached_by_keyboard_and_scales(new_page, tmp_path):
+    stack, trace = toy()
+    x = np.asarray(trace["lstm_a"].inputs, np.float32)
+    path = inspector_html(trace, tmp_path / "lab.html", lab=stack)
+    page, log, _ = _open(new_page, path)
+    # every control is labelled and reached with Tab, in order
+    order = ["lxi-lab-layer", "lxi-lab-gate", "lxi-lab-mode", "lxi-lab-range", "lxi-lab-value",
+             "lxi-lab-units", "lxi-lab-from", "lxi-lab-to", "lxi-lab-reset"]
+    page.focus(".lxi-lab-layer")
+    for name in order:
+        focused = page.evaluate("document.activeElement.className")
+        assert focused == name
+        label = page.evaluate("document.activeElement.closest('label')?.textContent ?? "
+                              "document.activeElement.textContent")
+        assert label.strip()
+        page.keyboard.press("Tab")
+    page.focus(".lxi-lab-gate")
+    page.keyboard.press("ArrowUp")  # forget -> input, in Keras' order i, f, c, o
+    assert page.locator(".lxi-lab-gate").input_value() == "input"
+    page.select_option(".lxi-lab-mode", "scale")
+    page.locator(".lxi-lab-value").fill("0.5")
+    page.select_option(".lxi-lab-units", "all")
+    page.select_option(".lxi-lab-layer", "1")
+    want = stack.run(x, make_clamps({"input": scale(0.5)}, stack, layer=1))[0]
+    assert _close(_numbers(page, "counterfactual"), want[0]) < 1e-5
+    assert log.errors == []
+
+
+def test_a_lab_left_out_or_not_runnable_says_why(new_page, tmp_path):
+    stack, trace = toy()
+    path = inspector_html(trace, tmp_path / "big.html", lab=stack, lab_max_parameters=10)
+    page, log, _ = _open(new_page, path)
+    note = page.locator(".lxi-lab-note").text_content()
+    assert "not in this file" in note and "more than the 10" in note
+    stack, trace = toy(head="softmax")
+    path = inspector_html(trace, tmp_path / "softmax.html", lab=stack)
+    page, log, _ = _open(new_page, path)
+    assert "softmax" in page.locator(".lxi-lab-note").text_content()
+    assert page.locator(".lxi-lab-value").count() == 0
+    assert log.errors == []
+
+
+@pytest.mark.slow
+def test_the_sine_models_lab_matches_numpy(new_page, tmp_path, sine_model, sine_forecast_trace):
+    stack = Stack.from_model(sine_model)
+    trace = sine_forecast_trace
+    x = np.asarray(trace[stack.layers[0].name].inputs, np.float32)
+    path = inspector_html(trace, tmp_path / "sine.html", lab=stack, units=[7], layer="lstm_1")
+    page, log, requests = _open(new_page, path)
+    page.locator(".lxi-lab-value").fill("1")
+    want = stack.run(x, make_clamps({"forget": 1.0}, stack, layer=0, units=[7]))[0]
+    assert _close(_numbers(page, "counterfactual"), want[0]) < 1e-5
+    assert _close(_numbers(page, "original"), trace.extras["prediction"][:1]) < 1e-5
+    assert log.errors == [] and all(u.startswith("file://") for u in requests)
