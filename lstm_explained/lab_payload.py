@@ -199,6 +199,39 @@ def trace_lab(stack: Stack, trace: Any, samples: list[int], *,
                        max_parameters=max_parameters)
 
 
+def toy_lab(head: str = "linear", seed: int = 3) -> tuple[Stack, Any]:
+    """A small model as a :class:`~lstm_explained.lab.Stack` (two LSTM layers of 6 and 5
+    units on 2 features, float32 weights, a dense head with activation ``head``) and its
+    own trace of 3 samples x 16 steps: a gate lab to try and test with no TensorFlow.
+
+    Example
+    -------
+    >>> stack, trace = toy_lab()
+    >>> [layer.name for layer in stack.layers], trace.n_samples
+    (['lstm_a', 'lstm_b'], 3)
+    """
+    from lstm_explained.engine import LSTMWeights
+    from lstm_explained.forecast import _Dense
+    from lstm_explained.lab import StackLayer
+    from lstm_explained.layer_trace import LayerTrace
+    from lstm_explained.trace import Trace
+
+    rng = np.random.default_rng(seed)
+
+    def weights(f: int, u: int) -> LSTMWeights:
+        return LSTMWeights(rng.normal(0, 0.7, (f, 4 * u)).astype(np.float32),
+                           rng.normal(0, 0.7, (u, 4 * u)).astype(np.float32),
+                           rng.normal(0, 0.3, 4 * u).astype(np.float32))
+
+    stack = Stack([StackLayer("lstm_a", weights(2, 6)), StackLayer("lstm_b", weights(6, 5))],
+                  _Dense(rng.normal(0, 1, (5, 1)).astype(np.float32), np.float32([0.1]), head))
+    x = rng.normal(0, 1, (3, 16, 2)).astype(np.float32)
+    _, runs = stack.run(x)
+    layers = [LayerTrace(name=lay.name, layer_name=lay.name, inputs=seq, arrays=arrays)
+              for lay, (seq, arrays) in zip(stack.layers, runs, strict=True)]
+    return stack, Trace(layers, info={"title": "a toy model's gate lab"})
+
+
 def clamps_from_json(stack: Stack, clamps: Any, timesteps: int) -> tuple[Clamp, ...]:
     """The page's clamps (a list of ``{gate, mode, value, layer, units, steps}``; ``steps``
     a list, ``{"from": a, "to": b}`` or None) as :class:`~lstm_explained.lab.Clamp`
@@ -232,4 +265,5 @@ def clamps_from_json(stack: Stack, clamps: Any, timesteps: int) -> tuple[Clamp, 
     return tuple(out)
 
 
-__all__ = ["MAX_LAB_PARAMETERS", "clamps_from_json", "lab_payload", "n_parameters", "trace_lab"]
+__all__ = ["MAX_LAB_PARAMETERS", "clamps_from_json", "lab_payload", "n_parameters", "toy_lab",
+           "trace_lab"]

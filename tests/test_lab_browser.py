@@ -13,35 +13,13 @@ import json
 import numpy as np
 import pytest
 
-from lstm_explained.engine import LSTMWeights
 from lstm_explained.export import inspector_html
-from lstm_explained.forecast import _Dense
-from lstm_explained.lab import Stack, StackLayer, make_clamps, scale
-from lstm_explained.layer_trace import LayerTrace
-from lstm_explained.trace import Trace
+from lstm_explained.lab import Stack, make_clamps, scale
+from lstm_explained.lab_payload import toy_lab
 
 pytestmark = pytest.mark.browser
 
 SHOWN = "document.getElementById('lx-inspector').dataset.shown"
-
-
-def toy(head: str = "linear") -> tuple[Stack, Trace]:
-    """A two-layer stack (float32 weights) and its own trace of 3 samples x 16 steps."""
-    rng = np.random.default_rng(3)
-
-    def weights(f: int, u: int) -> LSTMWeights:
-        return LSTMWeights(rng.normal(0, 0.7, (f, 4 * u)).astype(np.float32),
-                           rng.normal(0, 0.7, (u, 4 * u)).astype(np.float32),
-                           rng.normal(0, 0.3, 4 * u).astype(np.float32))
-
-    stack = Stack([StackLayer("lstm_a", weights(2, 6)), StackLayer("lstm_b", weights(6, 5))],
-                  _Dense(rng.normal(0, 1, (5, 1)).astype(np.float32),
-                         np.float32([0.1]), head))
-    x = rng.normal(0, 1, (3, 16, 2)).astype(np.float32)
-    _, runs = stack.run(x)
-    layers = [LayerTrace(name=lay.name, layer_name=lay.name, inputs=seq, arrays=arrays)
-              for lay, (seq, arrays) in zip(stack.layers, runs, strict=True)]
-    return stack, Trace(layers)
 
 
 def _open(new_page, path):
@@ -62,7 +40,7 @@ def _close(got: np.ndarray, want: np.ndarray) -> float:
 
 
 def test_forget_set_on_one_unit_matches_numpy(new_page, tmp_path):
-    stack, trace = toy()
+    stack, trace = toy_lab()
     x = np.asarray(trace["lstm_a"].inputs, np.float32)
     path = inspector_html(trace, tmp_path / "lab.html", lab=stack, layer="lstm_a")
     page, log, requests = _open(new_page, path)
@@ -96,7 +74,7 @@ def test_forget_set_on_one_unit_matches_numpy(new_page, tmp_path):
 
 
 def test_the_lab_is_reached_by_keyboard_and_scales(new_page, tmp_path):
-    stack, trace = toy()
+    stack, trace = toy_lab()
     x = np.asarray(trace["lstm_a"].inputs, np.float32)
     path = inspector_html(trace, tmp_path / "lab.html", lab=stack)
     page, log, _ = _open(new_page, path)
@@ -124,12 +102,12 @@ def test_the_lab_is_reached_by_keyboard_and_scales(new_page, tmp_path):
 
 
 def test_a_lab_left_out_or_not_runnable_says_why(new_page, tmp_path):
-    stack, trace = toy()
+    stack, trace = toy_lab()
     path = inspector_html(trace, tmp_path / "big.html", lab=stack, lab_max_parameters=10)
     page, log, _ = _open(new_page, path)
     note = page.locator(".lxi-lab-note").text_content()
     assert "not in this file" in note and "more than the 10" in note
-    stack, trace = toy(head="softmax")
+    stack, trace = toy_lab(head="softmax")
     path = inspector_html(trace, tmp_path / "softmax.html", lab=stack)
     page, log, _ = _open(new_page, path)
     assert "softmax" in page.locator(".lxi-lab-note").text_content()
