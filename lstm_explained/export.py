@@ -48,7 +48,7 @@ from lstm_explained.inspector_data import (
     decode,
     inspector_payload,
 )
-from lstm_explained.lab_payload import MAX_LAB_PARAMETERS, trace_lab
+from lstm_explained.lab_payload import MAX_LAB_PARAMETERS, check_stack, trace_lab
 from lstm_explained.trace import LayerTrace, Trace
 
 #: What ``<``, ``>``, ``&`` and the JavaScript line breaks become inside the page's JSON.
@@ -131,6 +131,8 @@ def inspector_page(
     """The self-contained inspector page of ``trace``, as text (see :func:`inspector_html`)."""
     if isinstance(trace, LayerTrace):
         trace = Trace([trace])
+    if lab is not None:
+        check_stack(lab)
     meta, blob = inspector_payload(trace, samples=samples, layers=layers, units=units,
                                    title=title, max_bytes=max_bytes)
     if lab is not None:

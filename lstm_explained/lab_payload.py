@@ -15,17 +15,12 @@ model: nothing here imports TensorFlow.
 
 Example
 -------
->>> import numpy as np
->>> from lstm_explained.engine import LSTMWeights
->>> from lstm_explained.forecast import _Dense
->>> from lstm_explained.lab import Stack, StackLayer
->>> w = LSTMWeights.random(features=1, units=3, seed=0)
->>> stack = Stack([StackLayer("lstm", w)], _Dense(np.ones((3, 1)), None, "linear"))
->>> lab = lab_payload(stack, np.zeros((2, 5, 1), np.float32))
+>>> stack, trace = toy_lab()                 # or Stack.from_model(model) and its trace
+>>> lab = trace_lab(stack, trace, samples=[0, 2])
 >>> lab["parameters"], lab["inputs"]["shape"], lab["layers"][0]["activation"]
-(51, [2, 5, 1], 'tanh')
+(462, [2, 16, 2], 'tanh')
 >>> clamps = clamps_from_json(stack, [{"gate": "forget", "mode": "set", "value": 1,
-...                                    "layer": 0, "units": [2], "steps": None}], 5)
+...                                    "layer": 0, "units": [2], "steps": None}], 16)
 >>> clamps[0].describe()["units"]
 [2]
 """
@@ -150,6 +145,22 @@ def lab_payload(
     }
 
 
+def check_stack(stack: Any) -> Stack:
+    """``stack`` if it is a :class:`~lstm_explained.lab.Stack`, else a clear error (called
+    before an inspector is built, so a wrong ``lab=`` costs nothing).
+
+    Example
+    -------
+    >>> check_stack("model")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    lstm_explained.errors.DataError: lab= takes an lstm_explained.lab.Stack ..., not str.
+    """
+    if not isinstance(stack, Stack):
+        raise DataError(f"lab= takes an lstm_explained.lab.Stack (Stack.from_model(model)), "
+                        f"not {type(stack).__name__}.")
+    return stack
+
+
 def trace_lab(stack: Stack, trace: Any, samples: list[int], *,
               max_parameters: int = MAX_LAB_PARAMETERS, tolerance: float = 1e-4) -> dict[str, Any]:
     """:func:`lab_payload` for the ``samples`` of ``trace``, a trace of the stack's model:
@@ -166,9 +177,7 @@ def trace_lab(stack: Stack, trace: Any, samples: list[int], *,
     from lstm_explained.viewmodel import forecast_info
     from lstm_explained.windows import denormalise
 
-    if not isinstance(stack, Stack):
-        raise DataError(f"lab= takes an lstm_explained.lab.Stack (Stack.from_model(model)), "
-                        f"not {type(stack).__name__}.")
+    check_stack(stack)
     names = list(trace.layer_names)
     first = stack.layers[0].name
     if first not in names:
@@ -265,5 +274,5 @@ def clamps_from_json(stack: Stack, clamps: Any, timesteps: int) -> tuple[Clamp, 
     return tuple(out)
 
 
-__all__ = ["MAX_LAB_PARAMETERS", "clamps_from_json", "lab_payload", "n_parameters", "toy_lab",
-           "trace_lab"]
+__all__ = ["MAX_LAB_PARAMETERS", "check_stack", "clamps_from_json", "lab_payload",
+           "n_parameters", "toy_lab", "trace_lab"]

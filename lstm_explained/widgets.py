@@ -44,7 +44,12 @@ import traitlets
 
 from lstm_explained.errors import DataError
 from lstm_explained.inspector_data import DEFAULT_MAX_BYTES, FRONT_MODULE, inspector_payload
-from lstm_explained.lab_payload import MAX_LAB_PARAMETERS, clamps_from_json, trace_lab
+from lstm_explained.lab_payload import (
+    MAX_LAB_PARAMETERS,
+    check_stack,
+    clamps_from_json,
+    trace_lab,
+)
 from lstm_explained.trace import LayerTrace, Trace
 from lstm_explained.viewmodel import (
     HEATMAP_SCALES,
@@ -151,6 +156,8 @@ class GateInspector(anywidget.AnyWidget):
         if isinstance(trace, LayerTrace):
             trace = Trace([trace])
         lt = layer_trace(trace, layer)  # validates trace and layer
+        if lab is not None:
+            check_stack(lab)
         if heatmap_scale not in HEATMAP_SCALES:
             raise DataError(
                 f"heatmap scale must be one of {list(HEATMAP_SCALES)}, not {heatmap_scale!r}."

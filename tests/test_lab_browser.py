@@ -127,3 +127,26 @@ def test_the_sine_models_lab_matches_numpy(new_page, tmp_path, sine_model, sine_
     assert _close(_numbers(page, "counterfactual"), want[0]) < 1e-5
     assert _close(_numbers(page, "original"), trace.extras["prediction"][:1]) < 1e-5
     assert log.errors == [] and all(u.startswith("file://") for u in requests)
+
+
+def test_hostile_layer_names_are_text(new_page, tmp_path):
+    from lstm_explained.lab import StackLayer
+    from lstm_explained.layer_trace import LayerTrace
+    from lstm_explained.trace import Trace
+
+    stack, trace = toy_lab()
+    names = ["<img src=x onerror=alert(1)>", "</script><!--<script>alert(2)</script>"]
+    stack = Stack([StackLayer(n, lay.weights) for n, lay in zip(names, stack.layers,
+                                                                 strict=True)], stack.head)
+    lts = [trace[lay] for lay in trace.layer_names]
+    trace = Trace([LayerTrace(name=n, layer_name=n, inputs=lt.inputs, arrays=lt.arrays)
+                   for n, lt in zip(names, lts, strict=True)])
+    path = inspector_html(trace, tmp_path / "hostile.html", lab=stack)
+    page, log, requests = _open(new_page, path)
+    options = page.locator(".lxi-lab-layer option").all_text_contents()
+    assert options == names
+    page.locator(".lxi-lab-value").fill("0.5")
+    assert names[0] in page.locator(".lxi-lab-status").text_content()
+    assert page.locator(".lxi-lab img").count() == 0
+    assert log.errors == [] and log.dialogs == []
+    assert all(u.startswith("file://") for u in requests)
