@@ -297,7 +297,8 @@ class GateInspector(anywidget.AnyWidget):
 
         meta = dict(self._meta, initial={"layer": self.layer, "sample": self.sample,
                                          "timestep": self.timestep,
-                                         "units": list(self.units)})
+                                         "units": list(self.units),
+                                         "clamps": list(self.clamps)})
         return frame_html(payload_page(meta, self._blob), f"Gate inspector: {meta['title']}")
 
 

@@ -67,6 +67,12 @@ def test_forget_set_on_one_unit_matches_numpy(new_page, tmp_path):
     want = stack.run(x, make_clamps({"forget": 0.0}, stack, layer=0, units=[2],
                                      steps=slice(3, 10), timesteps=16))[0]
     assert _close(_numbers(page, "counterfactual"), want[2]) < 1e-5
+    # other units on the belt: the clamp "at the units on the belt" follows them
+    page.select_option(".lxi-unit-select", ["4"])
+    assert "unit 4, steps 3 to 9" in page.locator(".lxi-lab-status").text_content()
+    want = stack.run(x, make_clamps({"forget": 0.0}, stack, layer=0, units=[4],
+                                     steps=slice(3, 10), timesteps=16))[0]
+    assert _close(_numbers(page, "counterfactual"), want[2]) < 1e-5
     page.click(".lxi-lab-reset")
     assert _close(_numbers(page, "counterfactual"), original[2]) < 1e-5
     assert log.errors == [] and log.dialogs == []

@@ -213,6 +213,8 @@ def test_the_gate_lab_clamps_sync_and_rerun_in_the_kernel():
     assert insp.get_state()["clamps"][0]["gate"] == "input"
     want = stack.run(x, make_clamps({"input": scale(0.5)}, stack, 1))[0]
     np.testing.assert_allclose(insp.intervention.outputs, want, atol=1e-12)
+    # the kernel-free fallback opens with the same clamp
+    assert '"clamps":[{"gate":"input","mode":"scale"' in html.unescape(insp.static_html())
     with pytest.raises(DataError, match="cannot clamp"):
         insp.clamps = [{"gate": "belt", "mode": "set", "value": 1.0, "layer": 0}]
     assert insp.clamps[0]["gate"] == "input"  # a refused clamp changes nothing

@@ -473,6 +473,7 @@ class Inspector {
   }
   setUnits(units) {
     this.units = units.slice(0, MAX_UNITS);
+    if (this.labPanel) this.labPanel.beltChanged();
     this.drawUnits();
     this.drawStep();
     this.save({ units: this.units });

@@ -58,7 +58,8 @@ class LabPanel {
       h("option", { value: "scale" }, "multiply by"));
     this.valueRange = h("input", { type: "range", step: "0.01", class: "lxi-lab-range",
       "aria-label": "value (slider)" });
-    this.valueNum = h("input", { type: "number", step: "0.01", class: "lxi-lab-value" });
+    this.valueNum = h("input", { type: "number", step: "0.01", class: "lxi-lab-value",
+      "aria-label": "value" });
     this.unitsSel = h("select", { class: "lxi-lab-units" });
     this.unitsSel.append(h("option", { value: "belt" }, "units on the belt"),
       h("option", { value: "all" }, "all units"));
@@ -166,6 +167,12 @@ class LabPanel {
     if (Array.isArray(given) && given.length) this.toControls(given[0]);
     else { this.clamp = null; this.defaults(); }
     this.update();
+  }
+  beltChanged() {
+    // the reader put other units on the belt: a clamp "at the units on the belt" follows
+    if (!this.model || !this.clamp || this.unitsSel.value !== "belt") return;
+    this.clamp = this.fromControls();
+    this.insp.save({ clamps: [this.clamp] });
   }
   commit() {
     this.update();
