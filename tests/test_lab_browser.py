@@ -156,3 +156,49 @@ def test_hostile_layer_names_are_text(new_page, tmp_path):
     assert page.locator(".lxi-lab img").count() == 0
     assert log.errors == [] and log.dialogs == []
     assert all(u.startswith("file://") for u in requests)
+
+
+#: Every piece of text in the lab panel: its box, its font size, its owner element.
+LAB_TEXT = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.querySelector('.lxi-lab'),
+                                           NodeFilter.SHOW_TEXT);
+  let n = 0;
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const el = node.parentElement;
+    if (!node.textContent.trim() || el.closest('option, select, title')) continue;
+    const owner = el.closest('text') || el;
+    if (!owner.dataset.lxid) owner.dataset.lxid = String(n++);
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) {
+      if (r.width < 0.5 || r.height < 0.5) continue;
+      out.push({text: node.textContent.slice(0, 30), owner: owner.dataset.lxid,
+                size: parseFloat(getComputedStyle(el).fontSize),
+                x: r.left, y: r.top, w: r.width, h: r.height});
+    }
+  }
+  return out;
+}"""
+
+
+def test_the_lab_panels_text_is_readable_and_never_overlaps(new_page, tmp_path):
+    stack, trace = toy_lab()
+    path = inspector_html(trace, tmp_path / "lab.html", lab=stack)
+    page, log, _ = _open(new_page, path)
+    page.locator(".lxi-lab-value").fill("0.2")
+    page.locator(".lxi-lab-from").fill("4")
+    boxes = page.evaluate(LAB_TEXT)
+    assert boxes
+    assert [b for b in boxes if b["size"] < 12] == []
+    overlaps = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            w = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
+            h = min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"])
+            if a["owner"] != b["owner"] and w > 1 and h > 1:
+                overlaps.append((a["text"], b["text"]))
+    assert overlaps == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+    assert log.errors == []
