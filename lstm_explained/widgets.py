@@ -108,8 +108,9 @@ class GateInspector(anywidget.AnyWidget):
         The gate lab's clamps, a list of ``{gate, mode, value, layer, units, steps}``
         (``[]``: none); synced both ways.
     intervention : lstm_explained.lab.Intervention or None
-        The clamps rerun in numpy (:meth:`lstm_explained.lab.Stack.run`) over every sample
-        of the trace, kept current; None without clamps or without ``lab``.
+        The current clamps rerun in numpy (:meth:`lstm_explained.lab.Stack.run`) over
+        every sample of the trace, in the kernel, when read (once per set of clamps: a
+        slider dragged in the page costs the kernel nothing); None without clamps.
 
     Raises
     ------
@@ -166,7 +167,9 @@ class GateInspector(anywidget.AnyWidget):
         self.n_active = int(n_active)
         self.figsize, self.dpi, self.heatmap_scale = figsize, float(dpi), heatmap_scale
         meta, blob = inspector_payload(trace, max_bytes=max_bytes)
-        self.lab, self.intervention, self._base = None, None, None
+        self.lab: Any = None
+        self._base: Any = None
+        self._rerun: tuple[Any, Any] = (None, None)
         if lab is not None:
             meta["lab"] = trace_lab(lab, trace, meta["samples"],
                                     max_parameters=lab_max_parameters)
@@ -222,22 +225,24 @@ class GateInspector(anywidget.AnyWidget):
             clamps_from_json(self.lab, value, self.trace[self.lab.layers[0].name].n_timesteps)
         return [dict(c) for c in value]
 
-    @traitlets.observe("clamps")
-    def _on_clamps(self, change: dict[str, Any]) -> None:
-        # "in JupyterLab it reruns in the kernel": numpy's run of the same clamps
+    @property
+    def intervention(self) -> Any:
+        """The clamps rerun in the kernel (see the class's attributes)."""
         from lstm_explained.lab import Intervention, counterfactual_trace
 
-        if not change["new"]:
-            self.intervention = None
-            return
-        first = self.trace[self.lab.layers[0].name]
-        x = np.asarray(first.in_input_order("inputs"), np.float32)
-        clamps = clamps_from_json(self.lab, change["new"], x.shape[1])
-        if self._base is None:
-            self._base = self.lab.run(x)[0]
-        outputs, runs = self.lab.run(x, clamps)
-        cf = counterfactual_trace(self.lab, runs, clamps, {"from": "GateInspector"})
-        self.intervention = Intervention(outputs, self._base, cf, self.trace, clamps)
+        if not self.clamps:
+            return None
+        key = repr(self.clamps)
+        if self._rerun[0] != key:
+            first = self.trace[self.lab.layers[0].name]
+            x = np.asarray(first.in_input_order("inputs"), np.float32)
+            clamps = clamps_from_json(self.lab, self.clamps, x.shape[1])
+            if self._base is None:
+                self._base = self.lab.run(x)[0]
+            outputs, runs = self.lab.run(x, clamps)
+            cf = counterfactual_trace(self.lab, runs, clamps, {"from": "GateInspector"})
+            self._rerun = (key, Intervention(outputs, self._base, cf, self.trace, clamps))
+        return self._rerun[1]
 
     @traitlets.observe("layer")
     def _on_layer(self, change: dict[str, Any]) -> None:

@@ -155,7 +155,8 @@ def test_kernel_free_fallback_is_the_static_inspector_at_the_current_state(toy_t
     assert frame.startswith('<div class="lx-inspector"><iframe')
     page = html.unescape(re.search(r'srcdoc="([^"]*)"', frame).group(1))
     meta = json.loads(re.search(r'id="lx-meta">(.*?)</script>', page).group(1))
-    assert meta["initial"] == {"layer": "lstm_1", "sample": 2, "timestep": 6, "units": [2, 0]}
+    assert meta["initial"] == {"layer": "lstm_1", "sample": 2, "timestep": 6, "units": [2, 0],
+                               "clamps": []}
     assert "export default { render }" in page and "lxModel" in page
 
 

@@ -183,6 +183,11 @@ class LabPanel {
   update() {
     if (!this.model) return;
     const n = this.insp.s;
+    if (!this.clamp) {
+      // no clamp yet: the lab's layer is the one the inspector shows
+      const shown = this.lab.layers.findIndex((l) => l.name === this.insp.layerName);
+      if (shown >= 0) this.layerSel.value = String(shown);
+    }
     const t0 = performance.now();
     if (!this.originals[n]) this.originals[n] = labRun(this.model, n, []);
     const base = this.originals[n];
