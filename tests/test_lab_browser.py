@@ -187,6 +187,8 @@ def test_the_lab_panels_text_is_readable_and_never_overlaps(new_page, tmp_path):
     stack, trace = toy_lab()
     path = inspector_html(trace, tmp_path / "lab.html", lab=stack)
     page, log, _ = _open(new_page, path)
+    page.select_option(".lxi-layer", "lstm_b")  # with no clamp, the lab follows the layer
+    assert page.locator(".lxi-lab-layer").input_value() == "1"
     page.locator(".lxi-lab-value").fill("0.2")
     page.locator(".lxi-lab-from").fill("4")
     boxes = page.evaluate(LAB_TEXT)
