@@ -132,6 +132,9 @@ def test_the_sine_models_lab_matches_numpy(new_page, tmp_path, sine_model, sine_
     want = stack.run(x, make_clamps({"forget": 1.0}, stack, layer=0, units=[7]))[0]
     assert _close(_numbers(page, "counterfactual"), want[0]) < 1e-5
     assert _close(_numbers(page, "original"), trace.extras["prediction"][:1]) < 1e-5
+    assert page.locator(".lxi-lab-mark").count() == 1  # the clamped forecast in the window
+    shown = _numbers(page, "shown-output")  # a sine trace shows the model's own units
+    assert _close(shown, want[0]) < 1e-5
     assert log.errors == [] and all(u.startswith("file://") for u in requests)
 
 

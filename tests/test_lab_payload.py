@@ -94,3 +94,20 @@ def test_clamps_from_json_reads_the_pages_form():
     ]:
         with pytest.raises(DataError, match=match):
             clamps_from_json(stack, clamps, 16)
+
+
+@pytest.mark.slow
+def test_a_price_forecast_shows_the_output_in_prices(sp500_model, sp500_windows):
+    from lstm_explained.forecast_trace import trace_forecast
+    from lstm_explained.lab import Stack
+
+    trace = trace_forecast(sp500_model, mode="multi", windows=sp500_windows, run=0,
+                           steps=slice(0, 50, 7))
+    stack = Stack.from_model(sp500_model)
+    samples = [0, 3, 5]
+    lab = trace_lab(stack, trace, samples)
+    assert lab["output"]["units"] == "price"
+    y = stack.run(_back(lab["inputs"]))[0][:, 0]
+    shown = np.asarray(lab["output"]["scale"]) * y + np.asarray(lab["output"]["shift"])
+    want = trace.extras["prediction_price"][samples]
+    assert np.max(np.abs(shown - want) / np.maximum(1.0, np.abs(want))) < 1e-5

@@ -777,6 +777,7 @@ class Inspector {
       "stroke-dasharray": "3 2" });
     g.append(this.windowCursor);
     this.windowX = X;
+    this.windowY = fc ? { Y, top, bottom, x: X(T) } : null; // where a forecast point goes
     // legend, one line, spaced by the names' lengths
     let x = 4;
     for (const [name, color] of legend) {

@@ -102,7 +102,9 @@ class LabPanel {
       h("p", { class: "lxi-lab-note" }, "The browser reruns the model for this " +
         `${this.insp.meta.sampleName} with the gate replaced before it acts, from the ` +
         "model's exact weights; the change flows on through the belt, the later steps, " +
-        "the later layers and the output. Solid: as traced; dashed: with the clamp."));
+        "the later layers and the output. Solid: as traced; dashed: with the clamp." +
+        (this.insp.meta.forecast ? " In the window above, a dashed ring marks the forecast " +
+          "with the clamp." : "")));
     const given = this.insp.model.get("clamps");
     if (Array.isArray(given) && given.length) this.toControls(given[0]);
   }
@@ -217,6 +219,7 @@ class LabPanel {
     });
     this.outputLine.textContent = `model output in ${out.units}: as traced \u2192 with the clamp: ` +
       parts.join("; ");
+    this.markWindow(this.clamp ? show(alt.output[0]) : null);
     this.el.dataset.original = JSON.stringify(Array.from(base.output));
     this.el.dataset.counterfactual = JSON.stringify(Array.from(alt.output));
     this.el.dataset.shownOutput = JSON.stringify(Array.from(alt.output, show));
@@ -228,6 +231,21 @@ class LabPanel {
       `${span === null ? "every step" : `steps ${span[0]} to ${span[1]}`} ` +
       `(rerun in ${ms.toFixed(1)} ms)` : "no clamp: change a control to rerun the model";
     this.el.dataset.state = `${n}:${JSON.stringify(c)}`;
+  }
+
+  // The counterfactual forecast beside the model's in the inspector's window (a dashed
+  // ring, kept inside the plot), when the trace is a forecast.
+  markWindow(value) {
+    const w = this.insp.windowY;
+    if (this.mark) this.mark.remove();
+    this.mark = null;
+    if (!w || value === null || !Number.isFinite(value)) return;
+    const y = Math.min(w.bottom, Math.max(w.top, w.Y(value)));
+    const model = (this.insp.windowPoints || []).find((p) => p.name === "model");
+    this.mark = s("circle", { cx: w.x, cy: y, r: 6, fill: "none", stroke: model ? model.color : "#111",
+      "stroke-width": 1.5, "stroke-dasharray": "3 2", class: "lxi-lab-mark" });
+    this.mark.append(s("title", {}, `with the clamp: ${labFormat(value)}`));
+    this.insp.windowSvg.append(this.mark);
   }
 
   chart(g, series, title, span, T) {
