@@ -49,6 +49,7 @@ def main() -> int:
     from lstm_explained.export import inspector_html
     from lstm_explained.forecast_trace import trace_forecast
     from lstm_explained.lab import Stack, make_clamps
+    from lstm_explained.lab_payload import n_parameters
 
     chromium = os.environ.get("CHROMIUM") or shutil.which("chromium")
     out = Path(tempfile.mkdtemp())
@@ -80,7 +81,7 @@ def main() -> int:
                 got = json.loads(page.locator(".lxi-lab").get_attribute("data-counterfactual"))
                 worst = max(worst, float(np.max(np.abs(np.asarray(got) - want[n])
                                                 / np.maximum(1.0, np.abs(want[n])))))
-            print(f"{name}: {lx.lab_payload.n_parameters(stack):,} parameters, "
+            print(f"{name}: {n_parameters(stack):,} parameters, "
                   f"{trace.n_samples} samples; the lab adds {added / 1e3:.0f} kB "
                   f"({plain.stat().st_size / 1e6:.2f} -> {path.stat().st_size / 1e6:.2f} MB)")
             print(f"  rerun in the page: first {rerun[0]:.1f} ms, median of the next "
