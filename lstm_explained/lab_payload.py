@@ -172,7 +172,7 @@ def trace_lab(stack: Stack, trace: Any, samples: list[int], *,
     DataError
         The trace lacks the stack's first layer, or is not of this model: a replay of
         (up to 8 of) its samples differs from its hidden states by more than
-        ``tolerance`` relative to max(1, |value|).
+        ``tolerance`` relative to ``max(1, |value|)``.
     """
     from lstm_explained.viewmodel import forecast_info
     from lstm_explained.windows import denormalise
