@@ -221,9 +221,12 @@ class GateInspector(anywidget.AnyWidget):
         if value and self.lab is None:
             raise DataError("this inspector has no gate lab: give it one with "
                             "lab=Stack.from_model(model).")
-        if value:
-            clamps_from_json(self.lab, value, self.trace[self.lab.layers[0].name].n_timesteps)
-        return [dict(c) for c in value]
+        if not value:
+            return []
+        clamps_from_json(self.lab, value, self.trace[self.lab.layers[0].name].n_timesteps)
+        # as the page reads them: the layer as its index from 0, plain numbers
+        n = len(self.lab.layers)
+        return [dict(c, layer=int(c["layer"]) % n, value=float(c["value"])) for c in value]
 
     @property
     def intervention(self) -> Any:

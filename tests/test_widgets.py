@@ -214,6 +214,10 @@ def test_the_gate_lab_clamps_sync_and_rerun_in_the_kernel():
     assert insp.get_state()["clamps"][0]["gate"] == "input"
     want = stack.run(x, make_clamps({"input": scale(0.5)}, stack, 1))[0]
     np.testing.assert_allclose(insp.intervention.outputs, want, atol=1e-12)
+    insp.clamps = [{"gate": "input", "mode": "scale", "value": np.float32(0.5), "layer": -1,
+                    "units": None, "steps": None}]
+    assert insp.clamps[0]["layer"] == 1 and type(insp.clamps[0]["value"]) is float
+    np.testing.assert_allclose(insp.intervention.outputs, want, atol=1e-12)
     # the kernel-free fallback opens with the same clamp
     assert '"clamps":[{"gate":"input","mode":"scale"' in html.unescape(insp.static_html())
     with pytest.raises(DataError, match="cannot clamp"):

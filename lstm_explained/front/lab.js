@@ -128,7 +128,8 @@ function labRun(model, n, clamps) {
   const layers = [];
   for (let li = 0; li < model.layers.length; li++) {
     const L = model.layers[li];
-    const out = labLayer(model, L, seq, F, (clamps || []).filter((c) => c.layer === li));
+    const mine = (clamps || []).filter((c) => c.layer === li || c.layer === li - model.layers.length);
+    const out = labLayer(model, L, seq, F, mine);
     layers.push(out);
     seq = out[model.hidden];
     F = L.U;
