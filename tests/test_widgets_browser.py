@@ -131,6 +131,14 @@ def test_the_gate_lab_reruns_in_the_page_and_in_the_kernel(lab, new_page):
     kernel = float(page.evaluate(RUN_IN_KERNEL, code))
     assert abs(kernel - shown) <= 1e-5 * max(1.0, abs(kernel))
     # clamps set in the kernel reach the page
+    two = ("insp.clamps = [dict(gate='output', mode='set', value=0.2, layer=1, units=None, "
+           "steps=[1, 2, 3]), dict(gate='input', mode='scale', value=3.0, layer=0, units=[1], "
+           "steps=None)]")
+    assert page.evaluate(RUN_IN_KERNEL, two) == ""
+    expect(panel.locator(".lxi-lab-status")).to_contain_text("and 1 more clamp(s) set from Python")
+    shown = json.loads(panel.get_attribute("data-counterfactual"))[0]
+    kernel = float(page.evaluate(RUN_IN_KERNEL, code))
+    assert abs(kernel - shown) <= 1e-5 * max(1.0, abs(kernel))
     assert page.evaluate(RUN_IN_KERNEL, "insp.clamps = []") == ""
     expect(panel).to_have_attribute("data-state", "0:null")
     assert log.errors == [] and log.dialogs == []

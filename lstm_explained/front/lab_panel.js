@@ -23,6 +23,7 @@ class LabPanel {
     this.el = h("section", { class: "lxi-lab", "aria-label": "gate lab" });
     this.el.append(h("h3", { class: "lxi-lab-title" }, "Gate lab: what if a gate were different?"));
     this.clamp = null;
+    this.extra = []; // clamps after the first, set from Python: rerun too, not editable here
     this.originals = {};
     if (this.lab.omitted) {
       this.el.append(h("p", { class: "lxi-lab-note", role: "status" },
@@ -75,7 +76,7 @@ class LabPanel {
       labelled("mode", this.modeSel), value, labelled("at", this.unitsSel),
       labelled("steps from", this.fromIn), labelled("to", this.toIn), this.resetBtn);
     this.defaults();
-    const changed = () => { this.clamp = this.fromControls(); this.commit(); };
+    const changed = () => { this.clamp = this.fromControls(); this.extra = []; this.commit(); };
     for (const c of [this.layerSel, this.gateSel, this.unitsSel]) c.addEventListener("change", changed);
     this.modeSel.addEventListener("change", () => {
       this.valueNum.value = this.modeSel.value === "scale" ? "1" : this.valueNum.value;
@@ -91,7 +92,12 @@ class LabPanel {
       }
     });
     for (const c of [this.fromIn, this.toIn]) c.addEventListener("input", changed);
-    this.resetBtn.addEventListener("click", () => { this.clamp = null; this.defaults(); this.commit(); });
+    this.resetBtn.addEventListener("click", () => {
+      this.clamp = null;
+      this.extra = [];
+      this.defaults();
+      this.commit();
+    });
     this.status = h("p", { class: "lxi-lab-status", role: "status" });
     this.outputLine = h("p", { class: "lxi-lab-output" });
     const charts = h("div", { class: "lxi-lab-charts" });
@@ -106,7 +112,7 @@ class LabPanel {
         (this.insp.meta.forecast ? " In the window above, a dashed ring marks the forecast " +
           "with the clamp." : "")));
     const given = this.insp.model.get("clamps");
-    if (Array.isArray(given) && given.length) this.toControls(given[0]);
+    if (Array.isArray(given) && given.length) this.toControls(given[0], given.slice(1));
   }
 
   defaults() {
@@ -148,7 +154,7 @@ class LabPanel {
       steps: from === 0 && to === T - 1 ? null : { from, to },
     };
   }
-  toControls(c) {
+  toControls(c, extra) {
     this.layerSel.value = String(c.layer);
     this.gateSel.value = c.gate;
     this.modeSel.value = c.mode;
@@ -161,24 +167,25 @@ class LabPanel {
     this.toIn.value = String(steps.to);
     this.ranges();
     this.clamp = c;
+    this.extra = extra || [];
   }
   follow() {
     // the clamps changed from Python
     if (!this.model || this.insp.saving) return;
     const given = this.insp.model.get("clamps");
-    if (Array.isArray(given) && given.length) this.toControls(given[0]);
-    else { this.clamp = null; this.defaults(); }
+    if (Array.isArray(given) && given.length) this.toControls(given[0], given.slice(1));
+    else { this.clamp = null; this.extra = []; this.defaults(); }
     this.update();
   }
   beltChanged() {
     // the reader put other units on the belt: a clamp "at the units on the belt" follows
     if (!this.model || !this.clamp || this.unitsSel.value !== "belt") return;
     this.clamp = this.fromControls();
-    this.insp.save({ clamps: [this.clamp] });
+    this.insp.save({ clamps: [this.clamp, ...this.extra] });
   }
   commit() {
     this.update();
-    this.insp.save({ clamps: this.clamp ? [this.clamp] : [] });
+    this.insp.save({ clamps: this.clamp ? [this.clamp, ...this.extra] : [] });
   }
 
   // ---- running and drawing ----
@@ -193,7 +200,7 @@ class LabPanel {
     const t0 = performance.now();
     if (!this.originals[n]) this.originals[n] = labRun(this.model, n, []);
     const base = this.originals[n];
-    const alt = this.clamp ? labRun(this.model, n, [this.clamp]) : base;
+    const alt = this.clamp ? labRun(this.model, n, [this.clamp, ...this.extra]) : base;
     const ms = performance.now() - t0;
     const li = this.clamp ? this.clamp.layer : this.layerIndex();
     const units = this.clamp && this.clamp.units ? this.clamp.units : this.beltUnits();
@@ -229,6 +236,7 @@ class LabPanel {
       `${c.mode === "set" ? "set to" : "multiplied by"} ${c.value} at ` +
       `${c.units === null ? "every unit" : c.units.map((u) => `unit ${u}`).join(", ")}, ` +
       `${span === null ? "every step" : `steps ${span[0]} to ${span[1]}`} ` +
+      `${this.extra.length ? `and ${this.extra.length} more clamp(s) set from Python ` : ""}` +
       `(rerun in ${ms.toFixed(1)} ms)` : "no clamp: change a control to rerun the model";
     this.el.dataset.state = `${n}:${JSON.stringify(c)}`;
   }
