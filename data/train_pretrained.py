@@ -81,7 +81,10 @@ def main() -> int:
             "tensorflow": __import__("tensorflow").__version__,
         }
         print(name, json.dumps(info[name], indent=1))
-    (OUT / "pretrained.json").write_text(json.dumps(info, indent=2) + "\n")
+    # the other entries (the adding problem's, data/train_adding.py) are kept as they are
+    table = json.loads((OUT / "pretrained.json").read_text())
+    table = info | {k: v for k, v in table.items() if k not in info}
+    (OUT / "pretrained.json").write_text(json.dumps(table, indent=2) + "\n")
     return 0
 
 

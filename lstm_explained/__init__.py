@@ -29,6 +29,7 @@ __version__ = "0.1.0"
 # Submodules, imported on first use so that `import lstm_explained` stays light.
 _SUBMODULES = {
     "activations",
+    "adding",
     "analysis",
     "cell",
     "data",
@@ -38,6 +39,7 @@ _SUBMODULES = {
     "forecast",
     "forecast_trace",
     "gates",
+    "gradients",
     "demo",
     "cli",
     "engine",
@@ -46,6 +48,7 @@ _SUBMODULES = {
     "lab",
     "labels",
     "layer_trace",
+    "memory_units",
     "viewmodel",
     "model",
     "notebook",

@@ -13,8 +13,18 @@ how its belt's books are kept. For an LSTM:
   ``C_t = kept + written`` and ``C_{t-1} = kept + forgotten``, with
   ``kept = f_t * C_{t-1}``, ``forgotten = (1 - f_t) * C_{t-1}``, ``written = i_t * C~_t``.
 
-Both accept a :class:`~lstm_explained.trace.LayerTrace` (or anything with the same
+For the adding problem, :func:`find_memory_units` (from
+:mod:`lstm_explained.memory_units`, re-exported here) finds the units that write the marked
+values onto the belt and hold their sum.
+
+All accept a :class:`~lstm_explained.trace.LayerTrace` (or anything with the same
 attributes) and import neither TensorFlow nor Keras.
+
+How far back the inputs still move the output lives in :mod:`lstm_explained.gradients`
+and is re-exported here: :func:`~lstm_explained.gradients.input_gradients` (through Keras'
+autodiff, which it imports only when called), :func:`~lstm_explained.gradients.memory_reach`,
+and from a trace :func:`~lstm_explained.gradients.belt_gradient` (the belt's own derivative,
+a product of forget gates) and :func:`~lstm_explained.gradients.time_constant`.
 
 Example
 -------
@@ -39,7 +49,15 @@ from typing import Any
 import numpy as np
 
 from lstm_explained.errors import DataError
+from lstm_explained.gradients import (
+    Reach,
+    belt_gradient,
+    input_gradients,
+    memory_reach,
+    time_constant,
+)
 from lstm_explained.kinds import LSTM, get_kind
+from lstm_explained.memory_units import MemoryUnits, find_memory_units
 
 #: The gates Karpathy et al. measure in an LSTM: the three sigmoid gates (the candidate
 #: is signed). Other kinds declare their own (``CellKind.saturation_gates``).
@@ -210,4 +228,17 @@ def ledger(trace: Any) -> Ledger:
     return Ledger(belt=np.asarray(getattr(trace, spec.belt)), **books)
 
 
-__all__ = ["SATURATION_GATES", "Ledger", "Saturation", "ledger", "saturation"]
+__all__ = [
+    "SATURATION_GATES",
+    "Ledger",
+    "MemoryUnits",
+    "Reach",
+    "Saturation",
+    "belt_gradient",
+    "find_memory_units",
+    "input_gradients",
+    "ledger",
+    "memory_reach",
+    "saturation",
+    "time_constant",
+]

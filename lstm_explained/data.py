@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lstm_explained.adding import adding_problem, marked_steps, running_sum
 from lstm_explained.data_checks import is_real
 from lstm_explained.data_csv import MAX_BYTES, read_csv
 from lstm_explained.errors import DataError
@@ -178,10 +179,13 @@ __all__ = [
     "SEED_SP500_SPAN",
     "Series",
     "Windows",
+    "adding_problem",
     "denormalise",
     "load_csv",
     "load_sp500",
     "make_windows",
+    "marked_steps",
     "renormalise",
+    "running_sum",
     "sine_wave",
 ]

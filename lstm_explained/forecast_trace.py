@@ -153,6 +153,10 @@ def trace_forecast(
     check: bool = True,
     dtype: str = "float32",
     progress: bool | str = "auto",
+    clamp: dict[str, Any] | None = None,
+    clamp_layer: int | str | None = None,
+    clamp_units: Any = None,
+    clamp_steps: Any = None,
 ) -> Trace:
     """Trace the gates inside the windows a model saw while forecasting.
 
@@ -190,6 +194,15 @@ def trace_forecast(
         Label for titles; the series' name by default.
     check, dtype, progress
         Passed to :func:`lstm_explained.tracer.trace_gates`.
+    clamp : dict, optional
+        Forecast with gates overridden, as :func:`lstm_explained.lab.intervene` does
+        (``{"forget": 1.0}``, ``{"input": lx.lab.scale(0.5)}``): the clamped model makes
+        the predictions, *including those fed back*, and the trace holds its gates (a
+        counterfactual: ``info["counterfactual"]``, not checked against Keras). The
+        unclamped forecast stays in ``extras["original_prediction"]``.
+    clamp_layer, clamp_units, clamp_steps
+        Where the clamp acts: the LSTM layer (index or name), units and timesteps within
+        each window (all when None), as ``layer``, ``units`` and ``steps`` of ``intervene``.
 
     Returns
     -------
@@ -246,6 +259,12 @@ def trace_forecast(
     y = np.full(n, np.nan) if y_true is None else _per_window("y_true", y_true, n)
     p0a = None if p0 is None else _per_window("p0", p0, n)
     d = _as_dates(dates, n)
+    lab = None
+    if clamp is not None:  # checked before any work
+        from lstm_explained.lab import Stack, make_clamps
+
+        stack = Stack.from_model(model)
+        lab = (stack, make_clamps(clamp, stack, clamp_layer, clamp_units, clamp_steps, width))
 
     # 1. The forecast (from lstm_explained.forecast), the step windows and their targets.
     run_index: int | None = None
@@ -276,6 +295,13 @@ def trace_forecast(
         fed = np.stack([np.arange(width) >= width - j for j in idx])
         window_of = np.full(len(idx), start)
         target_pos = start + idx
+
+    if lab is not None:
+        original_prediction = prediction
+        prediction = _clamped_forecast(lab, x, mode, start, n_steps)
+        if mode != "point":  # the windows see the clamped model's own predictions
+            extended = np.concatenate([x[start, :, 0], prediction])
+            step_windows = np.stack([extended[j : j + width] for j in idx])[:, :, None]
 
     # 2. Targets and baseline in the units of each sample's predictions; prices.
     valid = target_pos < n
@@ -312,9 +338,18 @@ def trace_forecast(
             known, series_dates[np.clip(where, 0, len(series_dates) - 1)], np.datetime64("NaT"))
 
     # 3. The gates inside those windows.
-    trace = trace_gates(
-        model, step_windows.astype(np.float32), check=check, dtype=dtype, progress=progress
-    )
+    if lab is None:
+        trace = trace_gates(
+            model, step_windows.astype(np.float32), check=check, dtype=dtype,
+            progress=progress,
+        )
+    else:
+        from lstm_explained.lab import counterfactual_trace
+
+        extras["original_prediction"] = original_prediction[idx]
+        stack, clamps = lab
+        trace = counterfactual_trace(stack, stack.run(step_windows, clamps)[1], clamps,
+                                     {"model": model.name})
     info = dict(trace.info)
     info["dataset"] = label
     info["forecast"] = {
@@ -330,6 +365,21 @@ def trace_forecast(
         "price_units": p0a is not None,
     }
     return Trace(dict(trace.items()), info=info, extras=extras)
+
+
+def _clamped_forecast(lab: tuple, x: np.ndarray, mode: str, start: int, n_steps: int
+                      ) -> np.ndarray:
+    """The forecast of the clamped model: every window (point), or one window fed its
+    own clamped predictions back, one step at a time (multi, full)."""
+    stack, clamps = lab
+    if mode == "point":
+        return stack.run(x, clamps)[0][:, 0]
+    window = x[start : start + 1].astype(np.float64)
+    out = np.empty(n_steps)
+    for j in range(n_steps):
+        out[j] = stack.run(window, clamps)[0][0, 0]
+        window = np.concatenate([window[:, 1:], np.full((1, 1, 1), out[j])], axis=1)
+    return out
 
 
 __all__ = ["MODES", "trace_forecast"]

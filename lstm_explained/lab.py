@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from lstm_explained._threads import single_threaded_blas
 from lstm_explained.activations import get_activation
 from lstm_explained.errors import DataError, ModelError, TraceMismatchError
 from lstm_explained.kinds import LSTM
@@ -208,7 +209,8 @@ class Stack:
         runs = []
         for i, layer in enumerate(self.layers):
             mine = [c for c in clamps if c.layer == i]
-            arrays = run_layer(seq, layer.weights.astype(np.float64), mine)
+            with single_threaded_blas():  # small products: one thread is fastest
+                arrays = run_layer(seq, layer.weights.astype(np.float64), mine)
             runs.append((seq, arrays))
             seq = arrays["hidden"]
         return self.head(seq[:, -1]), runs
@@ -221,7 +223,7 @@ def run_layer(x: np.ndarray, w: Any, clamps: list[Clamp]) -> dict[str, np.ndarra
     n, steps, _ = x.shape
     h = np.zeros((n, w.units))
     c = np.zeros((n, w.units))
-    out = {q: np.empty((n, steps, w.units)) for q in LSTM.names}
+    out = {q: np.empty((steps, n, w.units)) for q in LSTM.names}  # time-major: fast writes
     act = {"input": sigma, "forget": sigma, "candidate": squash, "output": sigma}
     for t in range(steps):
         z = x[:, t] @ w.kernel + h @ w.recurrent_kernel
@@ -235,9 +237,9 @@ def run_layer(x: np.ndarray, w: Any, clamps: list[Clamp]) -> dict[str, np.ndarra
         c = g["forget"] * c + g["input"] * g["candidate"]  # the belt moves on
         h = g["output"] * squash(c)
         for name in LSTM.keras_blocks:
-            out[name][:, t] = g[name]
-        out["cell"][:, t], out["hidden"][:, t] = c, h
-    return out
+            out[name][t] = g[name]
+        out["cell"][t], out["hidden"][t] = c, h
+    return {q: arr.transpose(1, 0, 2) for q, arr in out.items()}
 
 
 @dataclass

@@ -29,8 +29,12 @@ from lstm_explained._keras import keras
 from lstm_explained.data import Windows, _resource
 from lstm_explained.errors import DataError, ModelError, OutputError
 
-#: Names accepted by :func:`load_pretrained`.
-PRETRAINED = ("sine", "sp500")
+#: Names accepted by :func:`load_pretrained`: the seed's two forecasters, and the adding
+#: problem's LSTM and its plain-RNN twin (see :mod:`lstm_explained.adding`).
+PRETRAINED = ("sine", "sp500", "adding", "adding-rnn")
+
+#: The datasets :func:`train_recipe` can retrain (the seed model's): the first two.
+SEED_DATASETS = PRETRAINED[:2]
 
 
 def build_model(
@@ -242,8 +246,13 @@ def pretrained_info() -> dict[str, Any]:
 
     Example
     -------
-    >>> sorted(pretrained_info())
-    ['sine', 'sp500']
+    >>> list(pretrained_info())
+    ['sine', 'sp500', 'adding', 'adding-rnn']
+    >>> info = pretrained_info()["adding"]
+    >>> info["layer"], info["units"], info["length"]
+    ('LSTM', 32, 100)
+    >>> bool(info["test_mse"] <= 0.01 < pretrained_info()["adding-rnn"]["test_mse"])
+    True
     """
     return json.loads(_resource("pretrained.json").read_text())
 
@@ -279,8 +288,12 @@ def train_recipe(
     >>> w = lx.data.make_windows(lx.data.sine_wave(), 50)      # doctest: +SKIP
     >>> model = train_recipe("sine", w, recipe="seed")           # doctest: +SKIP
     """
-    if name not in PRETRAINED:
-        raise ModelError(f"unknown dataset {name!r}; choose one of {list(PRETRAINED)}.")
+    if name not in SEED_DATASETS:
+        hint = " (its models are made by data/train_adding.py)" if name in PRETRAINED else ""
+        raise ModelError(
+            f"unknown dataset {name!r}{hint}; train_recipe retrains the seed model for one "
+            f"of {list(SEED_DATASETS)}."
+        )
     if recipe not in ("shipped", "seed"):
         raise ModelError(f"recipe must be 'shipped' or 'seed', not {recipe!r}.")
     info = pretrained_info()[name]
@@ -302,15 +315,61 @@ def train_recipe(
 
 
 def load_pretrained(name: str) -> Any:
-    """Load a pretrained seed model shipped in the package: ``"sine"`` or ``"sp500"``.
+    """Load a pretrained model shipped in the package.
 
-    Both were made by ``data/train_pretrained.py`` (see ``data/README.md``).
+    ``"sine"`` and ``"sp500"`` are the seed's [1, 50, 100, 1] forecasters, made by
+    ``data/train_pretrained.py``; ``"adding"`` (``LSTM(32) + Dense(1)``) and
+    ``"adding-rnn"`` (``SimpleRNN(32) + Dense(1)``, trained the same way) solve, and fail
+    to solve, the adding problem (:mod:`lstm_explained.adding`), made by
+    ``data/train_adding.py``. How each was trained and how well it does:
+    :func:`pretrained_info` (see ``data/README.md``).
 
     Raises
     ------
     ModelError
         for any other name.
+
+    Example
+    -------
+    >>> [type(layer).__name__ for layer in load_pretrained("adding").layers]
+    ['LSTM', 'Dense']
     """
     if name not in PRETRAINED:
         raise ModelError(f"unknown pretrained model {name!r}; choose one of {list(PRETRAINED)}.")
     return load(_resource(f"{name}.keras"))
+
+
+def untrained_copy(model: Any, seed: int = 0) -> Any:
+    """The same architecture with fresh initial weights: the control for a claim about
+    what training did (whatever an untrained copy also shows, training did not cause).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any Keras model.
+    seed : int
+        Seed of the initialisers (``keras.utils.set_random_seed``): the same seed gives
+        the same weights.
+
+    Returns
+    -------
+    keras.Model
+        A new, untrained model; ``model`` is not changed.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> m = load_pretrained("sine")
+    >>> u = untrained_copy(m)
+    >>> [w.shape for w in u.get_weights()] == [w.shape for w in m.get_weights()]
+    True
+    >>> bool(np.array_equal(u.get_weights()[0], untrained_copy(m).get_weights()[0]))
+    True
+    """
+    k = keras()
+    if not isinstance(model, k.Model):
+        raise ModelError(f"expected a Keras model, got {type(model).__name__}.")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ModelError(f"seed must be a whole number >= 0, not {seed!r}.")
+    k.utils.set_random_seed(int(seed))
+    return k.models.clone_model(model)

@@ -85,6 +85,23 @@ def sp500_model():
 
 
 @pytest.fixture(scope="session")
+def adding_model():
+    """The pretrained adding-problem LSTM (loaded once per test session)."""
+    import lstm_explained as lx
+
+    return lx.model.load_pretrained("adding")
+
+
+@pytest.fixture(scope="session")
+def adding_test_set():
+    """The test set data/train_adding.py scored the adding models on, as (x, y)."""
+    import lstm_explained as lx
+
+    info = lx.model.pretrained_info()["adding"]
+    return lx.data.adding_problem(info["n_test"], length=info["length"], seed=info["test_seed"])
+
+
+@pytest.fixture(scope="session")
 def sp500_windows():
     """The seed's S&P 500 windows: 50 steps, normalised, 90/10 split."""
     import lstm_explained as lx

@@ -31,6 +31,7 @@ def test_registry_lists_every_exercise_in_order():
     assert ids == [
         "01.cell_state", "01.hidden_state", "01.forget_block", "02.slope_unit",
         "02.persistence_mse", "03.denormalise_run", "03.lag", "03.saturation",
+        "05.ignore_second", "05.forget_half",
     ]
     for i in ids:
         assert "check needs" in ex.question(i)
@@ -330,3 +331,52 @@ def test_saturation_right_and_wrong():
         ex.check("03.saturation", 0.1, trace=trace, side="middle")
     with pytest.raises(DataError, match="no layer 'nope'"):
         ex.check("03.saturation", 0.1, trace=trace, layer="nope")
+
+
+@pytest.fixture(scope="module")
+def adding_lab():
+    import lstm_explained as lx
+    from lstm_explained.lab import Stack
+
+    x, _ = lx.data.adding_problem(200, length=100, seed=1)
+    return Stack.from_model(lx.model.load_pretrained("adding")), x
+
+
+@pytest.mark.parametrize("answer, words", [
+    (("input", 50), "Right"),
+    (("candidate", 50), "Right"),
+    (("forget", 50), "empties the belt"),
+    (("output", 50), "only hides the belt"),
+    (("input", 0), "also block first marks"),
+    (("input", 75), "miss second marks"),
+    (("input", 100), "from 0 to 99"),
+    (("hidden", 50), "is not a gate"),
+    ("input", "a pair (gate, first_step)"),
+])
+def test_ignore_second_reruns_the_lab_with_the_answer(adding_lab, answer, words):
+    stack, x = adding_lab
+    r = ex.check("05.ignore_second", answer, stack=stack, x=x, unit=13)
+    assert words in r.message and r.correct == (words == "Right")
+
+
+def test_ignore_second_measures_what_it_says(adding_lab):
+    stack, x = adding_lab
+    got = ex.adding.ignore_second(stack, x, "input", 13, 50)
+    first, second = ex.adding._marked_values(x)
+    assert got["first"] > 0.99 and abs(got["second"]) < 0.1
+    # the model now adds the mean of the second value instead of the value itself
+    slope, intercept = np.polyfit(first, got["outputs"], 1)
+    assert abs(slope - 1) < 0.1 and abs(intercept - second.mean()) < 0.1
+
+
+@pytest.mark.parametrize("answer, words", [
+    (0.5 ** (1 / 50), "Right"),
+    (0.99, "multiplied by f at every step"),
+    (0.5, "halves the belt at every step"),
+    (0.9, "you want 0.5"),
+    (1.5, "between 0 and 1"),
+    ([0.9, 0.8], "one number"),
+])
+def test_forget_half(answer, words):
+    r = ex.check("05.forget_half", answer, steps=50)
+    assert words in r.message and r.correct == (words == "Right")

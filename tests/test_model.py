@@ -161,6 +161,35 @@ def test_pretrained_scores_are_what_the_model_does(name, sine_model, sp500_model
     assert point_mse <= info["seed_recipe_test_scores"]["point_mse"]
 
 
+def test_pretrained_adding_models_score_what_pretrained_json_says(adding_model, adding_test_set):
+    """The LSTM solves the adding problem, the same-size SimpleRNN trained the same way does
+    not: their test MSE is recomputed on the training script's test set, and must agree with
+    pretrained.json's figures."""
+    x, y = adding_test_set
+    info = pretrained_info()
+    rnn_model = load_pretrained("adding-rnn")
+    assert [type(layer).__name__ for layer in adding_model.layers] == ["LSTM", "Dense"]
+    assert [type(layer).__name__ for layer in rnn_model.layers] == ["SimpleRNN", "Dense"]
+    scores = {}
+    for name, model in (("adding", adding_model), ("adding-rnn", rnn_model)):
+        pred = np.asarray(model.predict(x, batch_size=500, verbose=0), dtype=np.float64)[:, 0]
+        scores[name] = float(np.mean((pred - y.astype(np.float64)) ** 2))
+        assert scores[name] == pytest.approx(info[name]["test_mse"], abs=1e-6)
+        assert info[name]["units"] == 32 and info[name]["length"] == x.shape[1]
+    assert scores["adding"] <= 0.01
+    assert scores["adding-rnn"] >= 5 * scores["adding"]
+    mean = float(np.mean((y.astype(np.float64) - 1.0) ** 2))  # about 1/6
+    assert scores["adding-rnn"] > 0.5 * mean  # barely better than guessing the mean
+    assert info["adding"]["mean_predictor_test_mse"] == pytest.approx(mean, rel=0.05)
+    # both trained the same way
+    same = ("n_train", "train_seed", "epochs", "batch_size", "learning_rate", "clipnorm")
+    assert all(info["adding"][k] == info["adding-rnn"][k] for k in same)
+
+
+def test_pretrained_json_keeps_its_order():
+    assert list(pretrained_info()) == ["sine", "sp500", "adding", "adding-rnn"]
+
+
 def test_pretrained_sine_is_visibly_right(sine_model):
     w = lx.data.make_windows(lx.data.sine_wave(), 50)
     point = lx.forecast.point_by_point(sine_model, w.x_test)
@@ -200,6 +229,8 @@ def test_train_recipe_seed_and_errors():
         lx.model.train_recipe("sine", w, recipe="fast")
     with pytest.raises(ModelError, match="unknown dataset"):
         lx.model.train_recipe("gold", w)
+    with pytest.raises(ModelError, match="unknown dataset 'adding'.*train_adding.py"):
+        lx.model.train_recipe("adding", w)
 
 
 def test_first_build_in_a_process_leaves_the_generators_alone():

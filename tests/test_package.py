@@ -29,6 +29,7 @@ def test_import_does_not_import_tensorflow():
         import sys
         import lstm_explained as lx
         lx.data.sine_wave(); lx.data.load_sp500(); lx.plots; lx.gates; lx.errors
+        lx.data.adding_problem(2); lx.analysis.find_memory_units
         bad = [m for m in ("tensorflow", "keras") if m in sys.modules]
         print("loaded:", bad)
         """
@@ -116,9 +117,9 @@ def test_wheel_installs_and_works_from_another_folder(tmp_path):
         import lstm_explained as lx
         print(lx.__file__)
         print(len(lx.data.sine_wave()), len(lx.data.load_sp500()))
-        for name in ("sine", "sp500"):
+        for name in ("sine", "sp500", "adding", "adding-rnn"):
             print(name, lx.model.load_pretrained(name).count_params())
-        print(sorted(lx.model.pretrained_info()))
+        print(list(lx.model.pretrained_info()))
         """,
         cwd=elsewhere,
         python=py,
@@ -128,7 +129,9 @@ def test_wheel_installs_and_works_from_another_folder(tmp_path):
     assert lines[0].startswith(str(venv)), lines[0]  # the wheel's copy, not the checkout
     assert lines[1] == "5001 4171"
     assert lines[2] == "sine 70901" and lines[3] == "sp500 70901"
-    assert lines[4] == "['sine', 'sp500']"
+    # LSTM(32) on 2 features: 4 * 32 * (2 + 32 + 1); SimpleRNN(32): 32 * (2 + 32 + 1); Dense 33
+    assert lines[4] == "adding 4513" and lines[5] == "adding-rnn 1153"
+    assert lines[6] == "['sine', 'sp500', 'adding', 'adding-rnn']"
 
 
 #: Public modules without an API page, and why.

@@ -23,6 +23,8 @@ Exercises
 ``"03.denormalise_run"`` one step of a fed-back run, back in prices
 ``"03.lag"``             the lag at which the forecast's moves best echo the truth's
 ``"03.saturation"``      the fraction of a gate's values that are saturated (Karpathy et al.)
+``"05.ignore_second"``   which gate to shut, from when, so the adding model drops one value
+``"05.forget_half"``     the constant forget gate that keeps half the belt over n steps
 ======================== ==============================================================
 
 Example
@@ -45,7 +47,7 @@ from __future__ import annotations
 from typing import Any
 
 from lstm_explained.errors import DataError
-from lstm_explained.exercises import cell, sine, sp500  # noqa: F401 - each registers its exercises
+from lstm_explained.exercises import adding, cell, sine, sp500  # noqa: F401 - each registers its exercises
 from lstm_explained.exercises._base import (
     _REGISTRY,
     CORRECT,
@@ -60,14 +62,14 @@ from lstm_explained.exercises.sp500 import lag_correlations
 
 # -- the public API ---------------------------------------------------------------------------
 def exercises() -> list[str]:
-    """The ids of every exercise, in tutorial order.
+    """The ids of every exercise, in tutorial order (within a tutorial, as registered).
 
     Example
     -------
     >>> exercises()[:2]
     ['01.cell_state', '01.hidden_state']
     """
-    return list(_REGISTRY)
+    return sorted(_REGISTRY, key=lambda id: id.split(".")[0])
 
 
 def _get(exercise: str) -> Exercise:

@@ -10,6 +10,8 @@ windows and traces.
 * :mod:`lstm_explained.plots.gates`: the conveyor belt, gate heatmaps, unit traces and
   saturation; :mod:`lstm_explained.plots.inspector`: the inspector's composed figure;
   :mod:`lstm_explained.plots.views`: the views they are made of.
+* :mod:`lstm_explained.plots.memory`: how far back the inputs move the output (input
+  gradients of several models) and the belt's own derivative (a product of forget gates).
 
 Example
 -------
@@ -31,13 +33,16 @@ from lstm_explained.plots.gates import (
     plot_window,
 )
 from lstm_explained.plots.inspector import InspectorFigure, plot_inspector
+from lstm_explained.plots.memory import plot_belt_gradient, plot_memory_reach
 
 __all__ = [
     "InspectorFigure",
+    "plot_belt_gradient",
     "plot_conveyor_belt",
     "plot_forecast_prices",
     "plot_gate_heatmaps",
     "plot_inspector",
+    "plot_memory_reach",
     "plot_results",
     "plot_results_multiple",
     "plot_saturation",
