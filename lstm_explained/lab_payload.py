@@ -170,7 +170,8 @@ def trace_lab(stack: Stack, trace: Any, samples: list[int], *,
     Raises
     ------
     DataError
-        The trace lacks the stack's first layer, or is not of this model: a replay of
+        The trace is a clamped run (``info["counterfactual"]``), lacks the stack's first
+        layer, or is not of this model: a replay of
         (up to 8 of) its samples differs from its hidden states by more than
         ``tolerance`` relative to ``max(1, |value|)``.
     """
@@ -178,6 +179,9 @@ def trace_lab(stack: Stack, trace: Any, samples: list[int], *,
     from lstm_explained.windows import denormalise
 
     check_stack(stack)
+    if getattr(trace, "info", {}).get("counterfactual"):
+        raise DataError("this trace is already a counterfactual (a clamped run); the gate lab "
+                        "reruns the model as it is: give it the unclamped trace.")
     names = list(trace.layer_names)
     first = stack.layers[0].name
     if first not in names:

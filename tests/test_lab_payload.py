@@ -65,6 +65,12 @@ def test_trace_lab_checks_the_trace_is_of_the_model():
         trace_lab("model", trace, [0])
     with pytest.raises(DataError, match="does not hold"):
         trace_lab(stack, Trace([trace["lstm_b"]]), [0])
+    from lstm_explained.lab import counterfactual_trace
+
+    clamps = make_clamps({"forget": 1.0}, stack)
+    clamped = counterfactual_trace(stack, stack.run(trace["lstm_a"].inputs, clamps)[1], clamps)
+    with pytest.raises(DataError, match="already a counterfactual"):
+        trace_lab(stack, clamped, [0])
     with pytest.raises(DataError, match="samples, steps, 2"):
         lab_payload(stack, np.zeros((3, 2)))
 
