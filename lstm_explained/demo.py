@@ -265,6 +265,7 @@ def demo_dataset(
             samples=range(min(inspector_frames, trace.n_samples)),  # each with every step
             title=f"{title}: the gates through a {L}-step forecast",
             overwrite=True,  # prepare_out() has already guarded the folder
+            lab=lx.lab.Stack.from_model(model),  # the gate lab: rerun with a gate changed
         )
     )
     return written, scores

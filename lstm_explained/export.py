@@ -42,7 +42,13 @@ import numpy as np
 from lstm_explained._export_frames import _target, _write_atomic
 from lstm_explained._export_video import animation
 from lstm_explained.errors import DataError, ExportError
-from lstm_explained.inspector_data import DEFAULT_MAX_BYTES, decode, inspector_payload
+from lstm_explained.inspector_data import (
+    DEFAULT_MAX_BYTES,
+    FRONT_MODULE,
+    decode,
+    inspector_payload,
+)
+from lstm_explained.lab_payload import MAX_LAB_PARAMETERS, check_stack, trace_lab
 from lstm_explained.trace import LayerTrace, Trace
 
 #: What ``<``, ``>``, ``&`` and the JavaScript line breaks become inside the page's JSON.
@@ -74,8 +80,9 @@ def front_file(name: str) -> str:
 
 
 def _module_source() -> str:
-    """inspector.js followed by the stand-alone glue, checked to be safe inline."""
-    source = front_file("inspector.js") + "\n" + front_file("standalone.js")
+    """The front end's module (:data:`~lstm_explained.inspector_data.FRONT_MODULE`)
+    followed by the stand-alone glue, checked to be safe inline."""
+    source = "\n".join(front_file(name) for name in (*FRONT_MODULE, "standalone.js"))
     low = source.lower()
     if "</script" in low or "<!--" in low:  # would end the inline script early
         raise ExportError("the front end holds '</script' or '<!--'; it cannot be inlined.")
@@ -118,12 +125,18 @@ def inspector_page(
     layers: str | Iterable[str] | None = None,
     title: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    lab: Any = None,
+    lab_max_parameters: int = MAX_LAB_PARAMETERS,
 ) -> str:
     """The self-contained inspector page of ``trace``, as text (see :func:`inspector_html`)."""
     if isinstance(trace, LayerTrace):
         trace = Trace([trace])
+    if lab is not None:
+        check_stack(lab)
     meta, blob = inspector_payload(trace, samples=samples, layers=layers, units=units,
                                    title=title, max_bytes=max_bytes)
+    if lab is not None:
+        meta["lab"] = trace_lab(lab, trace, meta["samples"], max_parameters=lab_max_parameters)
     belt = None if units is None or np.ndim(units) == 0 or len(list(units)) > 8 else units
     meta["initial"] = initial_state(trace, meta, layer, belt, 0, 0, blob)
     return payload_page(meta, blob)
@@ -166,6 +179,8 @@ def inspector_html(
     title: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     overwrite: bool = False,
+    lab: Any = None,
+    lab_max_parameters: int = MAX_LAB_PARAMETERS,
 ) -> Path:
     """Write a self-contained HTML inspector of a trace that needs no kernel and no network.
 
@@ -195,6 +210,12 @@ def inspector_html(
         Largest compressed size of the embedded arrays (the file is about 4/3 of it).
     overwrite : bool
         Replace ``path`` if it exists; by default an existing file is never touched.
+    lab : lstm_explained.lab.Stack, optional
+        The trace's model as numpy (``Stack.from_model(model)``): the page gets a gate lab
+        that reruns it with a chosen gate set or scaled (:mod:`lstm_explained.lab_payload`;
+        a model over ``lab_max_parameters`` is left out, and the page says so).
+    lab_max_parameters : int
+        Largest model whose weights the page embeds for the gate lab.
 
     Returns
     -------
@@ -206,7 +227,8 @@ def inspector_html(
     ExportError
         ``path`` exists (and not ``overwrite``), is a folder, or does not end in ``.html``.
     DataError
-        Unknown layer, samples / units out of range, or over ``max_bytes``.
+        Unknown layer, samples / units out of range, over ``max_bytes``, or a ``lab``
+        that is not the trace's model.
 
     Example
     -------
@@ -218,7 +240,8 @@ def inspector_html(
     """
     target = _target(path, overwrite, (".html", ".htm"))
     page = inspector_page(trace, layer=layer, units=units, samples=samples, layers=layers,
-                          title=title, max_bytes=max_bytes)
+                          title=title, max_bytes=max_bytes, lab=lab,
+                          lab_max_parameters=lab_max_parameters)
     _write_atomic(target, page.encode("utf-8"), overwrite)
     return target
 

@@ -62,6 +62,9 @@ SCALE = 1000
 DEFAULT_MAX_BYTES = 40_000_000
 #: Reserved codes at the bottom / top of each integer type: -0.000, -inf, +inf, nan.
 _RESERVED = 4
+#: The front end's module: these files of ``lstm_explained/front``, joined in this order
+#: (the gate lab's arithmetic and panel, then the inspector with ``export default``).
+FRONT_MODULE = ("lab.js", "lab_panel.js", "inspector.js")
 #: Colour-map stops sent to the page for each quantity.
 _CMAP_STOPS = 32
 
@@ -355,5 +358,5 @@ def _kind(lt: LayerTrace) -> dict[str, Any]:
     return desc
 
 
-__all__ = ["DEFAULT_MAX_BYTES", "SCALE", "decode", "default_title", "fixed_point",
+__all__ = ["DEFAULT_MAX_BYTES", "FRONT_MODULE", "SCALE", "decode", "default_title", "fixed_point",
            "inspector_payload"]

@@ -311,7 +311,7 @@ def intervene(
         Timesteps to clamp (0 is the first step of a window); all when None.
     tolerance : float
         Largest accepted difference between the unclamped replay and Keras' outputs,
-        relative to max(1, |value|).
+        relative to ``max(1, |value|)``.
 
     Returns
     -------

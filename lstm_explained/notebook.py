@@ -121,7 +121,7 @@ def static_inspector(trace: Any, *, title: str | None = None,
         The name the *Download this inspector* link offers.
     **options
         Passed on to :func:`lstm_explained.export.inspector_page` (``layer``, ``units``,
-        ``samples``, ``layers``, ``max_bytes``).
+        ``samples``, ``layers``, ``max_bytes``; ``lab`` adds the gate lab).
 
     Returns
     -------

@@ -39,10 +39,17 @@ from pathlib import Path
 from typing import Any
 
 import anywidget
+import numpy as np
 import traitlets
 
 from lstm_explained.errors import DataError
-from lstm_explained.inspector_data import DEFAULT_MAX_BYTES, inspector_payload
+from lstm_explained.inspector_data import DEFAULT_MAX_BYTES, FRONT_MODULE, inspector_payload
+from lstm_explained.lab_payload import (
+    MAX_LAB_PARAMETERS,
+    check_stack,
+    clamps_from_json,
+    trace_lab,
+)
 from lstm_explained.trace import LayerTrace, Trace
 from lstm_explained.viewmodel import (
     HEATMAP_SCALES,
@@ -85,12 +92,25 @@ class GateInspector(anywidget.AnyWidget):
     max_bytes : int
         Largest compressed payload sent to the browser (every sample, layer and unit is
         sent; a bigger trace is refused, never thinned: trace fewer samples).
+    lab : lstm_explained.lab.Stack, optional
+        The trace's model as numpy (``Stack.from_model(model)``): the view gets a gate lab
+        (a gate set or scaled, the counterfactual rerun in the browser beside the original;
+        :mod:`lstm_explained.lab_payload`). In JupyterLab it reruns in the kernel too.
+    lab_max_parameters : int
+        Largest model whose weights are sent for the gate lab.
 
     Attributes
     ----------
     timestep, sample, layer, units : traits
         What is shown; synced with the browser both ways. ``layer`` is the layer's name as
         shown (a name with control characters shows them as U+FFFD).
+    clamps : trait
+        The gate lab's clamps, a list of ``{gate, mode, value, layer, units, steps}``
+        (``[]``: none); synced both ways.
+    intervention : lstm_explained.lab.Intervention or None
+        The current clamps rerun in numpy (:meth:`lstm_explained.lab.Stack.run`) over
+        every sample of the trace, in the kernel, when read (once per set of clamps: a
+        slider dragged in the page costs the kernel nothing); None without clamps.
 
     Raises
     ------
@@ -108,7 +128,7 @@ class GateInspector(anywidget.AnyWidget):
     3
     """
 
-    _esm = _FRONT / "inspector.js"
+    _esm = "\n".join((_FRONT / name).read_text(encoding="utf-8") for name in FRONT_MODULE)
     _css = _FRONT / "inspector.css"
     _meta = traitlets.Dict().tag(sync=True)
     _data = traitlets.Bytes().tag(sync=True)
@@ -117,6 +137,7 @@ class GateInspector(anywidget.AnyWidget):
     sample = traitlets.Any(0).tag(sync=True)
     layer = traitlets.Any("").tag(sync=True)
     units = traitlets.Any(()).tag(sync=True)
+    clamps = traitlets.Any([]).tag(sync=True)
 
     def __init__(
         self,
@@ -130,10 +151,14 @@ class GateInspector(anywidget.AnyWidget):
         dpi: float = 150.0,
         heatmap_scale: str = "fixed",
         max_bytes: int = DEFAULT_MAX_BYTES,
+        lab: Any = None,
+        lab_max_parameters: int = MAX_LAB_PARAMETERS,
     ) -> None:
         if isinstance(trace, LayerTrace):
             trace = Trace([trace])
         lt = layer_trace(trace, layer)  # validates trace and layer
+        if lab is not None:
+            check_stack(lab)
         if heatmap_scale not in HEATMAP_SCALES:
             raise DataError(
                 f"heatmap scale must be one of {list(HEATMAP_SCALES)}, not {heatmap_scale!r}."
@@ -142,6 +167,13 @@ class GateInspector(anywidget.AnyWidget):
         self.n_active = int(n_active)
         self.figsize, self.dpi, self.heatmap_scale = figsize, float(dpi), heatmap_scale
         meta, blob = inspector_payload(trace, max_bytes=max_bytes)
+        self.lab: Any = None
+        self._base: Any = None
+        self._rerun: tuple[Any, Any] = (None, None)
+        if lab is not None:
+            meta["lab"] = trace_lab(lab, trace, meta["samples"],
+                                    max_parameters=lab_max_parameters)
+            self.lab = None if "omitted" in meta["lab"] else lab
         # the page's names (control characters shown as U+FFFD) -> the trace's names
         pairs = zip(meta["layers"], trace.layer_names, strict=True)
         self._names = {m["name"]: name for m, name in pairs}
@@ -182,6 +214,38 @@ class GateInspector(anywidget.AnyWidget):
         if isinstance(value, (list, tuple)) and not value:
             raise DataError("choose at least one unit for the belt.")
         return tuple(check_units(value, self._layer_of(self.layer)))
+
+    @traitlets.validate("clamps")
+    def _check_clamps(self, proposal: dict[str, Any]) -> list[dict[str, Any]]:
+        value = [] if proposal["value"] is None else proposal["value"]
+        if value and self.lab is None:
+            raise DataError("this inspector has no gate lab: give it one with "
+                            "lab=Stack.from_model(model).")
+        if not value:
+            return []
+        clamps_from_json(self.lab, value, self.trace[self.lab.layers[0].name].n_timesteps)
+        # as the page reads them: the layer as its index from 0, plain numbers
+        n = len(self.lab.layers)
+        return [dict(c, layer=int(c["layer"]) % n, value=float(c["value"])) for c in value]
+
+    @property
+    def intervention(self) -> Any:
+        """The clamps rerun in the kernel (see the class's attributes)."""
+        from lstm_explained.lab import Intervention, counterfactual_trace
+
+        if not self.clamps:
+            return None
+        key = repr(self.clamps)
+        if self._rerun[0] != key:
+            first = self.trace[self.lab.layers[0].name]
+            x = np.asarray(first.in_input_order("inputs"), np.float32)
+            clamps = clamps_from_json(self.lab, self.clamps, x.shape[1])
+            if self._base is None:
+                self._base = self.lab.run(x)[0]
+            outputs, runs = self.lab.run(x, clamps)
+            cf = counterfactual_trace(self.lab, runs, clamps, {"from": "GateInspector"})
+            self._rerun = (key, Intervention(outputs, self._base, cf, self.trace, clamps))
+        return self._rerun[1]
 
     @traitlets.observe("layer")
     def _on_layer(self, change: dict[str, Any]) -> None:
@@ -241,7 +305,8 @@ class GateInspector(anywidget.AnyWidget):
 
         meta = dict(self._meta, initial={"layer": self.layer, "sample": self.sample,
                                          "timestep": self.timestep,
-                                         "units": list(self.units)})
+                                         "units": list(self.units),
+                                         "clamps": list(self.clamps)})
         return frame_html(payload_page(meta, self._blob), f"Gate inspector: {meta['title']}")
 
 

@@ -119,6 +119,7 @@ def test_demo_writes_figures_and_table(demo_out):
         bare = html.replace('"http://www.w3.org/2000/svg"', "")  # a name, never fetched
         assert "http://" not in bare and "https://" not in bare
         assert "every step (50) of 4 forecast steps (of 50)" in html  # inspector_frames=4
+        assert '"lab":{"parameters":70901,' in html  # with the gate lab
     assert "errors.csv" in names and MARKER in names
     assert not [n for n in names if n.endswith(".part")]  # no temporary file left
     assert len(names) == 2 * (len(FIGURES) + 1) + 2

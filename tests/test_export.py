@@ -191,3 +191,29 @@ def test_forecast_export_and_no_tensorflow(sine_forecast_trace_file, tmp_path):
     assert "forecast step 40 of 49" in meta["sampleLabels"][4]
     assert meta["forecast"]["nSteps"] == 50 and len(meta["forecast"]["window"][4]) == 50
     assert all(lm["T"] == 50 for lm in meta["layers"])
+
+
+def test_lab_puts_the_stack_and_the_front_end_in_the_page(tmp_path):
+    from lstm_explained.export import front_file
+    from lstm_explained.inspector_data import FRONT_MODULE
+    from lstm_explained.lab_payload import toy_lab
+
+    stack, trace = toy_lab()
+    plain = inspector_html(trace, tmp_path / "plain.html", samples=[1, 2])
+    path = inspector_html(trace, tmp_path / "lab.html", samples=[1, 2], lab=stack)
+    meta, _ = _payload(path)
+    assert "lab" not in _payload(plain)[0]
+    assert meta["lab"]["inputs"]["shape"] == [2, 16, 2]
+    assert [lay["name"] for lay in meta["lab"]["layers"]] == ["lstm_a", "lstm_b"]
+    text = path.read_text(encoding="utf-8")
+    for name in FRONT_MODULE:
+        assert front_file(name) in text, name
+    # a wrong lab= is refused before anything is built or written
+    with pytest.raises(DataError, match="lab= takes"):
+        inspector_html(trace, tmp_path / "bad.html", lab="model")
+    other, _ = toy_lab(seed=9)
+    with pytest.raises(DataError, match="not this trace's"):
+        inspector_html(trace, tmp_path / "other.html", lab=other)
+    assert not (tmp_path / "bad.html").exists() and not (tmp_path / "other.html").exists()
+    left_out = inspector_html(trace, tmp_path / "big.html", lab=stack, lab_max_parameters=100)
+    assert "462 parameters" in _payload(left_out)[0]["lab"]["omitted"]

@@ -21,7 +21,7 @@ from PIL import Image
 
 import lstm_explained
 from lstm_explained.errors import DataError, LSTMExplainedError
-from lstm_explained.inspector_data import decode
+from lstm_explained.inspector_data import FRONT_MODULE, decode
 from lstm_explained.widgets import GateInspector, inspect
 
 FRONT = Path(lstm_explained.__file__).parent / "front"
@@ -45,7 +45,9 @@ def test_initial_state_is_synced(toy_trace):
 def test_front_end_is_the_package_files_and_data_travels_as_bytes(toy_trace):
     insp = GateInspector(toy_trace)
     # the module and CSS are the shipped files, not copies held in Python strings
-    assert str(insp._esm) == (FRONT / "inspector.js").read_text(encoding="utf-8")
+    assert str(insp._esm) == "\n".join((FRONT / name).read_text(encoding="utf-8")
+                                       for name in FRONT_MODULE)
+    assert FRONT_MODULE[-1] == "inspector.js"
     assert str(insp._css) == (FRONT / "inspector.css").read_text(encoding="utf-8")
     state = insp.get_state()
     assert isinstance(state["_data"], (bytes, memoryview))
@@ -153,7 +155,8 @@ def test_kernel_free_fallback_is_the_static_inspector_at_the_current_state(toy_t
     assert frame.startswith('<div class="lx-inspector"><iframe')
     page = html.unescape(re.search(r'srcdoc="([^"]*)"', frame).group(1))
     meta = json.loads(re.search(r'id="lx-meta">(.*?)</script>', page).group(1))
-    assert meta["initial"] == {"layer": "lstm_1", "sample": 2, "timestep": 6, "units": [2, 0]}
+    assert meta["initial"] == {"layer": "lstm_1", "sample": 2, "timestep": 6, "units": [2, 0],
+                               "clamps": []}
     assert "export default { render }" in page and "lxModel" in page
 
 
@@ -184,3 +187,46 @@ def test_inspector_of_a_saved_trace_imports_no_tensorflow(toy_trace, tmp_path):
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert "HEAVY []" in out.stdout
+
+
+def test_the_gate_lab_clamps_sync_and_rerun_in_the_kernel():
+    from lstm_explained.lab import make_clamps, scale
+    from lstm_explained.lab_payload import toy_lab
+
+    stack, trace = toy_lab()
+    insp = GateInspector(trace, lab=stack)
+    assert insp.trait_metadata("clamps", "sync")
+    assert insp._meta["lab"]["inputs"]["shape"] == [3, 16, 2]
+    assert insp.clamps == [] and insp.intervention is None
+    x = np.asarray(trace["lstm_a"].inputs)
+    # from the browser: the page's form, a range of steps
+    insp.set_state({"clamps": [{"gate": "forget", "mode": "set", "value": 1.0, "layer": 0,
+                                "units": [2], "steps": {"from": 3, "to": 9}}]})
+    want = stack.run(x, make_clamps({"forget": 1.0}, stack, 0, [2], slice(3, 10),
+                                    timesteps=16))[0]
+    np.testing.assert_allclose(insp.intervention.outputs, want, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(insp.intervention.original_outputs, stack.run(x)[0], atol=1e-12)
+    assert insp.intervention.original is trace
+    assert insp.intervention.trace.info["counterfactual"]
+    # from Python: the view follows (the trait is synced)
+    insp.clamps = [{"gate": "input", "mode": "scale", "value": 0.5, "layer": 1,
+                    "units": None, "steps": None}]
+    assert insp.get_state()["clamps"][0]["gate"] == "input"
+    want = stack.run(x, make_clamps({"input": scale(0.5)}, stack, 1))[0]
+    np.testing.assert_allclose(insp.intervention.outputs, want, atol=1e-12)
+    insp.clamps = [{"gate": "input", "mode": "scale", "value": np.float32(0.5), "layer": -1,
+                    "units": None, "steps": None}]
+    assert insp.clamps[0]["layer"] == 1 and type(insp.clamps[0]["value"]) is float
+    np.testing.assert_allclose(insp.intervention.outputs, want, atol=1e-12)
+    # the kernel-free fallback opens with the same clamp
+    assert '"clamps":[{"gate":"input","mode":"scale"' in html.unescape(insp.static_html())
+    with pytest.raises(DataError, match="cannot clamp"):
+        insp.clamps = [{"gate": "belt", "mode": "set", "value": 1.0, "layer": 0}]
+    assert insp.clamps[0]["gate"] == "input"  # a refused clamp changes nothing
+    insp.clamps = []
+    assert insp.intervention is None
+    with pytest.raises(DataError, match="no gate lab"):
+        GateInspector(trace).clamps = [{"gate": "forget", "mode": "set", "value": 1.0,
+                                        "layer": 0}]
+    small = GateInspector(trace, lab=stack, lab_max_parameters=10)
+    assert "more than the 10" in small._meta["lab"]["omitted"] and small.lab is None

@@ -102,6 +102,48 @@ def test_widget_state_syncs_both_ways_in_jupyterlab(lab, inspector_notebook, new
     assert off_machine == []
 
 
+def test_the_gate_lab_reruns_in_the_page_and_in_the_kernel(lab, new_page):
+    """A reader sets a gate in the widget's lab: the page shows numpy's counterfactual, and
+    the kernel's ``insp.clamps`` and ``insp.intervention`` follow (rerun there)."""
+    import json
+
+    from playwright.sync_api import expect
+
+    lab.write_notebook(
+        "gate_lab.ipynb",
+        ["from lstm_explained.lab_payload import toy_lab\n"
+         "from lstm_explained.widgets import GateInspector\n"
+         "stack, trace = toy_lab()\n"
+         "insp = GateInspector(trace, lab=stack, units=[2])\n"
+         "insp"],
+    )
+    page, log = new_page(viewport={"width": 1280, "height": 1000})
+    lab.run_notebook(page, "gate_lab.ipynb")
+    view = page.locator(".jp-Notebook .jp-Cell-outputArea .lxi").first
+    view.wait_for(timeout=60_000)
+    panel = view.locator(".lxi-lab")
+    expect(panel).to_have_attribute("data-state", "0:null", timeout=30_000)
+    panel.locator(".lxi-lab-value").fill("0")
+    expect(panel.locator(".lxi-lab-status")).to_contain_text("unit 2, every step")
+    shown = json.loads(panel.get_attribute("data-counterfactual"))[0]
+    assert _kernel_value(page, "insp.clamps[0]['units']", "[2]") == "[2]"
+    code = "print(repr(float(insp.intervention.outputs[0, 0])))"
+    kernel = float(page.evaluate(RUN_IN_KERNEL, code))
+    assert abs(kernel - shown) <= 1e-5 * max(1.0, abs(kernel))
+    # clamps set in the kernel reach the page
+    two = ("insp.clamps = [dict(gate='output', mode='set', value=0.2, layer=1, units=None, "
+           "steps=[1, 2, 3]), dict(gate='input', mode='scale', value=3.0, layer=0, units=[1], "
+           "steps=None)]")
+    assert page.evaluate(RUN_IN_KERNEL, two) == ""
+    expect(panel.locator(".lxi-lab-status")).to_contain_text("and 1 more clamp(s) set from Python")
+    shown = json.loads(panel.get_attribute("data-counterfactual"))[0]
+    kernel = float(page.evaluate(RUN_IN_KERNEL, code))
+    assert abs(kernel - shown) <= 1e-5 * max(1.0, abs(kernel))
+    assert page.evaluate(RUN_IN_KERNEL, "insp.clamps = []") == ""
+    expect(panel).to_have_attribute("data-state", "0:null")
+    assert log.errors == [] and log.dialogs == []
+
+
 def _site_setting(name: str):
     """A setting of docs/conf.py, read without running the file."""
     import ast

@@ -7,6 +7,9 @@
 // "_data" (the arrays, gzip; see lstm_explained/inspector_data.py), plus the state
 // "timestep", "sample" (a position in _meta.samples), "layer" (a name) and "units".
 // Every string from a trace is set as text (textContent, SVG text nodes), never as markup.
+// With a "lab" entry in _meta, the gate lab's panel (lab_panel.js, with lab.js inlined in
+// front of this file) adds a counterfactual rerun, its clamp in the model's "clamps".
+/* global LabPanel */
 
 const SVG = "http://www.w3.org/2000/svg";
 const SPEEDS = [0.5, 1, 2, 4];
@@ -318,6 +321,10 @@ class Inspector {
     right.append(this.linesSvg);
     this.table = h("table", { class: "lxi-table" });
     el.append(this.table);
+    if (this.meta.lab) {
+      this.labPanel = new LabPanel(this);
+      el.append(this.labPanel.el);
+    }
     el.append(h("p", { class: "lxi-holds" }, `This inspector holds ${this.meta.holds}. ` +
       "Keys: \u2190 \u2192 step, \u2191 \u2193 " + this.meta.sampleName +
       ", Home / End first / last step, Space play / pause."));
@@ -466,6 +473,7 @@ class Inspector {
   }
   setUnits(units) {
     this.units = units.slice(0, MAX_UNITS);
+    if (this.labPanel) this.labPanel.beltChanged();
     this.drawUnits();
     this.drawStep();
     this.save({ units: this.units });
@@ -537,6 +545,7 @@ class Inspector {
     this.drawTicks();
     this.drawLines();
     this.buildTable();
+    if (this.labPanel) this.labPanel.update();
   }
 
   buildDiagram() {
@@ -768,6 +777,7 @@ class Inspector {
       "stroke-dasharray": "3 2" });
     g.append(this.windowCursor);
     this.windowX = X;
+    this.windowY = fc ? { Y, top, bottom, x: X(T) } : null; // where a forecast point goes
     // legend, one line, spaced by the names' lengths
     let x = 4;
     for (const [name, color] of legend) {
@@ -949,10 +959,13 @@ async function render({ model, el }) {
     return undefined;
   }
   const follow = () => inspector.follow();
+  const followLab = () => { if (inspector.labPanel) inspector.labPanel.follow(); };
   for (const key of ["timestep", "sample", "layer", "units"]) model.on(`change:${key}`, follow);
+  model.on("change:clamps", followLab);
   return () => {
     if (inspector.playing) clearInterval(inspector.playing);
     for (const key of ["timestep", "sample", "layer", "units"]) model.off(`change:${key}`, follow);
+    model.off("change:clamps", followLab);
   };
 }
 
