@@ -157,6 +157,7 @@ def trace_forecast(
     clamp_layer: int | str | None = None,
     clamp_units: Any = None,
     clamp_steps: Any = None,
+    clamp_allow_outside: bool = False,
 ) -> Trace:
     """Trace the gates inside the windows a model saw while forecasting.
 
@@ -200,9 +201,10 @@ def trace_forecast(
         the predictions, *including those fed back*, and the trace holds its gates (a
         counterfactual: ``info["counterfactual"]``, not checked against Keras). The
         unclamped forecast stays in ``extras["original_prediction"]``.
-    clamp_layer, clamp_units, clamp_steps
+    clamp_layer, clamp_units, clamp_steps, clamp_allow_outside
         Where the clamp acts: the LSTM layer (index or name), units and timesteps within
-        each window (all when None), as ``layer``, ``units`` and ``steps`` of ``intervene``.
+        each window (all when None), and whether a value outside the gate's range is
+        accepted: ``layer``, ``units``, ``steps`` and ``allow_outside`` of ``intervene``.
 
     Returns
     -------
@@ -264,7 +266,8 @@ def trace_forecast(
         from lstm_explained.lab import Stack, make_clamps
 
         stack = Stack.from_model(model)
-        lab = (stack, make_clamps(clamp, stack, clamp_layer, clamp_units, clamp_steps, width))
+        lab = (stack, make_clamps(clamp, stack, clamp_layer, clamp_units, clamp_steps, width,
+                                  allow_outside=clamp_allow_outside))
 
     # 1. The forecast (from lstm_explained.forecast), the step windows and their targets.
     run_index: int | None = None

@@ -30,12 +30,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
 
 from lstm_explained._threads import single_threaded_blas
-from lstm_explained.activations import get_activation
+from lstm_explained.activations import ROW_WISE, get_activation
 from lstm_explained.errors import DataError, ModelError, TraceMismatchError
 from lstm_explained.kinds import LSTM
 from lstm_explained.layer_trace import LayerTrace
@@ -135,12 +136,33 @@ def _indices(value: Any, n: int, what: str) -> np.ndarray | None:
     return np.unique(arr % n)
 
 
+@cache
+def reachable(activation: str) -> tuple[float, float]:
+    """The smallest and largest value ``activation`` produces (computed on a wide grid),
+    e.g. (0, 1) for sigmoid: a gate set outside it is one the layer could never produce.
+
+    Example
+    -------
+    >>> reachable("sigmoid"), reachable("tanh")
+    ((0.0, 1.0), (-1.0, 1.0))
+    """
+    grid = np.concatenate([[-1e30, -1e6], np.linspace(-60.0, 60.0, 120_001), [1e6, 1e30]])
+    fn = get_activation(activation)
+    with np.errstate(all="ignore"):
+        values = fn(np.stack([grid, -grid], axis=-1)) if activation in ROW_WISE else fn(grid)
+    values = values[np.isfinite(values)]
+    return float(values.min()), float(values.max())
+
+
 def make_clamps(
     clamp: Mapping[str, Any], stack: Any, layer: int | str | None = None,
     units: Any = None, steps: Any = None, timesteps: int | None = None,
+    allow_outside: bool = False,
 ) -> tuple[Clamp, ...]:
     """``clamp`` ({gate: number or function}) for the layers, units and steps chosen, as
-    :class:`Clamp` objects, every argument checked before anything runs."""
+    :class:`Clamp` objects, every argument checked before anything runs. A value outside
+    what the gate's activation can produce (:func:`reachable`) is refused unless
+    ``allow_outside``."""
     if not isinstance(clamp, Mapping):
         raise DataError(
             "clamp must be a dict {gate: value}, e.g. {'forget': 1.0} or "
@@ -165,7 +187,16 @@ def make_clamps(
                 raise DataError(f"the value of {gate!r} must be finite, not {value!r}.")
             value = v
         for i in chosen:
-            n_units = stack.layers[i].weights.units
+            w = stack.layers[i].weights
+            act = w.activation if gate == "candidate" else w.recurrent_activation
+            lo, hi = reachable(act)
+            if not callable(value) and not allow_outside and not lo <= value <= hi:
+                raise DataError(
+                    f"{gate} = {value:g} is outside what {act} can produce ({lo:g} to "
+                    f"{hi:g}) in layer {names[i]!r}: no input could make the gate that. "
+                    "Pass allow_outside=True to try it anyway."
+                )
+            n_units = w.units
             out.append(Clamp(gate, value, i, _indices(units, n_units, "units"),
                              None if timesteps is None else _indices(steps, timesteps, "steps")))
     return tuple(out)
@@ -290,6 +321,7 @@ def counterfactual_trace(stack: Stack, runs: list, clamps: tuple[Clamp, ...],
 def intervene(
     model: Any, x: Any, clamp: Mapping[str, Any], layer: int | str | None = None,
     units: Any = None, steps: Any = None, *, tolerance: float = 1e-5,
+    allow_outside: bool = False,
 ) -> Intervention:
     """Rerun ``model`` on ``x`` with gates overridden; keep the unchanged run beside it.
 
@@ -312,6 +344,9 @@ def intervene(
     tolerance : float
         Largest accepted difference between the unclamped replay and Keras' outputs,
         relative to ``max(1, |value|)``.
+    allow_outside : bool
+        Accept a set value outside what the gate's activation can produce (e.g. a sigmoid
+        gate of 1.5); refused by default.
 
     Returns
     -------
@@ -331,7 +366,8 @@ def intervene(
 
     xs = _check_windows(x, model)
     stack = Stack.from_model(model)
-    clamps = make_clamps(clamp, stack, layer, units, steps, timesteps=xs.shape[1])
+    clamps = make_clamps(clamp, stack, layer, units, steps, timesteps=xs.shape[1],
+                         allow_outside=allow_outside)
     original = trace_gates(model, xs.astype(np.float32), tolerance=tolerance)
     base, _ = stack.run(xs)
     keras_out = np.asarray(model.predict_on_batch(xs.astype(np.float32)), dtype=np.float64)
@@ -347,4 +383,4 @@ def intervene(
 
 
 __all__ = ["CLAMPABLE", "Clamp", "Intervention", "Scale", "Stack", "intervene", "make_clamps",
-           "scale"]
+           "reachable", "scale"]

@@ -102,6 +102,8 @@ def test_a_function_clamp_of_identity_changes_nothing_and_describes_itself(sine)
     ({"forget": 1.0}, {"layer": "nope"}, "no LSTM layer named 'nope'"),
     ({"forget": 1.0}, {"units": [0.5]}, "must be an int"),
     ([("forget", 1.0)], {}, "clamp must be a dict"),
+    ({"forget": 1.5}, {}, "outside what sigmoid can produce"),
+    ({"candidate": -2.0}, {}, "outside what tanh can produce"),
 ])
 def test_bad_clamps_are_refused_before_anything_runs(sine, clamp, kwargs, words):
     model, x = sine
@@ -154,3 +156,14 @@ def test_trace_forecast_feeds_the_clamped_predictions_back():
     clamps = make_clamps({"forget": 0.0}, stack, 1, slice(0, 50), None, timesteps=50)
     again = stack.run(np.asarray(window[:, :, None], dtype=np.float64), clamps)[0][:, 0]
     np.testing.assert_allclose(again, pred, atol=1e-12)
+
+
+def test_a_value_outside_the_gate_is_allowed_when_asked(sine):
+    model, x = sine
+    lab = lx.intervene(model, x[:2], {"forget": 1.5}, layer=0, allow_outside=True)
+    assert np.all(lab.trace[lab.trace.layer_names[0]].forget == 1.5)
+    with pytest.raises(DataError, match="allow_outside=True"):
+        lx.trace_forecast(model, x, mode="point", clamp={"output": -0.1})
+    tr = lx.trace_forecast(model, x, mode="point", clamp={"output": -0.1},
+                           clamp_allow_outside=True, steps=slice(0, 2))
+    assert np.all(tr[tr.layer_names[0]].output == -0.1)
