@@ -34,8 +34,10 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -43,6 +45,9 @@ from lstm_explained._threads import default_threads, single_threaded_blas, split
 from lstm_explained.activations import ROW_WISE, apply_inplace, get_activation
 from lstm_explained.errors import DataError
 from lstm_explained.kinds import LSTM
+
+#: A step's hook: called with the four gates (views) after their activations.
+Hook = Callable[[dict[str, np.ndarray]], None]
 
 
 @dataclass(frozen=True)
@@ -160,7 +165,7 @@ def project_inputs(x: np.ndarray, weights: LSTMWeights) -> np.ndarray:
 
 def step_inplace(
     z: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, weights: LSTMWeights,
-    c_t: np.ndarray, h_t: np.ndarray, scratch: np.ndarray,
+    c_t: np.ndarray, h_t: np.ndarray, scratch: np.ndarray, hook: Hook | None = None,
 ) -> None:
     """One batched step, in place: :func:`lstm_explained.cell.lstm_step`, for speed.
 
@@ -181,6 +186,8 @@ def step_inplace(
         apply_inplace(sigma, z[:, : 2 * u])  # i_t and f_t, side by side
         apply_inplace(sigma, o_t)
     apply_inplace(act, c_tilde_t)
+    if hook is not None:  # e.g. the gate lab's clamps, before the gates act
+        hook({"input": i_t, "forget": f_t, "candidate": c_tilde_t, "output": o_t})
     written = scratch[:, :u]
     np.multiply(i_t, c_tilde_t, out=written)  # i_t ⊙ C̃_t
     np.multiply(f_t, c_prev, out=c_t)  # f_t ⊙ C_{t-1}
@@ -201,7 +208,7 @@ def _fused_scales(weights: LSTMWeights) -> np.ndarray | None:
 
 def step_fused(
     z: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, recurrent: np.ndarray,
-    c_t: np.ndarray, h_t: np.ndarray, scratch: np.ndarray,
+    c_t: np.ndarray, h_t: np.ndarray, scratch: np.ndarray, hook: Hook | None = None,
 ) -> None:
     """:func:`step_inplace` for sigmoid gates and a tanh candidate, with scaled weights.
 
@@ -219,6 +226,8 @@ def step_fused(
     i_t, f_t, c_tilde_t, o_t = z[:, :u], z[:, u : 2 * u], z[:, 2 * u : 3 * u], z[:, 3 * u :]
     c_tilde_t *= 2.0
     c_tilde_t -= 1.0  # tanh(z) = 2 sigmoid(2 z) - 1
+    if hook is not None:  # e.g. the gate lab's clamps, before the gates act
+        hook({"input": i_t, "forget": f_t, "candidate": c_tilde_t, "output": o_t})
     written = scratch[:, :u]
     np.multiply(i_t, c_tilde_t, out=written)  # i_t ⊙ C̃_t
     np.multiply(f_t, c_prev, out=c_t)  # f_t ⊙ C_{t-1}
@@ -239,6 +248,7 @@ def run_lstm(
     mask: np.ndarray | None = None,
     dtype: type | np.dtype = np.float64,
     threads: int | None = None,
+    hook: Callable[[int, dict[str, np.ndarray]], None] | None = None,
 ) -> dict[str, np.ndarray]:
     """Run the cell over whole sequences and keep every gate and state at every step.
 
@@ -261,6 +271,11 @@ def run_lstm(
         of the others'; numpy releases the GIL in its loops, so the parts run on separate
         cores). None picks :func:`default_threads` for the batch. The result depends on
         it only in the last bits (BLAS and numpy's SIMD loops treat block edges apart).
+    hook : callable, optional
+        ``hook(t, gates)`` at every step t, after the activations and before the gates
+        act: ``gates`` maps "input", "forget", "candidate", "output" to (windows, units)
+        views it may change in place (the gate lab's clamps, :mod:`lstm_explained.lab`).
+        It may be called for a part of the windows at a time, from several threads.
 
     Returns
     -------
@@ -313,10 +328,11 @@ def run_lstm(
         with np.errstate(over="ignore"):  # exp may overflow to inf, which is right
             for t in range(steps):
                 z, c_out, h_out = gates[t, lo:hi], cells[t, lo:hi], hiddens[t, lo:hi]
+                at_t = None if hook is None else partial(hook, t)
                 if fused is None:
-                    step_inplace(z, h_t, c_t, weights, c_out, h_out, scratch)
+                    step_inplace(z, h_t, c_t, weights, c_out, h_out, scratch, at_t)
                 else:
-                    step_fused(z, h_t, c_t, recurrent, c_out, h_out, scratch)
+                    step_fused(z, h_t, c_t, recurrent, c_out, h_out, scratch, at_t)
                 if skip is not None and skip[t, lo:hi].any():  # carry the states over
                     np.copyto(c_out, c_t, where=skip[t, lo:hi])
                     np.copyto(h_out, h_t, where=skip[t, lo:hi])

@@ -30,13 +30,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import numpy as np
 
-from lstm_explained._threads import single_threaded_blas
 from lstm_explained.activations import ROW_WISE, get_activation
+from lstm_explained.engine import run_lstm
 from lstm_explained.errors import DataError, ModelError, TraceMismatchError
 from lstm_explained.kinds import LSTM
 from lstm_explained.layer_trace import LayerTrace
@@ -99,9 +99,15 @@ class Clamp:
         }
 
     def apply(self, values: np.ndarray) -> np.ndarray:
-        """``values`` (batch, units) of this gate at one step, with the override applied."""
-        cols = slice(None) if self.units is None else self.units
+        """``values`` (batch, units) of this gate at one step, with the override applied
+        (a new array; :meth:`apply_inplace` changes ``values`` itself)."""
         new = values.copy()
+        self.apply_inplace(new)
+        return new
+
+    def apply_inplace(self, values: np.ndarray) -> None:
+        """Override ``values`` (batch, units) of this gate at one step, in place."""
+        cols = slice(None) if self.units is None else self.units
         if callable(self.value):
             replaced = np.asarray(self.value(values[:, cols]), dtype=values.dtype)
             if replaced.shape != values[:, cols].shape:
@@ -109,10 +115,9 @@ class Clamp:
                     f"the clamp of {self.gate!r} returned shape {replaced.shape}; it must "
                     f"return its input's shape {values[:, cols].shape}."
                 )
-            new[:, cols] = replaced
+            values[:, cols] = replaced
         else:
-            new[:, cols] = self.value
-        return new
+            values[:, cols] = self.value
 
 
 def _number(value: Any, what: str) -> float:
@@ -234,43 +239,32 @@ class Stack:
         return cls([StackLayer(lay.name, w) for lay, w in zip(keras_lstms, lstms, strict=True)],
                    head)
 
-    def run(self, x: np.ndarray, clamps: tuple[Clamp, ...] = ()) -> tuple[np.ndarray, list]:
-        """Outputs (N, out) and, per layer, its input and ``{quantity: (N, T, units)}``."""
-        seq = np.asarray(x, dtype=np.float64)
-        runs = []
-        for i, layer in enumerate(self.layers):
+    def run(self, x: np.ndarray, clamps: tuple[Clamp, ...] = (),
+            dtype: type | np.dtype = np.float64, known: list | None = None,
+            ) -> tuple[np.ndarray, list]:
+        """Outputs (N, out) and, per layer, its input and ``{quantity: (N, T, units)}``.
+
+        Each layer runs in the engine (:func:`lstm_explained.engine.run_lstm`) with the
+        clamps applied to its gates after their activations, before they act. ``known``
+        holds already computed ``(input, arrays)`` of the first layers (they must be what
+        this run would compute: no clamp acts on them); the run goes on from there.
+        """
+        runs = list(known or [])
+        seq = np.asarray(x, dtype=dtype) if not runs else runs[-1][1]["hidden"]
+        for i, layer in enumerate(self.layers[len(runs):], start=len(runs)):
             mine = [c for c in clamps if c.layer == i]
-            with single_threaded_blas():  # small products: one thread is fastest
-                arrays = run_layer(seq, layer.weights.astype(np.float64), mine)
+            hook = partial(_apply_clamps, mine) if mine else None
+            arrays = run_lstm(seq, layer.weights, dtype=dtype, hook=hook)
             runs.append((seq, arrays))
             seq = arrays["hidden"]
-        return self.head(seq[:, -1]), runs
+        return self.head(np.asarray(seq[:, -1], dtype=np.float64)), runs
 
 
-def run_layer(x: np.ndarray, w: Any, clamps: list[Clamp]) -> dict[str, np.ndarray]:
-    """One LSTM layer over (N, T, F) inputs, step by step, with the clamps applied to the
-    gates before they act (the cell of :mod:`lstm_explained.cell`, split in two)."""
-    sigma, squash = get_activation(w.recurrent_activation), get_activation(w.activation)
-    n, steps, _ = x.shape
-    h = np.zeros((n, w.units))
-    c = np.zeros((n, w.units))
-    out = {q: np.empty((steps, n, w.units)) for q in LSTM.names}  # time-major: fast writes
-    act = {"input": sigma, "forget": sigma, "candidate": squash, "output": sigma}
-    for t in range(steps):
-        z = x[:, t] @ w.kernel + h @ w.recurrent_kernel
-        if w.bias is not None:
-            z = z + w.bias
-        g = {name: act[name](block) for name, block in
-             zip(LSTM.keras_blocks, np.split(z, 4, axis=-1), strict=True)}
-        for cl in clamps:
-            if cl.steps is None or t in cl.steps:
-                g[cl.gate] = cl.apply(g[cl.gate])
-        c = g["forget"] * c + g["input"] * g["candidate"]  # the belt moves on
-        h = g["output"] * squash(c)
-        for name in LSTM.keras_blocks:
-            out[name][t] = g[name]
-        out["cell"][t], out["hidden"][t] = c, h
-    return {q: arr.transpose(1, 0, 2) for q, arr in out.items()}
+def _apply_clamps(clamps: list[Clamp], t: int, gates: dict[str, np.ndarray]) -> None:
+    """The engine's hook: override the gates of step ``t`` in place."""
+    for cl in clamps:
+        if cl.steps is None or t in cl.steps:
+            cl.apply_inplace(gates[cl.gate])
 
 
 @dataclass
@@ -280,8 +274,9 @@ class Intervention:
     Attributes
     ----------
     outputs, original_outputs : ndarray
-        (N, out) the model's outputs with the clamps, and without (the numpy replay,
-        equal to Keras' within the tolerance checked).
+        (N, out) the model's outputs with the clamps, and without (the dense head on the
+        traced last hidden state, equal to Keras' within the tolerance, checked). The
+        clamped run uses the engine in the trace's precision (float32, as Keras).
     trace, original : Trace
         The gates with the clamps (as clamped), and the unchanged trace from
         :func:`lstm_explained.trace_gates` (self-checked against Keras).
@@ -361,6 +356,7 @@ def intervene(
     TraceMismatchError
         The unclamped replay differs from Keras by more than ``tolerance``.
     """
+    from lstm_explained._tracer_check import checked_windows
     from lstm_explained.forecast import _check_windows
     from lstm_explained.tracer import trace_gates
 
@@ -368,16 +364,24 @@ def intervene(
     stack = Stack.from_model(model)
     clamps = make_clamps(clamp, stack, layer, units, steps, timesteps=xs.shape[1],
                          allow_outside=allow_outside)
-    original = trace_gates(model, xs.astype(np.float32), tolerance=tolerance)
-    base, _ = stack.run(xs)
-    keras_out = np.asarray(model.predict_on_batch(xs.astype(np.float32)), dtype=np.float64)
-    err = float(np.max(np.abs(base - keras_out) / np.maximum(1.0, np.abs(keras_out))))
+    x32 = xs.astype(np.float32)
+    original = trace_gates(model, x32, tolerance=tolerance)  # checked against Keras
+    # The unclamped outputs: the head on the traced last hidden state, checked against
+    # Keras' own outputs on the windows the trace's self-check compared.
+    base = stack.head(np.asarray(original[original.layer_names[-1]].hidden[:, -1], np.float64))
+    idx = checked_windows(len(xs), 32)
+    keras_out = np.asarray(model.predict_on_batch(x32[idx]), dtype=np.float64)
+    err = float(np.max(np.abs(base[idx] - keras_out) / np.maximum(1.0, np.abs(keras_out))))
     if err > tolerance:
         raise TraceMismatchError(
             f"the numpy replay of {model.name!r} differs from Keras' outputs by {err:.3g} "
             f"(tolerance {tolerance:g}); the lab cannot vouch for its counterfactuals."
         )
-    outputs, runs = stack.run(xs, clamps)
+    # The clamped run: the same engine in the trace's precision, so that an empty clamp
+    # reproduces the trace exactly and every difference is the clamps' doing.
+    first = min((c.layer for c in clamps), default=len(stack.layers))
+    known = [(lt.inputs, lt.arrays) for lt in list(original.values())[:first]]
+    outputs, runs = stack.run(x32, clamps, dtype=np.float32, known=known)
     trace = counterfactual_trace(stack, runs, clamps, {"model": model.name})
     return Intervention(outputs, base, trace, original, clamps)
 

@@ -62,7 +62,7 @@ def test_input_zero_keeps_the_belt_empty_and_the_output_constant(sine):
     lt = lab.trace[lab.trace.layer_names[0]]
     assert np.all(lt.cell == 0.0) and np.all(lt.hidden == 0.0)
     # nothing reaches layer 2, so every window gives the same output
-    assert np.ptp(lab.outputs) < 1e-12
+    assert np.ptp(lab.outputs) < 1e-6  # float32, as Keras
 
 
 def test_a_clamp_acts_only_from_its_steps_on_and_only_on_its_units(sp500):
