@@ -31,7 +31,7 @@ def test_registry_lists_every_exercise_in_order():
     assert ids == [
         "01.cell_state", "01.hidden_state", "01.forget_block", "02.slope_unit",
         "02.persistence_mse", "03.denormalise_run", "03.lag", "03.saturation",
-        "05.ignore_second", "05.forget_half",
+        "05.forget_half", "06.ignore_second",
     ]
     for i in ids:
         assert "check needs" in ex.question(i)
@@ -355,7 +355,7 @@ def adding_lab():
 ])
 def test_ignore_second_reruns_the_lab_with_the_answer(adding_lab, answer, words):
     stack, x = adding_lab
-    r = ex.check("05.ignore_second", answer, stack=stack, x=x, unit=13)
+    r = ex.check("06.ignore_second", answer, stack=stack, x=x, unit=13)
     assert words in r.message and r.correct == (words == "Right")
 
 

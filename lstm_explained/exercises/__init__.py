@@ -23,8 +23,8 @@ Exercises
 ``"03.denormalise_run"`` one step of a fed-back run, back in prices
 ``"03.lag"``             the lag at which the forecast's moves best echo the truth's
 ``"03.saturation"``      the fraction of a gate's values that are saturated (Karpathy et al.)
-``"05.ignore_second"``   which gate to shut, from when, so the adding model drops one value
 ``"05.forget_half"``     the constant forget gate that keeps half the belt over n steps
+``"06.ignore_second"``   which gate to shut, from when, so the adding model drops one value
 ======================== ==============================================================
 
 Example

@@ -1,4 +1,4 @@
-"""Exercises of tutorial 05: design an intervention in the gate lab, predict a forgetting.
+"""Exercises of tutorials 05 and 06: predict a forgetting; design an intervention in the lab.
 
 Both are checked by rerunning the model's numpy replay (:class:`lstm_explained.lab.Stack`,
 numpy only) with the student's choice, never against a stored number.
@@ -44,9 +44,9 @@ def ignore_second(stack: Any, x: Any, gate: str, unit: int, first_step: int) -> 
     return {"first": float(corr[0]), "second": float(corr[1]), "outputs": out}
 
 
-# -- 05: the gate lab ------------------------------------------------------------------------
+# -- 06: the gate lab ------------------------------------------------------------------------
 @_register(
-    "05.ignore_second",
+    "06.ignore_second",
     "Make the model ignore the second marked value",
     "Answer (gate, first_step): which gate of the memory unit must be shut (set to 0), and "
     "from which step on, so that the model still adds the first marked value but no longer "
@@ -58,10 +58,10 @@ def _solve_ignore_second(*, stack: Any, x: Any, unit: int) -> tuple[str, int]:
     return "input", int(np.asarray(x).shape[1] // 2)
 
 
-@_judge("05.ignore_second")
+@_judge("06.ignore_second")
 def _judge_ignore_second(answer: Any, right: tuple[str, int], *, stack: Any, x: Any,
                          unit: int) -> Result:
-    id = "05.ignore_second"
+    id = "06.ignore_second"
     length = np.asarray(x).shape[1]
     if (not isinstance(answer, (tuple, list)) or len(answer) != 2
             or not isinstance(answer[0], str)):
