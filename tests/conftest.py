@@ -40,7 +40,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 #: Session fixtures too costly to build twice: under pytest-xdist (``--dist loadgroup``,
 #: see pyproject.toml) every test using one runs on the same worker.
 _SHARED_FIXTURES = {"site_build": "site", "site": "site", "site_url": "site", "lab": "lab",
-                     "demo_out": "demo"}
+                     "demo_out": "demo", "other_backend": "backends"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the marks
@@ -66,6 +66,32 @@ def claim_once(tmp_path_factory, what: str) -> None:
     except FileExistsError:
         pytest.fail(f"{what} was already made by another worker of this run: its tests are "
                     "not grouped on one worker (--dist loadgroup; see _SHARED_FIXTURES)")
+
+
+@pytest.fixture(scope="session")
+def other_backend(tmp_path_factory):
+    """``run(backend) -> {check: result}``: every check of ``tests/_backend_checks.py`` on
+    another Keras backend, in one fresh interpreter per backend, once per test run. A
+    backend that is not installed is skipped (failed under CI=true, which installs both)."""
+    import importlib.util
+
+    import _backend_checks
+
+    done: dict[str, dict] = {}
+
+    def run(backend: str) -> dict:
+        if importlib.util.find_spec(backend) is None:
+            msg = (f"the {backend} backend is not installed "
+                   "(pip install -e '.[backends]' installs jax and torch, CPU builds)")
+            if os.environ.get("CI", "").lower() == "true":
+                pytest.fail(msg)
+            pytest.skip(msg)
+        if backend not in done:
+            claim_once(tmp_path_factory, f"backend-{backend}")
+            done[backend] = _backend_checks.run(backend)
+        return done[backend]
+
+    return run
 
 
 @pytest.fixture(scope="session")

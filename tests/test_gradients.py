@@ -4,12 +4,9 @@ against finite differences and across backends), their reach, and the belt's der
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -127,50 +124,21 @@ def test_importing_analysis_and_gradients_does_not_import_tensorflow():
     assert out.stdout.strip() == "[]"
 
 
-# Same seeded weights on every backend: SimpleRNN, LSTM and GRU, float32.
-BACKEND_SCRIPT = textwrap.dedent("""
-    import json, os
-    import numpy as np
-    from lstm_explained._keras import keras
-    from lstm_explained.gradients import input_gradients
-
-    K = keras()
-    assert K.backend.backend() == os.environ["KERAS_BACKEND"], K.backend.backend()
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(4, 6, 2)).astype("float32")
-    out = {}
-    for name in ("SimpleRNN", "LSTM", "GRU"):
-        model = K.Sequential([K.Input((6, 2)), getattr(K.layers, name)(3), K.layers.Dense(2)])
-        for layer in model.layers:
-            layer.set_weights([rng.normal(0, 0.5, w.shape).astype("float32")
-                               for w in layer.get_weights()])
-        out[name] = input_gradients(model, x, output=1, batch_size=3).tolist()
-""")
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["jax", "torch"])
-def test_every_keras_backend_gives_the_same_gradients(backend):
-    if importlib.util.find_spec(backend) is None:
-        msg = (f"the {backend} backend is not installed "
-               "(pip install -e '.[backends]' installs jax and torch, CPU builds)")
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
+def test_every_keras_backend_gives_the_same_gradients(backend, other_backend):
+    """Seeded SimpleRNN, LSTM and GRU models (tests/_backend_checks.py): the backend's
+    gradients equal TensorFlow's, computed here."""
+    from _backend_checks import GRADIENTS
+
     here: dict = {}
-    exec(BACKEND_SCRIPT, here)  # this process runs TensorFlow (tests/conftest.py)
+    exec(GRADIENTS, here)  # this process runs TensorFlow (tests/conftest.py)
     assert keras().backend.backend() == "tensorflow"
-    env = {**os.environ, "KERAS_BACKEND": backend,
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    script = BACKEND_SCRIPT + "print('RESULT ' + json.dumps(out))\n"
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                          text=True, timeout=600, check=False)
-    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
-    assert done.returncode == 0 and lines, done.stderr[-3000:]
-    theirs = json.loads(lines[-1][len("RESULT "):])
+    theirs = other_backend(backend)["gradients"]
     assert sorted(theirs) == ["GRU", "LSTM", "SimpleRNN"]
     for name, grads in theirs.items():
-        np.testing.assert_allclose(grads, here["out"][name], rtol=1e-4, atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(grads, here["RESULT"][name], rtol=1e-4, atol=1e-6,
+                                   err_msg=name)
 
 
 # ----------------------------------------------------------------------------------

@@ -13,12 +13,8 @@ Run it harder with the "thorough" hypothesis profile (see tests/conftest.py)::
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -592,71 +588,11 @@ def test_memory_budget_is_estimated_before_tracing(n):
 # ----------------------------------------------------------------------------------
 # Keras backends: each in a fresh interpreter, as KERAS_BACKEND is read on import
 # ----------------------------------------------------------------------------------
-BACKEND_SCRIPT = """
-import json, os
-import numpy as np
-import lstm_explained as lx
-from lstm_explained._keras import keras
-
-K = keras()
-L = K.layers
-assert K.backend.backend() == os.environ["KERAS_BACKEND"], K.backend.backend()
-rng = np.random.default_rng(0)
-x = rng.normal(size=(5, 7, 2)).astype("float32")
-x[0, 3] = 0.0
-out = {}
-
-
-def run(name, model, data, **kw):
-    tr = lx.trace_gates(model, data, **kw)
-    last = list(tr.values())[-1]
-    err = None
-    if "/" not in last.name:  # a plain LSTM last: the model outputs its h
-        y = K.ops.convert_to_numpy(model(data))
-        ours = last.hidden if y.ndim == 3 else last.hidden[:, -1]
-        err = float(np.abs(ours - y).max())
-    out[name] = {"verified": tr.verified, "checked": [lt.checked_samples for lt in tr.values()],
-                 "error": err}
-
-
-run("stack", K.Sequential([K.Input((7, 2)), L.LSTM(4, return_sequences=True), L.Dropout(0.1),
-                           L.LSTM(3)]), x)
-inp = K.Input((7, 2))
-bi = L.Bidirectional(L.LSTM(3, return_sequences=True, return_state=True), merge_mode="ave")
-seq, *states = bi(L.Masking(0.0)(inp))
-run("bidirectional-masked-states", K.Model(inp, [seq, *states]), x)
-fwd_back = L.Bidirectional(L.LSTM(3, go_backwards=True, return_sequences=True),
-                           backward_layer=L.LSTM(3, return_sequences=True))
-run("bidirectional-forward-backwards", K.Sequential([K.Input((7, 2)), fwd_back]), x)
-tokens = K.Input((7,), dtype="int32")
-run("embedding", K.Model(tokens, L.LSTM(3)(L.Embedding(9, 2, mask_zero=True)(tokens))),
-    rng.integers(0, 9, size=(5, 7)))
-run("float64", K.Sequential([K.Input((7, 2)), L.LSTM(4, activation="relu")]), x,
-    dtype="float64")
-print("RESULT " + json.dumps(out))
-"""
-
-
-def _run_on_backend(backend: str, script: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KERAS_BACKEND": backend,
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                          text=True, timeout=600, check=False)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["jax", "torch"])
-def test_tracer_on_other_keras_backends(backend):
-    if importlib.util.find_spec(backend) is None:
-        msg = (f"the {backend} backend is not installed "
-               "(pip install -e '.[backends]' installs jax and torch, CPU builds)")
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
-    done = _run_on_backend(backend, BACKEND_SCRIPT)
-    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
-    assert done.returncode == 0 and lines, done.stderr[-3000:]
-    results = json.loads(lines[-1][len("RESULT "):])
+def test_tracer_on_other_keras_backends(backend, other_backend):
+    """The tracer on five model shapes (tests/_backend_checks.py), run by the backend."""
+    results = other_backend(backend)["tracer"]
     assert len(results) == 5
     for name, r in results.items():
         assert r["verified"] and all(n == 5 for n in r["checked"]), (name, r)
