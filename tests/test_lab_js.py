@@ -138,3 +138,68 @@ def test_an_activation_lab_js_lacks_is_named(node, tmp_path):
     stack = random_stack("tanh", "sigmoid", "softmax")
     out = run_js(node, lab_payload(stack, np.zeros((1, 4, 3))), [], tmp_path)
     assert out["missing"] == ["softmax"]
+
+
+#: Runs labForecast for the clamps of $LAB_CASES from its sample 0; prints the predictions.
+FORECAST_DRIVER = """
+import { readFileSync } from "node:fs";
+const spec = JSON.parse(readFileSync(process.env.LAB_CASES, "utf8"));
+const model = labModel(spec.lab);
+const results = spec.cases.map((clamps) => {
+  const r = labForecast(model, clamps, spec.steps);
+  return { prediction: Array.from(r.prediction), values: Array.from(r.values) };
+});
+process.stdout.write(JSON.stringify(results));
+"""
+
+#: The fed-back forecasts checked: (model, run, clamp of trace_forecast, the page's
+#: clamps): forget = 1 on three units of the first layer; the input gate halved in every
+#: layer (clamp_layer=None); the belt of the last layer wiped over steps 10 to 40.
+FORECASTS = [
+    ("sine", 0, dict(clamp={"forget": 1.0}, clamp_layer=0, clamp_units=[3, 7, 11]),
+     [{"gate": "forget", "mode": "set", "value": 1.0, "layer": 0, "units": [3, 7, 11],
+       "steps": None}]),
+    ("sine", 0, dict(clamp={"input": "scale 0.5"}),
+     [{"gate": "input", "mode": "scale", "value": 0.5, "layer": k, "units": None,
+       "steps": None} for k in (0, 1)]),
+    ("sp500", 1, dict(clamp={"forget": 0.0}, clamp_layer=-1, clamp_steps=slice(10, 41)),
+     [{"gate": "forget", "mode": "set", "value": 0.0, "layer": -1, "units": None,
+       "steps": {"from": 10, "to": 40}}]),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "run", "clamp", "page"), FORECASTS,
+                         ids=["sine-forget", "sine-input", "sp500-forget"])
+def test_fed_back_forecast_matches_trace_forecast(node, name, run, clamp, page, request,
+                                                  tmp_path):
+    """labForecast reruns the whole clamped forecast as trace_forecast(clamp=...) does."""
+    import lstm_explained as lx
+    from lstm_explained.forecast_trace import trace_forecast
+
+    model = request.getfixturevalue(f"{name}_model")
+    series = lx.data.sine_wave() if name == "sine" else lx.data.load_sp500()
+    windows = lx.data.make_windows(series, 50, normalise=name == "sp500")
+    if clamp["clamp"].get("input") == "scale 0.5":
+        clamp = {**clamp, "clamp": {"input": lx.lab.scale(0.5)}}
+    want = trace_forecast(model, mode="multi", windows=windows, run=run, progress=False, **clamp)
+    start = want.info["forecast"]["start_window"]
+    x = np.asarray(windows.x_test[start:start + 1], np.float32)  # the first step's window
+    steps = len(want.extras["prediction"])
+    spec = tmp_path / "forecast.json"
+    spec.write_text(json.dumps({"lab": lab_payload(Stack.from_model(model), x),
+                                "cases": [page, []], "steps": steps}), encoding="utf-8")
+    source = LAB_JS.read_text(encoding="utf-8") + "\n" + FORECAST_DRIVER
+    done = subprocess.run([node, "--input-type=module", "-e", source], capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "LAB_CASES": str(spec)},
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    clamped, plain = json.loads(done.stdout)
+    assert worst(clamped["prediction"], want.extras["prediction"]) < 1e-5
+    # the windows it fed back are trace_forecast's windows, step by step
+    values = np.asarray(clamped["values"])
+    windows_seen = np.stack([values[j:j + x.shape[1]] for j in range(steps)])
+    assert worst(windows_seen.ravel(), want.extras["window"]) < 1e-5
+    # the clamp matters, and without it the rerun is the model's own forecast
+    assert worst(plain["prediction"], want.extras["original_prediction"]) < 1e-5
+    assert worst(clamped["prediction"], want.extras["original_prediction"]) > 1e-3

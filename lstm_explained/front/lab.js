@@ -69,11 +69,16 @@ function labArray(entry) {
   return out;
 }
 
-// A (rows, cols) row-major matrix as its (cols, rows) transpose.
-function labTransposed(a, rows) {
-  const cols = a.length / rows;
-  const out = new Float64Array(a.length);
-  for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) out[k * rows + r] = a[r * cols + k];
+// A layer's kernel (F, G) and recurrent kernel (U, G), row-major, as one (G, F + U) matrix:
+// row j holds every weight of pre-activation j, the input's then the hidden state's, so
+// each pre-activation is one contiguous dot product with [x_t, h_{t-1}].
+function labJoined(kernel, recurrent, F, U) {
+  const G = kernel.length / F, K = F + U;
+  const out = new Float64Array(G * K);
+  for (let j = 0; j < G; j++) {
+    for (let f = 0; f < F; f++) out[j * K + f] = kernel[f * G + j];
+    for (let u = 0; u < U; u++) out[j * K + F + u] = recurrent[u * G + j];
+  }
   return out;
 }
 
@@ -87,8 +92,7 @@ function labModel(lab) {
   };
   const layers = lab.layers.map((l) => ({
     name: l.name, F: l.features, U: l.units,
-    // stored (4U, F) and (4U, U): each pre-activation is one contiguous dot product
-    W: labTransposed(labArray(l.kernel), l.features), R: labTransposed(labArray(l.recurrentKernel), l.units),
+    WR: labJoined(labArray(l.kernel), labArray(l.recurrentKernel), l.features, l.units),
     b: l.bias ? labArray(l.bias) : null,
     act: act(l.activation), rec: act(l.recurrentActivation),
   }));
@@ -118,74 +122,156 @@ function labMask(which, n) {
   return m;
 }
 
-// One sample `n` through every layer and the head, with `clamps` ([{gate, mode: "set" |
-// "scale", value, layer (index), units, steps}]). Returns {layers: [{input, forget,
-// candidate, output, cell, hidden: Float64Array(T * U), U}], output: Float64Array}.
-function labRun(model, n, clamps) {
+// The clamps of layer `li` made ready for the inner loop, once per rerun: each as its
+// block's offset in the pre-activations, set or scale, its value and 0/1 masks over the
+// layer's units and the steps.
+function labCompile(model, li, clamps) {
+  const n = model.layers.length, U = model.layers[li].U;
+  return (clamps || []).filter((c) => c.layer === li || c.layer === li - n).map((c) => ({
+    base: model.blocks.indexOf(c.gate) * U, scale: c.mode === "scale", value: Number(c.value),
+    units: labMask(c.units, U), steps: labMask(c.steps, model.T) }));
+}
+
+// The buffers a rerun writes into, allocated once per model: each layer's pre-activations,
+// state and hidden sequence (the next layer's input), and the head's output.
+function labBuffers(model) {
+  if (!model.buffers) {
+    model.buffers = {
+      layers: model.layers.map((L) => ({ z: new Float64Array(4 * L.U),
+        v: new Float64Array(L.F + L.U), c: new Float64Array(L.U), q: new Float64Array(L.U),
+        seq: new Float64Array(model.T * L.U) })),
+      output: new Float64Array(model.head.out),
+    };
+  }
+  return model.buffers;
+}
+
+// One sample through every layer and the head, with `clamps` ([{gate, mode: "set" |
+// "scale", value, layer (index), units, steps}]). `sample` is the index of an exported
+// sample or the (T, F) inputs themselves (a Float64Array, e.g. a fed-back window).
+// Returns {layers: [{input, forget, candidate, output, cell, hidden: Float64Array(T * U),
+// U}], output: Float64Array}.
+function labRun(model, sample, clamps) {
   const T = model.T;
-  let F = model.F;
-  let seq = model.x.subarray(n * T * F, (n + 1) * T * F);
-  const layers = [];
-  for (let li = 0; li < model.layers.length; li++) {
-    const L = model.layers[li];
-    const mine = (clamps || []).filter((c) => c.layer === li || c.layer === li - model.layers.length);
-    const out = labLayer(model, L, seq, F, mine);
-    layers.push(out);
-    seq = out[model.hidden];
-    F = L.U;
-  }
-  const hd = model.head, last = seq.subarray((T - 1) * F, T * F);
-  const output = new Float64Array(hd.out);
-  for (let o = 0; o < hd.out; o++) {
-    let v = hd.b ? hd.b[o] : 0;
-    for (let k = 0; k < F; k++) v += last[k] * hd.W[k * hd.out + o];
-    output[o] = hd.act(v);
-  }
+  const seq = typeof sample === "number"
+    ? model.x.subarray(sample * T * model.F, (sample + 1) * T * model.F) : sample;
+  const layers = model.layers.map((L) => {
+    const out = { U: L.U };
+    for (const q of [...model.blocks, model.belt, model.hidden]) out[q] = new Float64Array(T * L.U);
+    return out;
+  });
+  const compiled = model.layers.map((_, li) => labCompile(model, li, clamps));
+  const output = Float64Array.from(labForward(model, seq, compiled, layers));
   return { layers, output };
 }
 
-// One LSTM layer over the (T, F) inputs `seq`, its clamps applied before the gates act.
-function labLayer(model, L, seq, F, clamps) {
-  const T = model.T, U = L.U, G = 4 * U;
-  const W = L.W, R = L.R, b = L.b, squash = L.act;
-  const mine = clamps.map((c) => ({
-    block: model.blocks.indexOf(c.gate), scale: c.mode === "scale", value: Number(c.value),
-    units: labMask(c.units, U), steps: labMask(c.steps, T) }));
-  const out = { U };
-  for (const q of [...model.blocks, model.belt, model.hidden]) out[q] = new Float64Array(T * U);
-  const h = new Float64Array(U), c = new Float64Array(U), z = new Float64Array(G);
+// The model's output for the (T, F) inputs `seq` (the buffers' own array: copy it to keep
+// it), the clamps compiled by labCompile for each layer; with `record` (one {quantity:
+// Float64Array(T * U)} per layer) every quantity at every step is kept too.
+function labForward(model, seq, compiled, record) {
+  const buf = labBuffers(model);
+  let input = seq, F = model.F;
+  for (let li = 0; li < model.layers.length; li++) {
+    const L = model.layers[li];
+    labLayer(model, L, input, F, compiled[li], buf.layers[li], record ? record[li] : null);
+    input = buf.layers[li].seq;
+    F = L.U;
+  }
+  const hd = model.head, last = (model.T - 1) * F, out = buf.output;
+  for (let o = 0; o < hd.out; o++) {
+    let v = hd.b ? hd.b[o] : 0;
+    for (let k = 0; k < F; k++) v += input[last + k] * hd.W[k * hd.out + o];
+    out[o] = hd.act(v);
+  }
+  return out;
+}
+
+// z = b + M v for the (G, K) row-major matrix M (G, K > 0), eight rows at a time (eight
+// sums in flight, each element of v read once per eight rows): the inner loop of a rerun.
+function labMatVec(z, M, v, b, G, K) {
+  let j = 0;
+  for (; j + 7 < G; j += 8) {
+    const r0 = j * K, r1 = r0 + K, r2 = r1 + K, r3 = r2 + K, r4 = r3 + K, r5 = r4 + K,
+      r6 = r5 + K, r7 = r6 + K;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    for (let k = 0; k < K; k++) {
+      const x = v[k];
+      s0 += x * M[r0 + k]; s1 += x * M[r1 + k]; s2 += x * M[r2 + k]; s3 += x * M[r3 + k];
+      s4 += x * M[r4 + k]; s5 += x * M[r5 + k]; s6 += x * M[r6 + k]; s7 += x * M[r7 + k];
+    }
+    z[j] = s0; z[j + 1] = s1; z[j + 2] = s2; z[j + 3] = s3;
+    z[j + 4] = s4; z[j + 5] = s5; z[j + 6] = s6; z[j + 7] = s7;
+  }
+  for (; j < G; j++) {
+    let s0 = 0;
+    for (let k = 0, r = j * K; k < K; k++) s0 += v[k] * M[r + k];
+    z[j] = s0;
+  }
+  if (b) for (let i = 0; i < G; i++) z[i] += b[i];
+}
+
+// a[lo .. hi) = act(a[lo .. hi)): the usual activations written out, so the loop calls no
+// function through a variable (one call site for many functions is slow in V8).
+function labApply(a, lo, hi, act) {
+  if (act === labSigmoid) for (let j = lo; j < hi; j++) a[j] = 0.5 + 0.5 * Math.tanh(0.5 * a[j]);
+  else if (act === Math.tanh) for (let j = lo; j < hi; j++) a[j] = Math.tanh(a[j]);
+  else for (let j = lo; j < hi; j++) a[j] = act(a[j]);
+}
+
+// One LSTM layer over the (T, F) inputs `seq`, its compiled clamps applied before the
+// gates act; the hidden states go to buf.seq, every quantity to `record` when given.
+function labLayer(model, L, seq, F, clamps, buf, record) {
+  const T = model.T, U = L.U, G = 4 * U, K = F + U;
+  const { z, v, c, q } = buf; // v = [x_t, h_{t-1}], q = the squashed belt
+  v.fill(0);
+  c.fill(0);
   const [iB, fB, cB, oB] = ["input", "forget", "candidate", "output"]
     .map((q) => model.blocks.indexOf(q) * U);
   // each block under its activation: the candidate's is `activation`, the gates' recurrent
   const spans = model.blocks.map((q, k) => [k * U, (k + 1) * U,
     model.squashed.includes(q) ? L.act : L.rec]);
   for (let t = 0; t < T; t++) {
-    const x0 = t * F;
-    for (let j = 0; j < G; j++) {
-      let v = b ? b[j] : 0;
-      const wRow = j * F, rRow = j * U;
-      for (let f = 0; f < F; f++) v += seq[x0 + f] * W[wRow + f];
-      for (let k = 0; k < U; k++) v += h[k] * R[rRow + k];
-      z[j] = v;
-    }
-    for (const [lo, hi, act] of spans) for (let j = lo; j < hi; j++) z[j] = act(z[j]);
-    for (const cl of mine) {
+    for (let f = 0; f < F; f++) v[f] = seq[t * F + f];
+    labMatVec(z, L.WR, v, L.b, G, K);
+    for (const [lo, hi, act] of spans) labApply(z, lo, hi, act);
+    for (const cl of clamps) {
       if (!cl.steps[t]) continue;
-      const base = cl.block * U;
       for (let u = 0; u < U; u++) {
-        if (cl.units[u]) z[base + u] = cl.scale ? z[base + u] * cl.value : cl.value;
+        if (cl.units[u]) z[cl.base + u] = cl.scale ? z[cl.base + u] * cl.value : cl.value;
       }
     }
-    for (let u = 0; u < U; u++) {
-      c[u] = z[fB + u] * c[u] + z[iB + u] * z[cB + u]; // the belt moves on
-      h[u] = z[oB + u] * squash(c[u]);
+    for (let u = 0; u < U; u++) q[u] = c[u] = z[fB + u] * c[u] + z[iB + u] * z[cB + u]; // the belt moves on
+    labApply(q, 0, U, L.act);
+    for (let u = 0; u < U; u++) v[F + u] = z[oB + u] * q[u];
+    const row = t * U, h = v.subarray(F, K);
+    buf.seq.set(h, row);
+    if (record) {
+      model.blocks.forEach((q, k) => { record[q].set(z.subarray(k * U, (k + 1) * U), row); });
+      record[model.belt].set(c, row);
+      record[model.hidden].set(h, row);
     }
-    const row = t * U;
-    model.blocks.forEach((q, k) => { out[q].set(z.subarray(k * U, (k + 1) * U), row); });
-    out[model.belt].set(c, row);
-    out[model.hidden].set(h, row);
   }
-  return out;
 }
 
-export { LAB_ACTIVATIONS, labArray, labLayer, labMask, labModel, labRun };
+// A fed-back forecast of `steps` steps with `clamps`, as lstm_explained.forecast_trace's
+// _clamped_forecast: start from exported sample `sample`'s window (one input feature),
+// run the model, append its prediction (output 0) to the window and drop the oldest
+// value, and again. Returns {prediction: Float64Array(steps), values: Float64Array(T +
+// steps)}: the window of step j is values[j .. j + T).
+function labForecast(model, clamps, steps, sample = 0) {
+  const T = model.T;
+  if (model.F !== 1) throw new Error("a fed-back forecast has one input feature");
+  const values = new Float64Array(T + steps);
+  values.set(model.x.subarray(sample * T, (sample + 1) * T));
+  const compiled = model.layers.map((_, li) => labCompile(model, li, clamps));
+  const prediction = new Float64Array(steps);
+  for (let j = 0; j < steps; j++) {
+    const y = labForward(model, values.subarray(j, j + T), compiled, null)[0];
+    prediction[j] = y;
+    values[T + j] = y;
+  }
+  return { prediction, values };
+}
+
+export { LAB_ACTIVATIONS, labArray, labCompile, labForecast, labForward, labJoined, labLayer,
+  labMask, labMatVec, labModel, labRun };
