@@ -156,6 +156,7 @@ def test_a_fed_back_sine_forecast_is_rerun_whole(new_page, tmp_path, sine_model)
     page, log, requests = _open(new_page, path)
     lab = page.locator(".lxi-lab")
     assert lab.get_attribute("data-mode") == "fed-back"
+    assert lab.get_attribute("data-engine") == "wasm"  # the inner loop in WebAssembly
     assert "reruns the whole 50-step forecast" in lab.locator(".lxi-lab-note").text_content()
     assert lab.get_attribute("data-forecast-counterfactual") is None  # no clamp yet
     page.locator(".lxi-lab-value").fill("1")  # forget = 1 on the belt's units, every step

@@ -82,9 +82,78 @@ function labJoined(kernel, recurrent, F, U) {
   return out;
 }
 
+// The inner loop in WebAssembly with 128-bit SIMD (two float64 per instruction), for a
+// fed-back forecast's 50 windows: mv(z, m, v, g, k) sets z[0 .. g) = M v, g a multiple
+// of 8, M stored in blocks of 8 rows interleaved (block b, column c, row r at
+// m[(b * k + c) * 8 + r]), all byte addresses in the imported memory. As text:
+//   (func (export "mv") (param $z $m $v $g $k i32) (local $j $p $q $e i32)
+//         (local $x $a0 $a1 $a2 $a3 v128)
+//     p = m; loop over j = 0, 8, .. < g:  a0..a3 = 0; q = v; e = v + 8k
+//       loop over q < e: x = f64x2.splat(f64.load q)
+//         a0 += x * v128.load(p); a1 += x * v128.load(p + 16); a2 .. (p + 32); a3 .. (p + 48)
+//         p += 64; q += 8
+//       v128.store z a0; (z + 16) a1; (z + 32) a2; (z + 48) a3; z += 64
+const LAB_WASM = (() => {
+  const acc = (a, off) => [0x20, a, 0x20, 9, 0x20, 6, 0xfd, 0x00, 4, off, 0xfd, 0xf2, 0x01,
+    0xfd, 0xf0, 0x01, 0x21, a];
+  const store = (a, off) => [0x20, 0, 0x20, a, 0xfd, 0x0b, 4, off];
+  const body = [
+    0x02, 0x04, 0x7f, 0x05, 0x7b, // locals: 4 i32, 5 v128
+    0x20, 1, 0x21, 6, // p = m
+    0x02, 0x40, 0x03, 0x40, // block loop (rows)
+    0x20, 5, 0x20, 3, 0x4f, 0x0d, 1, // j >= g: done
+    0x44, 0, 0, 0, 0, 0, 0, 0, 0, 0xfd, 0x14, 0x22, 10, 0x22, 11, 0x22, 12, 0x21, 13,
+    0x20, 2, 0x21, 7, // q = v
+    0x20, 2, 0x20, 4, 0x41, 3, 0x74, 0x6a, 0x21, 8, // e = v + (k << 3)
+    0x02, 0x40, 0x03, 0x40, // block loop (columns)
+    0x20, 7, 0x20, 8, 0x4f, 0x0d, 1, // q >= e: done
+    0x20, 7, 0x2b, 3, 0, 0xfd, 0x14, 0x21, 9, // x = splat(v[q])
+    ...acc(10, 0), ...acc(11, 16), ...acc(12, 32), ...acc(13, 48),
+    0x20, 6, 0x41, 0xc0, 0x00, 0x6a, 0x21, 6, // p += 64
+    0x20, 7, 0x41, 8, 0x6a, 0x21, 7, // q += 8
+    0x0c, 0, 0x0b, 0x0b,
+    ...store(10, 0), ...store(11, 16), ...store(12, 32), ...store(13, 48),
+    0x20, 0, 0x41, 0xc0, 0x00, 0x6a, 0x21, 0, // z += 64
+    0x20, 5, 0x41, 8, 0x6a, 0x21, 5, // j += 8
+    0x0c, 0, 0x0b, 0x0b, 0x0b,
+  ];
+  const size = (n) => (n < 128 ? [n] : [(n & 127) | 128, n >> 7]); // LEB128, n < 16384
+  const section = (id, bytes) => [id, ...size(bytes.length), ...bytes];
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [1, 0x60, 5, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0]),
+    ...section(2, [1, 3, 0x6c, 0x61, 0x62, 3, 0x6d, 0x65, 0x6d, 2, 0, 1]), // "lab" "mem"
+    ...section(3, [1, 0]),
+    ...section(7, [1, 2, 0x6d, 0x76, 0, 0]), // export "mv"
+    ...section(10, [1, ...size(body.length), ...body])]);
+})();
+
+// The layers' weights copied into WebAssembly memory for LAB_WASM, with each layer's
+// pre-activations `z` and inputs `v` there too (rows padded to a multiple of 8), or null
+// where WebAssembly or its SIMD is not available (the JavaScript loop runs instead).
+function labWasm(layers) {
+  if (typeof WebAssembly === "undefined" || !WebAssembly.validate(LAB_WASM)) return null;
+  const plan = layers.map((L) => ({ G8: Math.ceil((4 * L.U) / 8) * 8, K: L.F + L.U }));
+  let bytes = 0;
+  const take = (n) => { const at = bytes; bytes += Math.ceil((n * 8) / 16) * 16; return at; };
+  for (const p of plan) { p.m = take(p.G8 * p.K); p.z = take(p.G8); p.v = take(p.K); }
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) + 1 });
+  const { mv } = new WebAssembly.Instance(new WebAssembly.Module(LAB_WASM),
+    { lab: { mem: memory } }).exports;
+  return layers.map((L, li) => {
+    const p = plan[li], G = 4 * L.U;
+    const M = new Float64Array(memory.buffer, p.m, p.G8 * p.K);
+    for (let j = 0; j < G; j++) {
+      const base = (j >> 3) * p.K * 8 + (j & 7);
+      for (let k = 0; k < p.K; k++) M[base + k * 8] = L.WR[j * p.K + k];
+    }
+    return { mv, ...p, zs: new Float64Array(memory.buffer, p.z, p.G8),
+      vs: new Float64Array(memory.buffer, p.v, p.K) };
+  });
+}
+
 // The payload's "lab" entry made ready to run, or {missing: [...]} naming the activations
 // this file does not implement (the page says so instead of guessing).
-function labModel(lab) {
+function labModel(lab, options = {}) {
   const missing = [];
   const act = (name) => {
     if (!LAB_ACTIVATIONS[name]) missing.push(name);
@@ -101,7 +170,13 @@ function labModel(lab) {
     out: hd.outputs, act: act(hd.activation) };
   const x = labArray(lab.inputs);
   const [N, T, F] = lab.inputs.shape;
-  return { layers, head, x, N, T, F, blocks: lab.blocks, squashed: lab.squashed,
+  let wasm = null;
+  if (options.wasm !== false) {
+    try { wasm = labWasm(layers); } catch { wasm = null; } // e.g. no memory to spare
+  }
+  if (wasm) layers.forEach((L, li) => { L.wasm = wasm[li]; });
+  return { layers, head, x, N, T, F, engine: wasm ? "wasm" : "js", blocks: lab.blocks,
+    squashed: lab.squashed,
     belt: lab.belt, hidden: lab.hidden, missing: [...new Set(missing)] };
 }
 
@@ -137,8 +212,10 @@ function labCompile(model, li, clamps) {
 function labBuffers(model) {
   if (!model.buffers) {
     model.buffers = {
-      layers: model.layers.map((L) => ({ z: new Float64Array(4 * L.U),
-        v: new Float64Array(L.F + L.U), c: new Float64Array(L.U), q: new Float64Array(L.U),
+      layers: model.layers.map((L) => ({
+        z: L.wasm ? L.wasm.zs : new Float64Array(4 * L.U),
+        v: L.wasm ? L.wasm.vs : new Float64Array(L.F + L.U),
+        c: new Float64Array(L.U), q: new Float64Array(L.U),
         seq: new Float64Array(model.T * L.U) })),
       output: new Float64Array(model.head.out),
     };
@@ -230,10 +307,16 @@ function labLayer(model, L, seq, F, clamps, buf, record) {
   // each block under its activation: the candidate's is `activation`, the gates' recurrent
   const spans = model.blocks.map((q, k) => [k * U, (k + 1) * U,
     model.squashed.includes(q) ? L.act : L.rec]);
+  const out = buf.seq;
   for (let t = 0; t < T; t++) {
     for (let f = 0; f < F; f++) v[f] = seq[t * F + f];
-    labMatVec(z, L.WR, v, L.b, G, K);
-    for (const [lo, hi, act] of spans) labApply(z, lo, hi, act);
+    if (L.wasm) {
+      L.wasm.mv(L.wasm.z, L.wasm.m, L.wasm.v, L.wasm.G8, K);
+      if (L.b) for (let i = 0; i < G; i++) z[i] += L.b[i];
+    } else {
+      labMatVec(z, L.WR, v, L.b, G, K);
+    }
+    for (let k = 0; k < spans.length; k++) labApply(z, spans[k][0], spans[k][1], spans[k][2]);
     for (const cl of clamps) {
       if (!cl.steps[t]) continue;
       for (let u = 0; u < U; u++) {
@@ -242,10 +325,10 @@ function labLayer(model, L, seq, F, clamps, buf, record) {
     }
     for (let u = 0; u < U; u++) q[u] = c[u] = z[fB + u] * c[u] + z[iB + u] * z[cB + u]; // the belt moves on
     labApply(q, 0, U, L.act);
-    for (let u = 0; u < U; u++) v[F + u] = z[oB + u] * q[u];
-    const row = t * U, h = v.subarray(F, K);
-    buf.seq.set(h, row);
+    const row = t * U;
+    for (let u = 0; u < U; u++) out[row + u] = v[F + u] = z[oB + u] * q[u];
     if (record) {
+      const h = v.subarray(F, K);
       model.blocks.forEach((q, k) => { record[q].set(z.subarray(k * U, (k + 1) * U), row); });
       record[model.belt].set(c, row);
       record[model.hidden].set(h, row);
@@ -273,5 +356,5 @@ function labForecast(model, clamps, steps, sample = 0) {
   return { prediction, values };
 }
 
-export { LAB_ACTIVATIONS, labArray, labCompile, labForecast, labForward, labJoined, labLayer,
-  labMask, labMatVec, labModel, labRun };
+export { LAB_ACTIVATIONS, LAB_WASM, labArray, labCompile, labForecast, labForward, labJoined, labLayer,
+  labMask, labMatVec, labModel, labRun, labWasm };

@@ -117,6 +117,7 @@ class LabPanel {
       charts.append(this.forecastSvg);
     }
     this.el.dataset.mode = this.fed ? "fed-back" : "per-window";
+    this.el.dataset.engine = this.model.engine; // the inner loop: "wasm" or "js"
     this.el.append(bar, this.status, this.outputLine, charts,
       h("p", { class: "lxi-lab-note" }, this.explanation()));
     const given = this.insp.model.get("clamps");
