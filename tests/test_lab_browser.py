@@ -174,6 +174,7 @@ def test_a_fed_back_sine_forecast_is_rerun_whole(new_page, tmp_path, sine_model)
     assert page.locator(".lxi-lab-mark").count() == 1
     # the forecast chart: target, the model's, the clamped model's
     assert lab.locator("svg").nth(2).locator("polyline").count() == 3
+    _readable(page)
     page.click(".lxi-lab-reset")
     assert lab.get_attribute("data-forecast-counterfactual") is None
     assert page.locator(".lxi-lab-window").count() == 0
@@ -237,6 +238,13 @@ def test_the_lab_panels_text_is_readable_and_never_overlaps(new_page, tmp_path):
     assert page.locator(".lxi-lab-layer").input_value() == "1"
     page.locator(".lxi-lab-value").fill("0.2")
     page.locator(".lxi-lab-from").fill("4")
+    _readable(page)
+    assert log.errors == []
+
+
+def _readable(page) -> None:
+    """The lab panel's text: 12 px or more, no two pieces overlapping, none cut off on the
+    left of its chart, and no sideways scrolling."""
     boxes = page.evaluate(LAB_TEXT)
     assert boxes
     assert [b for b in boxes if b["size"] < 12] == []
@@ -248,5 +256,8 @@ def test_the_lab_panels_text_is_readable_and_never_overlaps(new_page, tmp_path):
             if a["owner"] != b["owner"] and w > 1 and h > 1:
                 overlaps.append((a["text"], b["text"]))
     assert overlaps == []
+    left = page.evaluate("""() => [...document.querySelectorAll('.lxi-lab svg')]
+        .map((g) => g.getBoundingClientRect().left)""")
+    cut = [b["text"] for b in boxes if b["x"] < min(left) - 0.5]
+    assert cut == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 1024
-    assert log.errors == []

@@ -346,13 +346,15 @@ class LabPanel {
 
   chart(g, series, title, span, T, last = `step ${T - 1}`) {
     g.replaceChildren();
-    const L = 48, R = 10, top = 32, bottom = 124;
+    const R = 10, top = 32, bottom = 124;
     let lo = Infinity, hi = -Infinity;
     for (const ser of series) {
       for (const v of ser.values) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
     }
     if (!Number.isFinite(lo)) { lo = 0; hi = 1; }
     if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
+    // room on the left for the longer tick label (prices run to 7 characters and more)
+    const L = Math.max(48, 10 + 7.5 * Math.max(labFormat(hi).length, labFormat(lo).length));
     const X = (t) => L + ((t + 0.5) / T) * (LAB_W - L - R);
     const Y = (v) => bottom - ((v - lo) / (hi - lo)) * (bottom - top);
     // title: [a symbol (its subscripts as subscripts), plain text]
