@@ -165,7 +165,9 @@ def trace_lab(stack: Stack, trace: Any, samples: list[int], *,
               max_parameters: int = MAX_LAB_PARAMETERS, tolerance: float = 1e-4) -> dict[str, Any]:
     """:func:`lab_payload` for the ``samples`` of ``trace``, a trace of the stack's model:
     the inputs are the first LSTM layer's (exact), the output is shown in the units the
-    inspector shows the forecast in (prices where the trace has them).
+    inspector shows the forecast in (prices where the trace has them). For a forecast trace
+    the entry also says whether the page reruns the whole fed-back forecast
+    (``"forecast"``: :func:`fed_back_forecast`).
 
     Raises
     ------
