@@ -1,9 +1,11 @@
 // The gate lab's arithmetic: rerun a model's LSTM layers and dense head for one sample in
-// float64, with chosen gates set or scaled before they act ("what if f were 1?").
+// float64, with chosen gates set or scaled before they act ("what if f were 1?") (labRun),
+// or a whole fed-back forecast, the clamped model's predictions fed back (labForecast).
 //
-// The browser twin of lstm_explained.lab.Stack.run (numpy): the same cell, the same order
-// of operations, checked against it within 1e-5 (tests/test_lab_js.py runs this file under
-// Node). It reads the "lab" entry of the inspector's payload (lstm_explained/lab_payload.py):
+// The browser twin of lstm_explained.lab.Stack.run and of trace_forecast(clamp=...)'s
+// forecast (numpy): the same cell, checked against them within 1e-5 (tests/test_lab_js.py
+// runs this file under Node); only the order of the sums in the matrix-vector product
+// differs (a WebAssembly SIMD kernel where the engine has one, else a JavaScript loop). It reads the "lab" entry of the inspector's payload (lstm_explained/lab_payload.py):
 // exact weights and inputs as base64 little-endian float32 (or float64), the Keras names
 // of the activations, and the kind's block order. No DOM here: the panel that draws the
 // result is lab_panel.js. In the page this file is inlined in front of inspector.js inside
