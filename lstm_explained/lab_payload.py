@@ -165,7 +165,9 @@ def trace_lab(stack: Stack, trace: Any, samples: list[int], *,
               max_parameters: int = MAX_LAB_PARAMETERS, tolerance: float = 1e-4) -> dict[str, Any]:
     """:func:`lab_payload` for the ``samples`` of ``trace``, a trace of the stack's model:
     the inputs are the first LSTM layer's (exact), the output is shown in the units the
-    inspector shows the forecast in (prices where the trace has them).
+    inspector shows the forecast in (prices where the trace has them). For a forecast trace
+    the entry also says whether the page reruns the whole fed-back forecast
+    (``"forecast"``: :func:`fed_back_forecast`).
 
     Raises
     ------
@@ -208,8 +210,46 @@ def trace_lab(stack: Stack, trace: Any, samples: list[int], *,
             p0 = np.asarray(trace.extras["p0"], np.float64)[samples]
             units, shift = "price", denormalise(0.0, p0)
             factor = denormalise(1.0, p0) - shift
-    return lab_payload(stack, x, output_units=units, output_scale=factor, output_shift=shift,
-                       max_parameters=max_parameters)
+    out = lab_payload(stack, x, output_units=units, output_scale=factor, output_shift=shift,
+                      max_parameters=max_parameters)
+    if info and "omitted" not in out:
+        out["forecast"] = fed_back_forecast(trace, samples)
+    return out
+
+
+def fed_back_forecast(trace: Any, samples: list[int]) -> dict[str, Any]:
+    """How the lab reruns the exported ``samples`` of the forecast trace ``trace``:
+    ``{"fedBack": True, "mode", "steps"}`` when they are a fed-back forecast (mode
+    "multi" or "full", one input feature) from its first step on, every step in order, so
+    the page can rerun the whole forecast with the clamp, feeding the clamped model's
+    predictions back as :func:`lstm_explained.trace_forecast` does with ``clamp=``; else
+    ``{"fedBack": False, "mode", "why"}`` (each window is rerun as it was traced).
+
+    Example
+    -------
+    >>> from lstm_explained.trace import Trace
+    >>> tr = Trace([], info={"forecast": {"mode": "multi"}},
+    ...            extras={"forecast_step": np.array([0, 10, 20])})
+    >>> fed_back_forecast(tr, [0, 1, 2])["why"]
+    'the exported forecast steps (0, 10, 20) are not every step from the first one'
+    """
+    from lstm_explained.viewmodel import forecast_info
+
+    mode = str((forecast_info(trace) or {}).get("mode"))
+    if mode not in ("multi", "full"):
+        return {"fedBack": False, "mode": mode,
+                "why": "a point-by-point forecast feeds nothing back: every window is true values"}
+    steps = np.asarray(trace.extras.get("forecast_step", []), np.int64)
+    if steps.ndim != 1 or not samples or len(steps) <= max(samples):
+        return {"fedBack": False, "mode": mode,
+                "why": "the trace does not say which forecast step each sample is"}
+    chosen = steps[samples]
+    if not np.array_equal(chosen, np.arange(len(samples))):
+        shown = ", ".join(str(int(k)) for k in chosen[:5]) + (", ..." if len(chosen) > 5 else "")
+        return {"fedBack": False, "mode": mode,
+                "why": f"the exported forecast steps ({shown}) are not every step from the "
+                       "first one"}
+    return {"fedBack": True, "mode": mode, "steps": len(samples)}
 
 
 def toy_lab(head: str = "linear", seed: int = 3) -> tuple[Stack, Any]:
@@ -278,5 +318,5 @@ def clamps_from_json(stack: Stack, clamps: Any, timesteps: int) -> tuple[Clamp, 
     return tuple(out)
 
 
-__all__ = ["MAX_LAB_PARAMETERS", "check_stack", "clamps_from_json", "lab_payload",
-           "n_parameters", "toy_lab", "trace_lab"]
+__all__ = ["MAX_LAB_PARAMETERS", "check_stack", "clamps_from_json", "fed_back_forecast",
+           "lab_payload", "n_parameters", "toy_lab", "trace_lab"]

@@ -110,7 +110,10 @@ class GateInspector(anywidget.AnyWidget):
     intervention : lstm_explained.lab.Intervention or None
         The current clamps rerun in numpy (:meth:`lstm_explained.lab.Stack.run`) over
         every sample of the trace, in the kernel, when read (once per set of clamps: a
-        slider dragged in the page costs the kernel nothing); None without clamps.
+        slider dragged in the page costs the kernel nothing); None without clamps. For a
+        fed-back forecast from its first step (as the page, see
+        :func:`lstm_explained.lab_payload.fed_back_forecast`) the whole forecast is rerun,
+        each step on the window the clamped model would have seen.
 
     Raises
     ------
@@ -170,10 +173,13 @@ class GateInspector(anywidget.AnyWidget):
         self.lab: Any = None
         self._base: Any = None
         self._rerun: tuple[Any, Any] = (None, None)
+        self._fed_back = False
         if lab is not None:
             meta["lab"] = trace_lab(lab, trace, meta["samples"],
                                     max_parameters=lab_max_parameters)
             self.lab = None if "omitted" in meta["lab"] else lab
+            # a fed-back forecast is rerun whole, as the page reruns it
+            self._fed_back = bool(meta["lab"].get("forecast", {}).get("fedBack"))
         # the page's names (control characters shown as U+FFFD) -> the trace's names
         pairs = zip(meta["layers"], trace.layer_names, strict=True)
         self._names = {m["name"]: name for m, name in pairs}
@@ -242,6 +248,13 @@ class GateInspector(anywidget.AnyWidget):
             clamps = clamps_from_json(self.lab, self.clamps, x.shape[1])
             if self._base is None:
                 self._base = self.lab.run(x)[0]
+            if self._fed_back:  # each step's window holds the clamped predictions before it
+                from lstm_explained.forecast_trace import _clamped_forecast
+
+                y = _clamped_forecast((self.lab, clamps), x, "multi", 0, len(x))
+                values = np.concatenate([x[0, :, 0].astype(np.float64), y])
+                width = x.shape[1]
+                x = np.stack([values[j:j + width] for j in range(len(x))])[:, :, None]
             outputs, runs = self.lab.run(x, clamps)
             cf = counterfactual_trace(self.lab, runs, clamps, {"from": "GateInspector"})
             self._rerun = (key, Intervention(outputs, self._base, cf, self.trace, clamps))

@@ -135,7 +135,51 @@ def test_the_sine_models_lab_matches_numpy(new_page, tmp_path, sine_model, sine_
     assert page.locator(".lxi-lab-mark").count() == 1  # the clamped forecast in the window
     shown = _numbers(page, "shown-output")  # a sine trace shows the model's own units
     assert _close(shown, want[0]) < 1e-5
+    # every 10th step only: each window is rerun alone, and the page says so
+    lab = page.locator(".lxi-lab")
+    assert lab.get_attribute("data-mode") == "per-window"
+    assert lab.get_attribute("data-forecast-counterfactual") is None
+    assert "(0, 10, 20, 30, 40) are not every step" in lab.locator(".lxi-lab-note").text_content()
     assert log.errors == [] and all(u.startswith("file://") for u in requests)
+
+
+@pytest.mark.slow
+def test_a_fed_back_sine_forecast_is_rerun_whole(new_page, tmp_path, sine_model):
+    import lstm_explained as lx
+    from lstm_explained.forecast_trace import trace_forecast
+
+    windows = lx.data.make_windows(lx.data.sine_wave(), 50)
+    run = dict(mode="multi", windows=windows, run=0, dataset="sine", progress=False)
+    trace = trace_forecast(sine_model, **run)  # all 50 steps of run 0
+    path = inspector_html(trace, tmp_path / "run.html", lab=Stack.from_model(sine_model),
+                          units=[3, 7, 11], layer="lstm_1")
+    page, log, requests = _open(new_page, path)
+    lab = page.locator(".lxi-lab")
+    assert lab.get_attribute("data-mode") == "fed-back"
+    assert lab.get_attribute("data-engine") == "wasm"  # the inner loop in WebAssembly
+    assert "reruns the whole 50-step forecast" in lab.locator(".lxi-lab-note").text_content()
+    assert lab.get_attribute("data-forecast-counterfactual") is None  # no clamp yet
+    page.locator(".lxi-lab-value").fill("1")  # forget = 1 on the belt's units, every step
+    want = trace_forecast(sine_model, clamp={"forget": 1.0}, clamp_layer=0,
+                          clamp_units=[3, 7, 11], **run)
+    assert _close(want.extras["prediction"], trace.extras["prediction"]) > 1e-3
+    assert _close(_numbers(page, "forecast-counterfactual"), want.extras["prediction"]) < 1e-5
+    assert _close(_numbers(page, "forecast-shown"), want.extras["prediction"]) < 1e-5
+    assert "50-step forecast rerun in" in lab.locator(".lxi-lab-status").text_content()
+    # a later step: its counterfactual is run on the window the clamped model saw there
+    page.locator(".lxi-sample-range").fill("30")
+    assert _close(_numbers(page, "counterfactual"), want.extras["prediction"][30:31]) < 1e-5
+    assert _close(_numbers(page, "original"), trace.extras["prediction"][30:31]) < 1e-5
+    assert page.locator(".lxi-lab-window").count() == 1  # its fed-back values, dashed
+    assert page.locator(".lxi-lab-mark").count() == 1
+    # the forecast chart: target, the model's, the clamped model's
+    assert lab.locator("svg").nth(2).locator("polyline").count() == 3
+    _readable(page)
+    page.click(".lxi-lab-reset")
+    assert lab.get_attribute("data-forecast-counterfactual") is None
+    assert page.locator(".lxi-lab-window").count() == 0
+    assert log.errors == [] and log.dialogs == []
+    assert all(u.startswith("file://") for u in requests)
 
 
 def test_hostile_layer_names_are_text(new_page, tmp_path):
@@ -194,6 +238,13 @@ def test_the_lab_panels_text_is_readable_and_never_overlaps(new_page, tmp_path):
     assert page.locator(".lxi-lab-layer").input_value() == "1"
     page.locator(".lxi-lab-value").fill("0.2")
     page.locator(".lxi-lab-from").fill("4")
+    _readable(page)
+    assert log.errors == []
+
+
+def _readable(page) -> None:
+    """The lab panel's text: 12 px or more, no two pieces overlapping, none cut off on the
+    left of its chart, and no sideways scrolling."""
     boxes = page.evaluate(LAB_TEXT)
     assert boxes
     assert [b for b in boxes if b["size"] < 12] == []
@@ -205,5 +256,8 @@ def test_the_lab_panels_text_is_readable_and_never_overlaps(new_page, tmp_path):
             if a["owner"] != b["owner"] and w > 1 and h > 1:
                 overlaps.append((a["text"], b["text"]))
     assert overlaps == []
+    left = page.evaluate("""() => [...document.querySelectorAll('.lxi-lab svg')]
+        .map((g) => g.getBoundingClientRect().left)""")
+    cut = [b["text"] for b in boxes if b["x"] < min(left) - 0.5]
+    assert cut == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 1024
-    assert log.errors == []

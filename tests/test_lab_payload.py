@@ -117,3 +117,24 @@ def test_a_price_forecast_shows_the_output_in_prices(sp500_model, sp500_windows)
     shown = np.asarray(lab["output"]["scale"]) * y + np.asarray(lab["output"]["shift"])
     want = trace.extras["prediction_price"][samples]
     assert np.max(np.abs(shown - want) / np.maximum(1.0, np.abs(want))) < 1e-5
+
+
+def test_the_lab_reruns_a_fed_back_forecast_whole_only_from_its_first_step():
+    from lstm_explained.lab_payload import fed_back_forecast
+
+    def forecast(mode: str, steps: list[int]) -> Trace:
+        return Trace([], info={"forecast": {"mode": mode}},
+                     extras={"forecast_step": np.asarray(steps)})
+
+    assert fed_back_forecast(forecast("multi", list(range(5))), [0, 1, 2, 3, 4]) == {
+        "fedBack": True, "mode": "multi", "steps": 5}
+    assert fed_back_forecast(forecast("full", [0, 1, 2]), [0, 1])["fedBack"]  # its first two
+    for mode, steps, samples, why in [
+        ("multi", [0, 1, 2, 3], [0, 1, 3], "(0, 1, 3) are not every step"),
+        ("multi", [0, 1, 2, 3], [1, 2, 3], "(1, 2, 3) are not every step"),
+        ("full", [0, 10, 20, 30, 40, 50], list(range(6)), "(0, 10, 20, 30, 40, ...)"),
+        ("point", [0, 1, 2], [0, 1, 2], "point-by-point"),
+        ("multi", [0], [0, 1], "does not say which forecast step"),
+    ]:
+        out = fed_back_forecast(forecast(mode, steps), samples)
+        assert out["fedBack"] is False and out["mode"] == mode and why in out["why"], out

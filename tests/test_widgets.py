@@ -230,3 +230,25 @@ def test_the_gate_lab_clamps_sync_and_rerun_in_the_kernel():
                                         "layer": 0}]
     small = GateInspector(trace, lab=stack, lab_max_parameters=10)
     assert "more than the 10" in small._meta["lab"]["omitted"] and small.lab is None
+
+
+@pytest.mark.slow
+def test_the_kernel_reruns_a_fed_back_forecast_whole_as_the_page_does(sine_model):
+    import lstm_explained as lx
+    from lstm_explained.forecast_trace import trace_forecast
+    from lstm_explained.lab import Stack
+
+    windows = lx.data.make_windows(lx.data.sine_wave(), 50)
+    run = dict(mode="multi", windows=windows, run=0, steps=slice(0, 12), progress=False)
+    trace = trace_forecast(sine_model, **run)  # its first 12 steps
+    insp = GateInspector(trace, lab=Stack.from_model(sine_model))
+    insp.clamps = [{"gate": "forget", "mode": "set", "value": 1.0, "layer": 0,
+                    "units": [3, 7, 11], "steps": None}]
+    want = trace_forecast(sine_model, clamp={"forget": 1.0}, clamp_layer=0,
+                          clamp_units=[3, 7, 11], **run)
+    # the trace holds its windows as float32: 1e-8 from numpy's float64 ones
+    np.testing.assert_allclose(insp.intervention.outputs[:, 0], want.extras["prediction"],
+                               rtol=0, atol=1e-6)
+    np.testing.assert_allclose(insp.intervention.original_outputs[:, 0],
+                               trace.extras["prediction"], rtol=0, atol=1e-5)
+    assert np.abs(want.extras["prediction"] - trace.extras["prediction"]).max() > 1e-3

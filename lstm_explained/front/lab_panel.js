@@ -2,11 +2,14 @@
 // counterfactual beside the original (the belt, the gate and the model's output).
 //
 // Built by inspector.js when its payload has a "lab" entry (lstm_explained/lab_payload.py);
-// the arithmetic is lab.js's, rerun in the page for the current sample at every change (no
-// kernel). The clamp is the model's "clamps" state ([{gate, mode, value, layer, units,
+// the arithmetic is lab.js's, rerun in the page at every change (no kernel): for the
+// current sample, or, when the payload's lab.forecast says the samples are a fed-back
+// forecast from its first step, the whole forecast (the clamped model's predictions fed
+// back, as trace_forecast(clamp=...) does), the current step then seeing the window the
+// clamped model would have seen. The clamp is the model's "clamps" state ([{gate, mode, value, layer, units,
 // steps}] or []), so a notebook widget reads it in Python and reruns it there. Every
 // colour, symbol and name comes from the payload; every string is set as text.
-/* global h, s, svgBox, labelled, symbolSvg, labModel, labRun */
+/* global h, s, svgBox, labelled, symbolSvg, labModel, labRun, labForecast */
 
 const LAB_W = 370;
 const LAB_H = 150;
@@ -25,6 +28,7 @@ class LabPanel {
     this.clamp = null;
     this.extra = []; // clamps after the first, set from Python: rerun too, not editable here
     this.originals = {};
+    this.rerun = null; // the last counterfactual forecast: {key, prediction, values, ms}
     if (this.lab.omitted) {
       this.el.append(h("p", { class: "lxi-lab-note", role: "status" },
         `The gate lab is not in this file: ${this.lab.omitted}.`));
@@ -38,6 +42,13 @@ class LabPanel {
       this.model = null;
       return;
     }
+    // the whole forecast is rerun when the samples are its every step from the first one
+    const fc = this.lab.forecast;
+    this.fed = fc && fc.fedBack && this.model.F === 1 && this.model.N === fc.steps ? fc : null;
+    // a few windows now, so the engine has compiled the loops before the first real rerun
+    const t0 = performance.now();
+    if (this.fed) labForecast(this.model, [], Math.min(4, this.fed.steps));
+    this.warmMs = performance.now() - t0;
     this.build();
   }
 
@@ -104,15 +115,37 @@ class LabPanel {
     this.beltSvg = svgBox(LAB_W, LAB_H, "the belt of the chosen units: original solid, with the clamp dashed");
     this.gateSvg = svgBox(LAB_W, LAB_H, "the clamped gate: original solid, with the clamp dashed");
     charts.append(this.beltSvg, this.gateSvg);
+    if (this.fed) {
+      this.forecastSvg = svgBox(LAB_W, LAB_H, "the forecast: the targets, the model's as " +
+        "traced (solid) and with the clamp fed back (dashed), over the forecast steps");
+      charts.append(this.forecastSvg);
+    }
+    this.el.dataset.mode = this.fed ? "fed-back" : "per-window";
+    this.el.dataset.engine = this.model.engine; // the inner loop: "wasm" or "js"
+    this.el.dataset.warmMs = this.warmMs.toFixed(3);
     this.el.append(bar, this.status, this.outputLine, charts,
-      h("p", { class: "lxi-lab-note" }, "The browser reruns the model for this " +
-        `${this.insp.meta.sampleName} with the gate replaced before it acts, from the ` +
-        "model's exact weights; the change flows on through the belt, the later steps, " +
-        "the later layers and the output. Solid: as traced; dashed: with the clamp." +
-        (this.insp.meta.forecast ? " In the window above, a dashed ring marks the forecast " +
-          "with the clamp." : "")));
+      h("p", { class: "lxi-lab-note" }, this.explanation()));
     const given = this.insp.model.get("clamps");
     if (Array.isArray(given) && given.length) this.toControls(given[0], given.slice(1));
+  }
+
+  // What the rerun does, in words: the whole fed-back forecast, or each window alone.
+  explanation() {
+    const common = "with the gate replaced before it acts, from the model's exact weights; the " +
+      "change flows on through the belt, the later steps, the later layers and the output. " +
+      "Solid: as traced; dashed: with the clamp.";
+    const fc = this.lab.forecast;
+    if (this.fed) {
+      return `The browser reruns the whole ${this.fed.steps}-step forecast ${common} Each ` +
+        "prediction of the clamped model is fed back into its next window, as in the " +
+        "forecast, so this step's belt and gates are those of the window the clamped model " +
+        "would have seen (dashed in the window above, its prediction a dashed ring).";
+    }
+    const why = fc && !fc.fedBack ? ` Each window is rerun as it was traced (${fc.why}), so ` +
+      "the clamped predictions are not fed back." : "";
+    return `The browser reruns the model for this ${this.insp.meta.sampleName} ${common}` +
+      (this.insp.meta.forecast ? " In the window above, a dashed ring marks the forecast " +
+        "with the clamp." : "") + why;
   }
 
   defaults() {
@@ -197,10 +230,14 @@ class LabPanel {
       const shown = this.lab.layers.findIndex((l) => l.name === this.insp.layerName);
       if (shown >= 0) this.layerSel.value = String(shown);
     }
+    const clamps = this.clamp ? [this.clamp, ...this.extra] : [];
+    const cf = this.fed && this.clamp ? this.forecast(clamps) : null;
     const t0 = performance.now();
     if (!this.originals[n]) this.originals[n] = labRun(this.model, n, []);
     const base = this.originals[n];
-    const alt = this.clamp ? labRun(this.model, n, [this.clamp, ...this.extra]) : base;
+    // fed back: this step's window as the clamped model would have seen it
+    const input = cf ? cf.values.subarray(n, n + this.model.T) : n;
+    const alt = this.clamp ? labRun(this.model, input, clamps) : base;
     const ms = performance.now() - t0;
     const li = this.clamp ? this.clamp.layer : this.layerIndex();
     const units = this.clamp && this.clamp.units ? this.clamp.units : this.beltUnits();
@@ -226,7 +263,16 @@ class LabPanel {
     });
     this.outputLine.textContent = `model output in ${out.units}: as traced \u2192 with the clamp: ` +
       parts.join("; ");
-    this.markWindow(this.clamp ? show(alt.output[0]) : null);
+    this.markWindow(this.clamp ? show(alt.output[0]) : null, cf ? Array.from(input, show) : null);
+    if (this.forecastSvg) this.drawForecast(cf, n);
+    if (cf) {
+      this.el.dataset.forecastCounterfactual = JSON.stringify(Array.from(cf.prediction));
+      this.el.dataset.forecastShown = JSON.stringify(Array.from(cf.prediction,
+        (y, j) => out.scale[j] * y + out.shift[j]));
+      this.el.dataset.forecastMs = cf.ms.toFixed(3);
+    } else {
+      for (const k of ["forecastCounterfactual", "forecastShown", "forecastMs"]) delete this.el.dataset[k];
+    }
     this.el.dataset.original = JSON.stringify(Array.from(base.output));
     this.el.dataset.counterfactual = JSON.stringify(Array.from(alt.output));
     this.el.dataset.shownOutput = JSON.stringify(Array.from(alt.output, show));
@@ -237,34 +283,83 @@ class LabPanel {
       `${c.units === null ? "every unit" : c.units.map((u) => `unit ${u}`).join(", ")}, ` +
       `${span === null ? "every step" : `steps ${span[0]} to ${span[1]}`} ` +
       `${this.extra.length ? `and ${this.extra.length} more clamp(s) set from Python ` : ""}` +
-      `(rerun in ${ms.toFixed(1)} ms)` : "no clamp: change a control to rerun the model";
+      (cf ? `(the ${this.fed.steps}-step forecast rerun in ${cf.ms.toFixed(1)} ms)`
+        : `(rerun in ${ms.toFixed(1)} ms)`) : "no clamp: change a control to rerun the model";
     this.el.dataset.state = `${n}:${JSON.stringify(c)}`;
   }
 
+  // The whole forecast rerun with `clamps` (kept while they stay the same: moving through
+  // the steps costs nothing).
+  forecast(clamps) {
+    const key = JSON.stringify(clamps);
+    if (!this.rerun || this.rerun.key !== key) {
+      const t0 = performance.now();
+      const r = labForecast(this.model, clamps, this.fed.steps);
+      this.rerun = { key, prediction: r.prediction, values: r.values, ms: performance.now() - t0 };
+    }
+    return this.rerun;
+  }
+
+  // The colour the inspector's window gives a forecast point ("target", "model").
+  pointColor(name, fallback) {
+    const p = (this.insp.windowPoints || []).find((q) => q.name === name);
+    return p ? p.color : fallback;
+  }
+
   // The counterfactual forecast beside the model's in the inspector's window (a dashed
-  // ring, kept inside the plot), when the trace is a forecast.
-  markWindow(value) {
+  // ring, kept inside the plot), when the trace is a forecast; fed back, the window the
+  // clamped model saw too (`seen`: its T values, dashed where they are fed back).
+  markWindow(value, seen) {
     const w = this.insp.windowY;
-    if (this.mark) this.mark.remove();
-    this.mark = null;
+    for (const m of [this.mark, this.markLine]) if (m) m.remove();
+    this.mark = this.markLine = null;
     if (!w || value === null || !Number.isFinite(value)) return;
-    const y = Math.min(w.bottom, Math.max(w.top, w.Y(value)));
-    const model = (this.insp.windowPoints || []).find((p) => p.name === "model");
-    this.mark = s("circle", { cx: w.x, cy: y, r: 6, fill: "none", stroke: model ? model.color : "#111",
+    const color = this.pointColor("model", "#111");
+    const clip = (v) => Math.min(w.bottom, Math.max(w.top, w.Y(v)));
+    if (seen && this.insp.windowX) {
+      const fed = (this.insp.meta.forecast.fedBack || [])[this.insp.s] || [];
+      const pts = seen.map((v, i) => (fed[i] && Number.isFinite(v)
+        ? `${this.insp.windowX(i).toFixed(1)},${clip(v).toFixed(1)}` : null)).filter(Boolean);
+      if (pts.length) {
+        this.markLine = s("polyline", { points: pts.join(" "), fill: "none", stroke: color,
+          "stroke-width": 1.5, "stroke-dasharray": "4 3", class: "lxi-lab-window" });
+        this.markLine.append(s("title", {}, "the predictions the clamped model fed back"));
+        this.insp.windowSvg.append(this.markLine);
+      }
+    }
+    this.mark = s("circle", { cx: w.x, cy: clip(value), r: 6, fill: "none", stroke: color,
       "stroke-width": 1.5, "stroke-dasharray": "3 2", class: "lxi-lab-mark" });
     this.mark.append(s("title", {}, `with the clamp: ${labFormat(value)}`));
     this.insp.windowSvg.append(this.mark);
   }
 
-  chart(g, series, title, span, T) {
+  // The forecast over its steps: the targets, the model's as traced (solid) and, with a
+  // clamp, the clamped model's fed back (dashed); the current step shaded.
+  drawForecast(cf, n) {
+    const fc = this.insp.meta.forecast, out = this.lab.output, S = this.fed.steps;
+    const target = this.pointColor("target", "#009E73"), model = this.pointColor("model", "#D55E00");
+    const nums = (v) => (v || []).map((x) => (x === null ? NaN : x));
+    const series = [{ values: nums(fc.target), color: target, dashed: false, label: "target" },
+      { values: nums(fc.prediction), color: model, dashed: false, label: "the model's forecast" }];
+    if (cf) {
+      series.push({ values: Array.from(cf.prediction, (y, j) => out.scale[j] * y + out.shift[j]),
+        color: model, dashed: true, label: "the model's forecast" });
+    }
+    this.chart(this.forecastSvg, series, ["", "forecast: target, model (dashed: with the clamp)"], [n, n], S,
+      `forecast step ${S - 1}`);
+  }
+
+  chart(g, series, title, span, T, last = `step ${T - 1}`) {
     g.replaceChildren();
-    const L = 48, R = 10, top = 32, bottom = 124;
+    const R = 10, top = 32, bottom = 124;
     let lo = Infinity, hi = -Infinity;
     for (const ser of series) {
       for (const v of ser.values) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
     }
     if (!Number.isFinite(lo)) { lo = 0; hi = 1; }
     if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
+    // room on the left for the longer tick label (prices run to 7 characters and more)
+    const L = Math.max(48, 10 + 7.5 * Math.max(labFormat(hi).length, labFormat(lo).length));
     const X = (t) => L + ((t + 0.5) / T) * (LAB_W - L - R);
     const Y = (v) => bottom - ((v - lo) / (hi - lo)) * (bottom - top);
     // title: [a symbol (its subscripts as subscripts), plain text]
@@ -280,7 +375,7 @@ class LabPanel {
     g.append(s("text", { x: L - 4, y: bottom, "text-anchor": "end", class: "lxi-tick" }, labFormat(lo)));
     g.append(s("text", { x: L, y: bottom + 16, class: "lxi-tick" }, "0"));
     g.append(s("text", { x: LAB_W - R, y: bottom + 16, "text-anchor": "end", class: "lxi-tick" },
-      `step ${T - 1}`));
+      last));
     for (const ser of series) {
       const pts = ser.values.map((v, t) => (Number.isFinite(v) ? `${X(t).toFixed(1)},${Y(v).toFixed(1)}` : null))
         .filter(Boolean).join(" ");
