@@ -167,3 +167,19 @@ def test_a_value_outside_the_gate_is_allowed_when_asked(sine):
     tr = lx.trace_forecast(model, x, mode="point", clamp={"output": -0.1},
                            clamp_allow_outside=True, steps=slice(0, 2))
     assert np.all(tr[tr.layer_names[0]].output == -0.1)
+
+
+def test_a_replay_that_misses_keras_outputs_is_refused(sine, monkeypatch):
+    # The head check compares the replayed outputs with Keras' own: shift the head's bias
+    # a little and the lab must refuse to vouch for its counterfactuals.
+    model, x = sine
+    real = Stack.from_model
+
+    def shifted(m):
+        stack = real(m)
+        stack.head.bias = stack.head.bias + 1e-3
+        return stack
+
+    monkeypatch.setattr(Stack, "from_model", staticmethod(shifted))
+    with pytest.raises(lx.errors.TraceMismatchError, match="differs from Keras' outputs"):
+        lx.intervene(model, x, {"forget": 1.0})
