@@ -29,7 +29,6 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any
@@ -276,7 +275,7 @@ class Intervention:
     ----------
     outputs, original_outputs : ndarray
         (N, out) the model's outputs with the clamps, and without (the dense head on the
-        traced last hidden state, equal to Keras' within the tolerance, checked). The
+        traced last hidden state, checked against Keras' own Dense layer). The
         clamped run uses the engine in the trace's precision (float32, as Keras).
     trace, original : Trace
         The gates with the clamps (as clamped), and the unchanged trace from
@@ -357,6 +356,7 @@ def intervene(
     TraceMismatchError
         The unclamped replay differs from Keras by more than ``tolerance``.
     """
+    from lstm_explained._keras import to_numpy
     from lstm_explained._tracer_check import checked_windows
     from lstm_explained.forecast import _check_windows
     from lstm_explained.tracer import trace_gates
@@ -367,18 +367,19 @@ def intervene(
                          allow_outside=allow_outside)
     x32 = xs.astype(np.float32)
     original = trace_gates(model, x32, tolerance=tolerance)  # checked against Keras
-    # The unclamped outputs: the head on the traced last hidden state, checked against
-    # Keras' own outputs on the windows the trace's self-check compared.
-    base = stack.head(np.asarray(original[original.layer_names[-1]].hidden[:, -1], np.float64))
+    # The unclamped outputs: the head on the traced last hidden state (checked by the
+    # trace's self-check), itself checked against Keras' own Dense layer on the windows
+    # the self-check compared.
+    last = np.asarray(original[original.layer_names[-1]].hidden[:, -1])
+    base = stack.head(last.astype(np.float64))
     idx = checked_windows(len(xs), 32)
+    expected = np.asarray(to_numpy(model.layers[-1](last[idx].astype(np.float32))),
+                          dtype=np.float64)
     first = min((c.layer for c in clamps), default=len(stack.layers))
     known = [(lt.inputs, lt.arrays) for lt in list(original.values())[:first]]
-    with ThreadPoolExecutor(1) as pool:  # Keras' outputs while the engine reruns
-        keras_out = pool.submit(model.predict_on_batch, x32[idx])
-        # The clamped run: the same engine in the trace's precision, so that an empty
-        # clamp reproduces the trace exactly and every difference is the clamps' doing.
-        outputs, runs = stack.run(x32, clamps, dtype=np.float32, known=known)
-        expected = np.asarray(keras_out.result(), dtype=np.float64)
+    # The clamped run: the same engine in the trace's precision, so that an empty clamp
+    # reproduces the trace exactly and every difference is the clamps' doing.
+    outputs, runs = stack.run(x32, clamps, dtype=np.float32, known=known)
     err = float(np.max(np.abs(base[idx] - expected) / np.maximum(1.0, np.abs(expected))))
     if err > tolerance:
         raise TraceMismatchError(
