@@ -47,8 +47,11 @@ from typing import Any
 
 import numpy as np
 
+from lstm_explained._stats import column_correlations
 from lstm_explained.adding import marked_steps, running_sum
 from lstm_explained.errors import DataError
+from lstm_explained.layer_trace import LayerTrace
+from lstm_explained.trace import Trace
 
 #: A memory unit's input gate is this much more open at the marks than elsewhere ...
 INPUT_CONTRAST = 0.5
@@ -127,29 +130,21 @@ class MemoryUnits:
         return f"{head}\n{self.table(top=shown)}{more}"
 
 
-def _layer(trace: Any) -> Any:
+def _layer(trace: Any) -> LayerTrace:
     """The one layer trace to measure: ``trace`` itself, or a one-layer Trace's layer."""
-    from lstm_explained.trace import Trace
-
     if isinstance(trace, Trace):
         if len(trace) != 1:
             raise DataError(
                 f"this trace has {len(trace)} layers ({trace.layer_names}); pass one of them, "
                 f"e.g. find_memory_units(trace[{trace.layer_names[0]!r}], x)."
             )
-        return trace[trace.layer_names[0]]
-    missing = [q for q in ("input", "forget", "cell") if getattr(trace, q, None) is None]
-    if missing:
+        trace = trace[trace.layer_names[0]]
+    if not isinstance(trace, LayerTrace) or not {"input", "forget", "cell"} <= set(trace.arrays):
         raise DataError(
             f"find_memory_units needs an LSTM layer trace (from lx.trace_gates(model, x)); "
-            f"{type(trace).__name__} has no {', '.join(missing)}."
+            f"got {type(trace).__name__}."
         )
     return trace
-
-
-def _in_input_order(lt: Any, quantity: str) -> np.ndarray:
-    arr = np.asarray(getattr(lt, quantity), dtype=np.float64)
-    return arr[:, ::-1] if getattr(lt, "go_backwards", False) else arr
 
 
 def find_memory_units(trace: Any, x: Any = None, top: int | None = None) -> MemoryUnits:
@@ -192,10 +187,9 @@ def find_memory_units(trace: Any, x: Any = None, top: int | None = None) -> Memo
     ):
         raise DataError(f"top must be a whole number >= 1 or None, not {top!r}.")
     lt = _layer(trace)
-    i_gate, f_gate, cell = (_in_input_order(lt, q) for q in ("input", "forget", "cell"))
-    if x is None:
-        x = np.asarray(lt.in_input_order("inputs") if hasattr(lt, "in_input_order") else lt.inputs)
-    x = np.asarray(x)
+    i_gate, f_gate, cell = (np.asarray(lt.in_input_order(q), dtype=np.float64)
+                            for q in ("input", "forget", "cell"))
+    x = np.asarray(lt.in_input_order("inputs") if x is None else x)
     if x.shape[:2] != cell.shape[:2]:
         raise DataError(
             f"x holds {x.shape[:2]} (sequences, steps) but the trace {cell.shape[:2]}; pass "
@@ -228,7 +222,7 @@ def find_memory_units(trace: Any, x: Any = None, top: int | None = None) -> Memo
         sum_correlation=correlation[order],
         held_correlation=held[order],
         memory=memory[order],
-        layer=str(getattr(lt, "name", "")),
+        layer=lt.name,
     )
 
 
@@ -250,13 +244,7 @@ def _centred(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
 
 def _correlation(cell: np.ndarray, target: np.ndarray) -> np.ndarray:
     """(units,) Pearson correlation of each unit's cell state with ``target``; 0 if constant."""
-    c = cell.reshape(-1, cell.shape[-1])
-    c = c - c.mean(axis=0)
-    t = target.reshape(-1) - target.mean()
-    norm = np.sqrt((c**2).sum(axis=0) * (t**2).sum())
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = (c * t[:, None]).sum(axis=0) / norm
-    return np.where(norm > 0, r, 0.0)
+    return column_correlations(cell.reshape(-1, cell.shape[-1]), target.reshape(-1))
 
 
 __all__ = [

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from lstm_explained._stats import column_correlations
 from lstm_explained.errors import DataError
 
 #: Result statuses.
@@ -163,16 +164,6 @@ def _int_answer(id: str, answer: Any, n: int, what: str) -> tuple[int | None, Re
     return answer, None
 
 
-def _corr(values: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Pearson correlation of each column of ``values`` (N, U) with ``target`` (N,).
-
-    A constant column (no variation) correlates 0.
-    """
-    v = values - values.mean(axis=0)
-    t = target - target.mean()
-    denom = np.sqrt((v**2).sum(axis=0) * (t**2).sum())
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = (v * t[:, None]).sum(axis=0) / denom
-    return np.where(denom > 0, r, 0.0)
+_corr = column_correlations  # the package's one Pearson helper (lstm_explained._stats)
 
 
