@@ -155,14 +155,6 @@ class LSTMWeights:
 # ----------------------------------------------------------------------------------
 # The step and the loop
 # ----------------------------------------------------------------------------------
-def project_inputs(x: np.ndarray, weights: LSTMWeights) -> np.ndarray:
-    """``W x_t + b`` for every timestep at once: (batch, timesteps, 4·units)."""
-    z = np.asarray(x, dtype=weights.dtype) @ weights.kernel
-    if weights.bias is not None:
-        z += weights.bias
-    return z
-
-
 def step_inplace(
     z: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, weights: LSTMWeights,
     c_t: np.ndarray, h_t: np.ndarray, scratch: np.ndarray, hook: Hook | None = None,
@@ -352,4 +344,4 @@ def run_lstm(
     return {name: (blocks | states)[name] for name in LSTM.names}
 
 
-__all__ = ["LSTMWeights", "project_inputs", "run_lstm", "step_inplace"]
+__all__ = ["LSTMWeights", "run_lstm", "step_inplace"]

@@ -292,19 +292,15 @@ def trace_forecast(
             prediction = np.asarray(fc.full_sequence(model, x), dtype=np.float64)
         base_value = float(fc.persistence(x[start : start + 1])[0])
         base = np.full(n_steps, base_value)
-        # Step j sees x[start, j:] followed by its first j predictions (cf. forecast.rollout).
-        extended = np.concatenate([x[start, :, 0], prediction])
-        step_windows = np.stack([extended[j : j + width] for j in idx])[:, :, None]
         fed = np.stack([np.arange(width) >= width - j for j in idx])
         window_of = np.full(len(idx), start)
         target_pos = start + idx
 
-    if lab is not None:
+    if lab is not None:  # the clamped model forecasts, its own predictions fed back
         original_prediction = prediction
-        prediction = _clamped_forecast(lab, x, mode, start, n_steps)
-        if mode != "point":  # the windows see the clamped model's own predictions
-            extended = np.concatenate([x[start, :, 0], prediction])
-            step_windows = np.stack([extended[j : j + width] for j in idx])[:, :, None]
+        prediction = clamped_forecast(*lab, x, mode, start, n_steps)
+    if mode != "point":
+        step_windows = fed_back_windows(x[start, :, 0], prediction, idx)
 
     # 2. Targets and baseline in the units of each sample's predictions; prices.
     valid = target_pos < n
@@ -370,11 +366,20 @@ def trace_forecast(
     return Trace(dict(trace.items()), info=info, extras=extras)
 
 
-def _clamped_forecast(lab: tuple, x: np.ndarray, mode: str, start: int, n_steps: int
-                      ) -> np.ndarray:
-    """The forecast of the clamped model: every window (point), or one window fed its
-    own clamped predictions back, one step at a time (multi, full)."""
-    stack, clamps = lab
+def fed_back_windows(window: np.ndarray, predictions: np.ndarray, steps: np.ndarray
+                     ) -> np.ndarray:
+    """(len(steps), T, 1): the window of each fed-back forecast step. Step j sees
+    ``window[j:]`` followed by its first j ``predictions`` (cf. forecast.rollout)."""
+    width = len(window)
+    extended = np.concatenate([np.asarray(window, np.float64), predictions])
+    return np.stack([extended[j : j + width] for j in steps])[:, :, None]
+
+
+def clamped_forecast(stack: Any, clamps: tuple, x: np.ndarray, mode: str, start: int,
+                     n_steps: int) -> np.ndarray:
+    """The forecast of a :class:`~lstm_explained.lab.Stack` with ``clamps``: every window
+    (point), or window ``start`` fed its own clamped predictions back, one step at a time
+    (multi, full)."""
     if mode == "point":
         return stack.run(x, clamps)[0][:, 0]
     window = x[start : start + 1].astype(np.float64)
@@ -385,4 +390,4 @@ def _clamped_forecast(lab: tuple, x: np.ndarray, mode: str, start: int, n_steps:
     return out
 
 
-__all__ = ["MODES", "trace_forecast"]
+__all__ = ["MODES", "clamped_forecast", "fed_back_windows", "trace_forecast"]

@@ -2,7 +2,7 @@ r"""The gate lab: rerun a model with chosen gates overridden, and see what chang
 
 "What if the forget gate were 1?" :func:`intervene` answers it for a Keras model of the
 seed's kind (a ``Sequential`` of forward LSTMs, dropout-like layers and a final
-``Dense``): it runs the whole model in numpy with the cell of :mod:`lstm_explained.cell`,
+``Dense``): it runs the whole model in numpy in the engine (:mod:`lstm_explained.engine`),
 replacing the chosen gates at the chosen units and steps *before* they act, so the change
 flows on through the belt, the later steps, the later layers and the output::
 
@@ -98,13 +98,6 @@ class Clamp:
             "steps": None if self.steps is None else self.steps.tolist(),
         }
 
-    def apply(self, values: np.ndarray) -> np.ndarray:
-        """``values`` (batch, units) of this gate at one step, with the override applied
-        (a new array; :meth:`apply_inplace` changes ``values`` itself)."""
-        new = values.copy()
-        self.apply_inplace(new)
-        return new
-
     def apply_inplace(self, values: np.ndarray) -> None:
         """Override ``values`` (batch, units) of this gate at one step, in place."""
         cols = slice(None) if self.units is None else self.units
@@ -173,7 +166,7 @@ def make_clamps(
             "clamp must be a dict {gate: value}, e.g. {'forget': 1.0} or "
             "{'input': lx.lab.scale(0.5)}."
         )
-    names = [getattr(w, "name", f"lstm {k}") for k, w in enumerate(stack.layers)]
+    names = [lay.name for lay in stack.layers]
     if layer is None:
         chosen = list(range(len(names)))
     elif isinstance(layer, str):
@@ -226,6 +219,7 @@ class Stack:
     def from_model(cls, model: Any) -> Stack:
         """The numpy stack of a Keras model, or a clear :class:`ModelError`."""
         from lstm_explained.forecast import numpy_stack
+        from lstm_explained.keras_layers import cell_kind
 
         stack = numpy_stack(model)
         if stack is None:
@@ -235,7 +229,7 @@ class Stack:
                 "returning sequences), optional Dropout-like layers and a final Dense."
             )
         lstms, head = stack
-        keras_lstms = [lay for lay in model.layers if type(lay).__name__ == "LSTM"]
+        keras_lstms = [lay for lay in model.layers if cell_kind(lay) is LSTM]  # as numpy_stack
         return cls([StackLayer(lay.name, w) for lay, w in zip(keras_lstms, lstms, strict=True)],
                    head)
 
@@ -300,17 +294,21 @@ class Intervention:
                 f"largest effect on the output {np.abs(self.effect).max():.3g})")
 
 
-def counterfactual_trace(stack: Stack, runs: list, clamps: tuple[Clamp, ...],
-                         info: dict[str, Any] | None = None) -> Trace:
-    """The replayed layers as a :class:`Trace` (marked as not checked against Keras)."""
-    layers = [
+def stack_trace(stack: Stack, runs: list, info: dict[str, Any] | None = None) -> Trace:
+    """The layers of a :meth:`Stack.run` as a :class:`Trace` (not checked against Keras)."""
+    return Trace([
         LayerTrace(lay.name, lay.name, kind="lstm", inputs=seq, arrays=arrays,
                    units=lay.weights.units, activation=lay.weights.activation,
                    recurrent_activation=lay.weights.recurrent_activation)
         for lay, (seq, arrays) in zip(stack.layers, runs, strict=True)
-    ]
-    return Trace(layers, info={**(info or {}), "clamps": [c.describe() for c in clamps],
-                               "counterfactual": True})
+    ], info=info)
+
+
+def counterfactual_trace(stack: Stack, runs: list, clamps: tuple[Clamp, ...],
+                         info: dict[str, Any] | None = None) -> Trace:
+    """A clamped run as a :class:`Trace`, marked as a counterfactual with its clamps."""
+    return stack_trace(stack, runs, {**(info or {}), "clamps": [c.describe() for c in clamps],
+                                     "counterfactual": True})
 
 
 def intervene(
@@ -357,7 +355,7 @@ def intervene(
         The unclamped replay differs from Keras by more than ``tolerance``.
     """
     from lstm_explained._keras import to_numpy
-    from lstm_explained._tracer_check import checked_windows
+    from lstm_explained._tracer_check import checked_windows, rel_error
     from lstm_explained.forecast import _check_windows
     from lstm_explained.tracer import trace_gates
 
@@ -375,20 +373,22 @@ def intervene(
     idx = checked_windows(len(xs), 32)
     expected = np.asarray(to_numpy(model.layers[-1](last[idx].astype(np.float32))),
                           dtype=np.float64)
-    first = min((c.layer for c in clamps), default=len(stack.layers))
-    known = [(lt.inputs, lt.arrays) for lt in list(original.values())[:first]]
-    # The clamped run: the same engine in the trace's precision, so that an empty clamp
-    # reproduces the trace exactly and every difference is the clamps' doing.
-    outputs, runs = stack.run(x32, clamps, dtype=np.float32, known=known)
-    err = float(np.max(np.abs(base[idx] - expected) / np.maximum(1.0, np.abs(expected))))
+    err = rel_error(base[idx], expected)[0]
     if err > tolerance:
         raise TraceMismatchError(
             f"the numpy replay of {model.name!r} differs from Keras' outputs by {err:.3g} "
             f"(tolerance {tolerance:g}); the lab cannot vouch for its counterfactuals."
         )
+    # The clamped run: the same engine in the trace's precision, so that an empty clamp
+    # reproduces the trace exactly and every difference is the clamps' doing. Layers
+    # before the first clamped one are the trace's own.
+    first = min((c.layer for c in clamps), default=len(stack.layers))
+    known = [(lt.inputs, lt.arrays) for lt in list(original.values())[:first]]
+    outputs, runs = stack.run(x32, clamps, dtype=np.float32, known=known)
     trace = counterfactual_trace(stack, runs, clamps, {"model": model.name})
     return Intervention(outputs, base, trace, original, clamps)
 
 
-__all__ = ["CLAMPABLE", "Clamp", "Intervention", "Scale", "Stack", "intervene", "make_clamps",
-           "reachable", "scale"]
+__all__ = ["CLAMPABLE", "Clamp", "Intervention", "Scale", "Stack", "StackLayer",
+           "counterfactual_trace", "intervene", "make_clamps", "reachable", "scale",
+           "stack_trace"]

@@ -265,9 +265,7 @@ def toy_lab(head: str = "linear", seed: int = 3) -> tuple[Stack, Any]:
     """
     from lstm_explained.engine import LSTMWeights
     from lstm_explained.forecast import _Dense
-    from lstm_explained.lab import StackLayer
-    from lstm_explained.layer_trace import LayerTrace
-    from lstm_explained.trace import Trace
+    from lstm_explained.lab import StackLayer, stack_trace
 
     rng = np.random.default_rng(seed)
 
@@ -279,10 +277,7 @@ def toy_lab(head: str = "linear", seed: int = 3) -> tuple[Stack, Any]:
     stack = Stack([StackLayer("lstm_a", weights(2, 6)), StackLayer("lstm_b", weights(6, 5))],
                   _Dense(rng.normal(0, 1, (5, 1)).astype(np.float32), np.float32([0.1]), head))
     x = rng.normal(0, 1, (3, 16, 2)).astype(np.float32)
-    _, runs = stack.run(x)
-    layers = [LayerTrace(name=lay.name, layer_name=lay.name, inputs=seq, arrays=arrays)
-              for lay, (seq, arrays) in zip(stack.layers, runs, strict=True)]
-    return stack, Trace(layers, info={"title": "a toy model's gate lab"})
+    return stack, stack_trace(stack, stack.run(x)[1], {"title": "a toy model's gate lab"})
 
 
 def clamps_from_json(stack: Stack, clamps: Any, timesteps: int) -> tuple[Clamp, ...]:

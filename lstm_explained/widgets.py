@@ -249,12 +249,10 @@ class GateInspector(anywidget.AnyWidget):
             if self._base is None:
                 self._base = self.lab.run(x)[0]
             if self._fed_back:  # each step's window holds the clamped predictions before it
-                from lstm_explained.forecast_trace import _clamped_forecast
+                from lstm_explained.forecast_trace import clamped_forecast, fed_back_windows
 
-                y = _clamped_forecast((self.lab, clamps), x, "multi", 0, len(x))
-                values = np.concatenate([x[0, :, 0].astype(np.float64), y])
-                width = x.shape[1]
-                x = np.stack([values[j:j + width] for j in range(len(x))])[:, :, None]
+                y = clamped_forecast(self.lab, clamps, x, "multi", 0, len(x))
+                x = fed_back_windows(x[0, :, 0], y, np.arange(len(x)))
             outputs, runs = self.lab.run(x, clamps)
             cf = counterfactual_trace(self.lab, runs, clamps, {"from": "GateInspector"})
             self._rerun = (key, Intervention(outputs, self._base, cf, self.trace, clamps))

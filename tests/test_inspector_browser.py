@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _page_text import overlaps, text_boxes
 
 from lstm_explained.engine import LSTMWeights, run_lstm
 from lstm_explained.export import inspector_html
@@ -20,29 +21,6 @@ pytestmark = pytest.mark.browser
 
 SHOWN = "document.getElementById('lx-inspector').dataset.shown"
 
-#: Every piece of text on the page that a reader sees: its box, its font size, its owner.
-TEXT_BOXES = """() => {
-  const out = [];
-  const walker = document.createTreeWalker(document.getElementById('lx-inspector'),
-                                           NodeFilter.SHOW_TEXT);
-  let n = 0;
-  while (walker.nextNode()) {
-    const node = walker.currentNode;
-    const el = node.parentElement;
-    if (!node.textContent.trim() || el.closest('option, select, title')) continue;
-    const owner = el.closest('text') || el;
-    if (!owner.dataset.lxid) owner.dataset.lxid = String(n++);
-    const range = document.createRange();
-    range.selectNodeContents(node);
-    for (const r of range.getClientRects()) {
-      if (r.width < 0.5 || r.height < 0.5) continue;
-      out.push({text: node.textContent.slice(0, 30), owner: owner.dataset.lxid,
-                size: parseFloat(getComputedStyle(el).fontSize),
-                x: r.left, y: r.top, w: r.width, h: r.height});
-    }
-  }
-  return out;
-}"""
 
 
 def _trace(n=3, t=12, units=5, layers=1, nan=False, **info):
@@ -158,20 +136,12 @@ def test_projector_ready_at_1024_by_768(new_page, tmp_path):
                 step_labels=[f"word{k}" for k in range(50)])
     path = inspector_html(tr, tmp_path / "big.html")
     page, log, _ = _open(new_page, path)
-    boxes = page.evaluate(TEXT_BOXES)
+    boxes = text_boxes(page, "#lx-inspector")
     assert boxes
     small = [b for b in boxes if b["size"] < 12]
     assert small == [], small[:5]
-    overlaps = []
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
-            if a["owner"] == b["owner"]:
-                continue
-            w = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
-            h = min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"])
-            if w > 1 and h > 1:
-                overlaps.append((a["text"], b["text"], round(a["x"]), round(a["y"])))
-    assert overlaps == [], overlaps[:10]
+    crossed = overlaps(boxes)
+    assert crossed == [], crossed[:10]
     for selector in (".lxi-svg", ".lxi-heat-row"):  # the diagram and one heatmap, unscrolled
         box = page.locator(selector).first.bounding_box()
         assert box["y"] >= 0 and box["y"] + box["height"] <= 768, (selector, box)

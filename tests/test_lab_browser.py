@@ -12,6 +12,7 @@ import json
 
 import numpy as np
 import pytest
+from _page_text import overlaps, text_boxes
 
 from lstm_explained.export import inspector_html
 from lstm_explained.lab import Stack, make_clamps, scale
@@ -205,29 +206,6 @@ def test_hostile_layer_names_are_text(new_page, tmp_path):
     assert all(u.startswith("file://") for u in requests)
 
 
-#: Every piece of text in the lab panel: its box, its font size, its owner element.
-LAB_TEXT = """() => {
-  const out = [];
-  const walker = document.createTreeWalker(document.querySelector('.lxi-lab'),
-                                           NodeFilter.SHOW_TEXT);
-  let n = 0;
-  while (walker.nextNode()) {
-    const node = walker.currentNode;
-    const el = node.parentElement;
-    if (!node.textContent.trim() || el.closest('option, select, title')) continue;
-    const owner = el.closest('text') || el;
-    if (!owner.dataset.lxid) owner.dataset.lxid = String(n++);
-    const range = document.createRange();
-    range.selectNodeContents(node);
-    for (const r of range.getClientRects()) {
-      if (r.width < 0.5 || r.height < 0.5) continue;
-      out.push({text: node.textContent.slice(0, 30), owner: owner.dataset.lxid,
-                size: parseFloat(getComputedStyle(el).fontSize),
-                x: r.left, y: r.top, w: r.width, h: r.height});
-    }
-  }
-  return out;
-}"""
 
 
 def test_the_lab_panels_text_is_readable_and_never_overlaps(new_page, tmp_path):
@@ -245,17 +223,10 @@ def test_the_lab_panels_text_is_readable_and_never_overlaps(new_page, tmp_path):
 def _readable(page) -> None:
     """The lab panel's text: 12 px or more, no two pieces overlapping, none cut off on the
     left of its chart, and no sideways scrolling."""
-    boxes = page.evaluate(LAB_TEXT)
+    boxes = text_boxes(page, ".lxi-lab")
     assert boxes
     assert [b for b in boxes if b["size"] < 12] == []
-    overlaps = []
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
-            w = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
-            h = min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"])
-            if a["owner"] != b["owner"] and w > 1 and h > 1:
-                overlaps.append((a["text"], b["text"]))
-    assert overlaps == []
+    assert overlaps(boxes) == []
     left = page.evaluate("""() => [...document.querySelectorAll('.lxi-lab svg')]
         .map((g) => g.getBoundingClientRect().left)""")
     cut = [b["text"] for b in boxes if b["x"] < min(left) - 0.5]

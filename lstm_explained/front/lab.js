@@ -339,7 +339,7 @@ function labLayer(model, L, seq, F, clamps, buf, record) {
 }
 
 // A fed-back forecast of `steps` steps with `clamps`, as lstm_explained.forecast_trace's
-// _clamped_forecast: start from exported sample `sample`'s window (one input feature),
+// clamped_forecast: start from exported sample `sample`'s window (one input feature),
 // run the model, append its prediction (output 0) to the window and drop the oldest
 // value, and again. Returns {prediction: Float64Array(steps), values: Float64Array(T +
 // steps)}: the window of step j is values[j .. j + T).
