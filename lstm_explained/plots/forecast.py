@@ -20,17 +20,11 @@ from matplotlib.figure import Figure
 from lstm_explained.data import Windows
 from lstm_explained.errors import DataError
 from lstm_explained.labels import PLAIN_TEXT, plain_label
+from lstm_explained.plots._figure import axes as figure_axes
 
 TRUE_COLOR = "#444444"
 MODEL_COLOR = "#0072B2"
 BASELINE_COLOR = "#999999"
-
-
-def _axes(ax: Axes | None, figsize: tuple[float, float] = (10, 4)) -> tuple[Figure, Axes]:
-    if ax is not None:
-        return ax.figure, ax
-    fig = Figure(figsize=figsize, layout="constrained")
-    return fig, fig.add_subplot()
 
 
 def plot_results(
@@ -54,7 +48,7 @@ def plot_results(
     matplotlib.figure.Figure
         The matplotlib Figure.
     """
-    fig, ax = _axes(ax)
+    fig, ax = figure_axes(ax, (10, 4))
     ax.plot(np.asarray(true), color=TRUE_COLOR, lw=1.2, label="True data")
     ax.plot(np.asarray(predicted), color=MODEL_COLOR, lw=1.2, label="Prediction")
     ax.set_xlabel("test window")
@@ -88,7 +82,7 @@ def plot_results_multiple(
     matplotlib.figure.Figure
         The matplotlib Figure.
     """
-    fig, ax = _axes(ax)
+    fig, ax = figure_axes(ax, (10, 4))
     ax.plot(np.asarray(true), color=TRUE_COLOR, lw=1.2, label="True data")
     for k, run in enumerate(np.asarray(predicted)):
         start = k * prediction_len
@@ -139,7 +133,7 @@ def plot_forecast_prices(
     """
     from lstm_explained.forecast import persistence
 
-    fig, ax = _axes(ax)
+    fig, ax = figure_axes(ax, (10, 4))
     true = windows.denormalise(windows.y_test)
     dates = windows.target_dates("test")
     xs: Any = dates if dates is not None else np.arange(len(true))

@@ -40,6 +40,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from lstm_explained.labels import PLAIN_TEXT, plain_label
+from lstm_explained.plots._figure import axes as figure_axes
 from lstm_explained.plots.views import BeltView, HeatmapView, UnitTracesView, View, WindowView
 from lstm_explained.trace import LayerTrace, Trace
 from lstm_explained.viewmodel import (
@@ -90,7 +91,7 @@ def plot_window(
     lt = layer_trace(trace, layer)
     sample = check_index(sample, lt.n_samples, "sample")
     timestep = check_timestep(lt, timestep)
-    fig, ax = _axes(ax, (6, 2.6))
+    fig, ax = figure_axes(ax, (6, 2.6))
     _static(WindowView(ax, trace, lt, sample, timestep))
     return fig
 
@@ -135,7 +136,7 @@ def plot_conveyor_belt(
     data = SampleData(lt, sample)
     timestep = check_timestep(lt, timestep)
     chosen = check_units(units, lt)
-    fig, ax = _axes(ax, (8, 0.9 + 0.32 * len(chosen)))
+    fig, ax = figure_axes(ax, (8, 0.9 + 0.32 * len(chosen)))
     _static(BeltView(ax, data, chosen, timestep))
     return fig
 
@@ -221,7 +222,7 @@ def plot_unit_traces(
     lt = layer_trace(trace, layer)
     data = SampleData(lt, sample)
     unit = check_index(unit, lt.units, "unit", f"layer {lt.name!r}")
-    fig, ax = _axes(ax, (6, 2.6))
+    fig, ax = figure_axes(ax, (6, 2.6))
     t = 0 if timestep is None else check_timestep(lt, timestep)
     view = UnitTracesView(ax, data, unit, t)
     if timestep is None:
@@ -280,13 +281,6 @@ def _static(view: View) -> None:
     """Make a view's animated artists ordinary ones (for a picture saved once)."""
     for a in view.animated:
         a.set_animated(False)
-
-
-def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
-    if ax is not None:
-        return ax.figure, ax  # type: ignore[return-value]
-    fig = Figure(figsize=figsize, layout="constrained")
-    return fig, fig.add_subplot()
 
 
 __all__ = [

@@ -33,6 +33,7 @@ from matplotlib.figure import Figure
 from lstm_explained.errors import DataError
 from lstm_explained.gradients import Reach, belt_gradient, memory_reach, time_constant
 from lstm_explained.labels import PLAIN_TEXT, plain_label
+from lstm_explained.plots._figure import axes as figure_axes
 from lstm_explained.trace import LayerTrace, Trace
 from lstm_explained.viewmodel import check_index, check_units, layer_trace
 
@@ -80,7 +81,7 @@ def plot_memory_reach(
     if max_distance is not None:
         max_distance = check_index(max_distance, 10**9, "max_distance")
     reaches = {str(k): v if isinstance(v, Reach) else memory_reach(v) for k, v in grads.items()}
-    fig, ax = _axes(ax)
+    fig, ax = figure_axes(ax, (6, 3.4))
     ax.axhline(_ONE_OVER_E, color="#999999", lw=0.8, ls=":")
     ax.annotate("1/e", (1.0, _ONE_OVER_E), xycoords=("axes fraction", "data"), xytext=(2, 0),
                 textcoords="offset points", va="center", fontsize=7, color="#777777")
@@ -157,7 +158,7 @@ def plot_belt_gradient(
         product = belt_gradient(lt)[sample]
         which = f"window {sample}"
     steps = np.arange(product.shape[0])
-    fig, ax = _axes(ax)
+    fig, ax = figure_axes(ax, (6, 3.4))
     ax.axhline(_ONE_OVER_E, color="#999999", lw=0.8, ls=":")
     for u in chosen:
         f_mean = 1.0 - 1.0 / tau[u]
@@ -184,11 +185,6 @@ def _plain_legend(ax: Axes) -> None:
         text.set_usetex(False)
 
 
-def _axes(ax: Axes | None) -> tuple[Figure, Axes]:
-    if ax is not None:
-        return ax.figure, ax  # type: ignore[return-value]
-    fig = Figure(figsize=(6, 3.4), layout="constrained")
-    return fig, fig.add_subplot()
 
 
 __all__ = ["plot_belt_gradient", "plot_memory_reach"]
