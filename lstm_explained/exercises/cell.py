@@ -1,4 +1,7 @@
-"""Exercises of tutorial 01: one step of the cell, by hand, and Keras' weight layout."""
+"""Exercises of tutorial 01: one step of the cell, by hand, and Keras' weight layout; then
+what the gates of a hand-set cell do: where they open (predicted before the cell runs),
+which gate guards the belt, and a bias chosen by design. Each is checked by running the
+tutorial's cell on its own words with :func:`lstm_explained.cell.lstm_step`."""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from lstm_explained.activations import get_activation
+from lstm_explained.cell import lstm_step
 from lstm_explained.errors import DataError
 from lstm_explained.exercises._base import (
     Result,
@@ -152,3 +157,244 @@ def _judge_forget_block(answer: Any, right: np.ndarray, *, kernel: Any,
                       f"i, f, c, o. W_f is one block, shape {right.shape}.")
 
 
+# -- 01: what the hand-set cell does, word by word -------------------------------------------
+_GATES = ("forget", "input", "output")
+_ALIASES = {"f": "forget", "f_t": "forget", "i": "input", "i_t": "input", "o": "output",
+            "o_t": "output", "c~": "candidate", "c̃": "candidate", "c̃_t": "candidate"}
+
+
+def run_words(weights: Any, inputs: Any, clamp: dict[int, dict[str, float]] | None = None,
+              bias: dict[str, float] | None = None) -> dict[str, np.ndarray]:
+    """Run a one-sequence cell, step by step, and keep unit 0's gates and states.
+
+    Parameters
+    ----------
+    weights : LSTMWeights
+        The cell's weights (Keras' layout).
+    inputs : array_like
+        (timesteps, features): one feature vector per word.
+    clamp : dict, optional
+        ``{step: {gate: value}}``: set a gate of unit 0 to a value at a step, before it acts.
+    bias : dict, optional
+        ``{gate: value}``: replace unit 0's bias of a gate (``"input"``, ...).
+
+    Returns
+    -------
+    dict
+        ``forget``, ``input``, ``candidate``, ``output``, ``cell``, ``hidden``: unit 0's
+        values at each timestep; ``z``: its pre-activations, (timesteps, 4) in Keras'
+        order i, f, c, o.
+
+    Example
+    -------
+    >>> from lstm_explained.engine import LSTMWeights
+    >>> w = LSTMWeights(np.array([[4.0, -4.0, 1.0, 4.0]]), np.zeros((1, 4)), np.zeros(4))
+    >>> run = run_words(w, [[1.0], [0.0]], clamp={1: {"forget": 0.0}})
+    >>> round(float(run["cell"][0]), 3), float(run["cell"][1])
+    (0.751, 0.0)
+    """
+    x = np.asarray(inputs, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] != weights.features:
+        raise DataError(f"inputs must be (words, {weights.features}); got shape {x.shape}.")
+    if bias:
+        b = np.zeros(4 * weights.units) if weights.bias is None else np.array(weights.bias)
+        for gate, value in bias.items():
+            b[LSTM.keras_blocks.index(gate) * weights.units] = value
+        weights = type(weights)(weights.kernel, weights.recurrent_kernel, b,
+                                weights.activation, weights.recurrent_activation)
+    squash = get_activation(weights.activation)
+    h = c = np.zeros((1, weights.units))
+    out: dict[str, list] = {q: [] for q in (*LSTM.keras_blocks, "cell", "hidden", "z")}
+    for t in range(len(x)):
+        z = x[t] @ weights.kernel + h[0] @ weights.recurrent_kernel
+        out["z"].append((z if weights.bias is None else z + weights.bias)[:: weights.units])
+        gates = dict(zip(("forget", "input", "candidate", "output"),
+                         lstm_step(x[None, t], h, c, weights)[:4], strict=True))
+        for gate, value in (clamp or {}).get(t, {}).items():
+            gates[gate] = gates[gate].copy()
+            gates[gate][0, 0] = value
+        c = gates["forget"] * c + gates["input"] * gates["candidate"]
+        h = gates["output"] * squash(c)
+        for q, v in [*gates.items(), ("cell", c), ("hidden", h)]:
+            out[q].append(float(v[0, 0]))
+    return {q: np.asarray(v) for q, v in out.items()}
+
+
+def _words(words: Any) -> list[str]:
+    if not len(words):
+        raise DataError("words must list the sentence's words, one per input row.")
+    return [str(w) for w in words]
+
+
+def _why(run: dict, words: list[str], t: int, gate: str) -> str:
+    """Why ``gate`` is open or shut at word ``t``: its pre-activation, then the sigmoid."""
+    z = float(run["z"][t][LSTM.keras_blocks.index(gate)])
+    v = run[gate][t]
+    return (f"at *{words[t]}* the {gate} gate's pre-activation is W·x_t + U·h_{{t-1}} + b "
+            f"= {z:+.2f}, so σ = {v:.3f}: {'open' if v > 0.5 else 'shut'}")
+
+
+@_register(
+    "01.open_words",
+    "Predict where a gate opens",
+    "Before you run the cell: at which words will the gate `gate` be open (above one half; "
+    "with side='shut', below one half)? Answer with a list of words.",
+    ("gate", "words", "inputs", "weights"),
+)
+def _solve_open_words(*, gate: str, words: Any, inputs: Any, weights: Any,
+                      side: str = "open") -> list[str]:
+    if gate not in _GATES:
+        raise DataError(f"gate must be one of {', '.join(_GATES)}; got {gate!r}.")
+    if side not in ("open", "shut"):
+        raise DataError(f"side must be 'open' or 'shut'; got {side!r}.")
+    words = _words(words)
+    values = run_words(weights, inputs)[gate]
+    if len(values) != len(words):
+        raise DataError(f"{len(words)} words for {len(values)} input rows: give one each.")
+    hit = values > 0.5 if side == "open" else values <= 0.5
+    return list(dict.fromkeys(w for w, h in zip(words, hit, strict=True) if h))
+
+
+@_judge("01.open_words")
+def _judge_open_words(answer: Any, right: list[str], *, gate: str, words: Any, inputs: Any,
+                      weights: Any, side: str = "open") -> Result:
+    id = "01.open_words"
+    words = _words(words)
+    if isinstance(answer, str):
+        answer = [answer]
+    if not isinstance(answer, (list, tuple, set)) or not all(
+            isinstance(w, str) for w in answer):
+        return _wrong(id, "answer with a list of words, e.g. ['Alice', 'and'].")
+    unknown = [w for w in answer if w not in words]
+    if unknown:
+        return _wrong(id, f"{', '.join(map(repr, unknown))} is not a word of the sentence "
+                          "(mind the capitals).")
+    if set(answer) == set(right):
+        return _ok(id, f"the {gate} gate is {side} at {', '.join(right) or 'no word'}.")
+    run = run_words(weights, inputs)
+    wrong = [w for w in dict.fromkeys(words) if (w in answer) != (w in right)]
+    why = "; ".join(_why(run, words, words.index(w), gate) for w in wrong[:2])
+    return _wrong(id, f"{why}. Each gate reads the word's features through its own column "
+                      "of the kernel, plus its bias: which features reach this gate?")
+
+
+@_register(
+    "01.guard_gate",
+    "Which gate guards the subject?",
+    "A name that is not the subject (`name`) proposes its gender as a candidate. Which gate "
+    "must stay shut at that name so that it does not overwrite the subject's gender on the "
+    "belt? Answer with a gate's name.",
+    ("weights", "inputs", "words", "name"),
+)
+def _solve_guard_gate(*, weights: Any, inputs: Any, words: Any, name: str) -> str:
+    return "input"  # the judge shows, by rerunning the cell, what each other gate would do
+
+
+def _belt_if(weights: Any, inputs: Any, t: int, **gates: float) -> float:
+    return float(run_words(weights, inputs, clamp={t: gates})["cell"][t])
+
+
+@_judge("01.guard_gate")
+def _judge_guard_gate(answer: Any, right: str, *, weights: Any, inputs: Any, words: Any,
+                      name: str) -> Result:
+    id = "01.guard_gate"
+    words = _words(words)
+    if name not in words:
+        raise DataError(f"name {name!r} is not one of the words.")
+    t = words.index(name)
+    run = run_words(weights, inputs)
+    before, after = (run["cell"][t - 1] if t else 0.0), run["cell"][t]
+    cand, i = run["candidate"][t], run["input"][t]
+    opened = _belt_if(weights, inputs, t, input=1.0)
+    gate = str(answer).strip().lower().removesuffix(" gate") if isinstance(answer, str) else ""
+    gate = _ALIASES.get(gate, gate)
+    if gate == right:
+        return _ok(id, f"at *{name}* the candidate is {cand:+.3f}, but i_t = {i:.3f} writes "
+                       f"only {i * cand:+.3f} of it, and the belt keeps {after:+.3f}. Were "
+                       f"the input gate open there (i = 1), the belt would hold "
+                       f"{opened:+.3f}: the subject's gender overwritten.")
+    if gate == "forget":
+        shut = _belt_if(weights, inputs, t, forget=0.0)
+        return _wrong(id, f"the forget gate must stay *open* (near 1) at a name that is not "
+                          f"the subject: shut (f = 0) at *{name}*, it would empty the belt, "
+                          f"{before:+.3f} before, {shut:+.3f} after. Which gate decides how "
+                          "much of the candidate is *written*?")
+    if gate == "output":
+        hidden = _belt_if(weights, inputs, t, input=1.0, output=0.0)
+        return _wrong(id, f"the output gate only decides what h_t shows; it cannot stop a "
+                          f"write. With the input gate open at *{name}* and the output gate "
+                          f"shut, the belt would still become {hidden:+.3f}.")
+    if gate == "candidate":
+        return _wrong(id, f"the candidate is not a gate: it is what could be written (tanh, "
+                          f"−1..1), and at *{name}* it is {cand:+.3f}, the name's gender. "
+                          "Which gate scales it before it reaches the belt?")
+    return _wrong(id, "answer with a gate's name: 'forget', 'input' or 'output'.")
+
+
+def _logit(p: float) -> float:
+    return float(np.log(p / (1 - p)))
+
+
+@_register(
+    "01.input_bias",
+    "Design the input gate's bias",
+    "Choose the input gate's bias b_i so that at a name that is not the subject (`others`) "
+    "less than `leak` of the candidate is written (i_t < leak), while the subject's names "
+    "(`subjects`) still open the gate (i_t > 1/2). Answer with one number.",
+    ("weights", "inputs", "words", "subjects", "others"),
+)
+def _solve_input_bias(*, weights: Any, inputs: Any, words: Any, subjects: Any, others: Any,
+                      leak: float = 0.01) -> float:
+    lo, hi = _bias_range(weights, inputs, _words(words), subjects, others, leak)
+    if not lo < hi:
+        raise DataError(f"no input-gate bias does it with these weights: it would have to be "
+                        f"above {lo:.2f} and below {hi:.2f}.")
+    return (lo + hi) / 2
+
+
+def _bias_range(weights: Any, inputs: Any, words: list[str], subjects: Any, others: Any,
+                leak: float) -> tuple[float, float]:
+    """The open interval of biases that does it (the recurrent term taken as it is)."""
+    missing = [w for w in [*subjects, *others] if w not in words]
+    if missing:
+        raise DataError(f"{', '.join(map(repr, missing))} is not one of the words.")
+    run = run_words(weights, inputs)
+    rest = run["z"][:, 0] - (0.0 if weights.bias is None else weights.bias[0])  # z_i - b_i
+    at = {w: [rest[t] for t, v in enumerate(words) if v == w] for w in [*subjects, *others]}
+    lo = max(-r for w in subjects for r in at[w])
+    hi = min(_logit(leak) - r for w in others for r in at[w])
+    return lo, hi
+
+
+@_judge("01.input_bias")
+def _judge_input_bias(answer: Any, right: float, *, weights: Any, inputs: Any, words: Any,
+                      subjects: Any, others: Any, leak: float = 0.01) -> Result:
+    id = "01.input_bias"
+    words = _words(words)
+    a = _number(answer)
+    if a is None or a.size != 1:
+        return _wrong(id, "answer with one number, the input gate's bias b_i.")
+    b = float(a.reshape(()))
+    i = run_words(weights, inputs, bias={"input": b})["input"]
+    leaky = [(w, i[t]) for t, w in enumerate(words) if w in others and i[t] >= leak]
+    shut = [(w, i[t]) for t, w in enumerate(words) if w in subjects and i[t] <= 0.5]
+    lo, hi = _bias_range(weights, inputs, words, subjects, others, leak)
+    if not leaky and not shut:
+        most = max(i[t] for t, w in enumerate(words) if w in others)
+        least = min(i[t] for t, w in enumerate(words) if w in subjects)
+        return _ok(id, f"with b_i = {b:g}, i_t is at most {most:.4f} at a name that is not "
+                       f"the subject, and at least {least:.3f} at the subject's names. Any "
+                       f"bias between {lo:.2f} and {hi:.2f} does it.")
+    if 0 < b < 1 and _close(a, leak, leak / 2):
+        return _wrong(id, f"{b:g} is a gate *value*; the bias goes in before the sigmoid, "
+                          f"i_t = σ(W_i·x_t + b_i). σ(z) < {leak:g} needs z < "
+                          f"ln({leak:g}/(1 − {leak:g})) = {_logit(leak):.2f}.")
+    if leaky:
+        w, v = leaky[0]
+        return _wrong(id, f"with b_i = {b:g}, i_t at *{w}* is {v:.4f}: {v:.1%} of its "
+                          f"candidate is written. Lower the bias: σ(z) < {leak:g} needs "
+                          f"z < {_logit(leak):.2f}.")
+    w, v = shut[0]
+    return _wrong(id, f"with b_i = {b:g} the gate stays shut at the subject's name too: "
+                      f"i_t at *{w}* is {v:.3f}. There the subject's features add to the "
+                      "bias: keep W_i·x_t + b_i above 0 at a subject.")
