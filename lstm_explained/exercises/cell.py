@@ -237,8 +237,8 @@ def _why(run: dict, words: list[str], t: int, gate: str) -> str:
 @_register(
     "01.open_words",
     "Predict where a gate opens",
-    "Before you run the cell: at which words will the gate `gate` be open (above one half; "
-    "with side='shut', below one half)? Answer with a list of words.",
+    "Before you run the cell: at which words will the chosen gate (`gate`) be open (above "
+    "one half; with side='shut', below one half)? Answer with a list of words.",
     ("gate", "words", "inputs", "weights"),
 )
 def _solve_open_words(*, gate: str, words: Any, inputs: Any, weights: Any,
