@@ -76,7 +76,7 @@ def test_open_words_wrong_answers_say_why(gate, answer, words):
 def test_open_words_refuses_a_bad_context():
     with pytest.raises(DataError, match="gate must be one of"):
         ex.check("01.open_words", ["x"], gate="candidate", **CTX)
-    with pytest.raises(DataError, match="side must be"):
+    with pytest.raises(DataError, match="side 'open' or 'shut'"):
         ex.check("01.open_words", ["x"], gate="input", side="half", **CTX)
     with pytest.raises(DataError, match="13 words for 14 input rows"):
         ex.check("01.open_words", ["x"], gate="input", inputs=X, weights=_weights(),
@@ -86,7 +86,7 @@ def test_open_words_refuses_a_bad_context():
 @pytest.mark.parametrize("answer, words", [
     ("input", "Right: at *Tom* the candidate is -0.964, but i_t = 0.018"),
     ("Input gate", "Right"),
-    ("i_t", "Right"),
+    ("i_t", "answer with a gate's name"),
     ("forget", "must stay *open*"),
     ("output", "cannot stop a write"),
     ("candidate", "the candidate is not a gate"),
@@ -105,9 +105,37 @@ def test_guard_gate_computes_what_it_says():
     r = ex.check("01.guard_gate", "input", name="Tom", **CTX)
     assert f"{opened:+.3f}: the subject's gender overwritten" in r.message
     forgot = run_words(_weights(), X, clamp={t: {"forget": 0.0}})["cell"][t]
-    assert f"{forgot:+.3f} after" in ex.check("01.guard_gate", "f", name="Tom", **CTX).message
+    assert f"{forgot:+.3f} after" in ex.check("01.guard_gate", "forget", name="Tom", **CTX).message
     with pytest.raises(DataError, match="'Eve' is not one of the words"):
         ex.check("01.guard_gate", "input", name="Eve", **CTX)
+
+
+@pytest.mark.parametrize("word, right", [("Alice", 1), ("Tom", 1), ("Bob", -1),
+                                         ("Carol", -1), ("laughed", -1)])
+def test_belt_sign_right_answers(word, right):
+    assert ex.solution("01.belt_sign", word=word, **CTX) == right
+    r = ex.check("01.belt_sign", right, word=word, **CTX)
+    assert r.correct and f"after *{word}* the belt is" in r.message, r.message
+
+
+@pytest.mark.parametrize("word, answer, words", [
+    ("Tom", -1, "the last word that opened the input gate, *Alice*, wrote +0.947; every later "
+                "word wrote through an input gate of at most 0.018"),
+    ("Carol", 1.0, "*Bob*, wrote -0.947"),
+    ("Tom", 0, "answer +1 (positive) or -1 (negative)"),
+    ("Tom", "plus", "answer +1"),
+])
+def test_belt_sign_wrong_answers(word, answer, words):
+    r = ex.check("01.belt_sign", answer, word=word, **CTX)
+    assert not r.correct and words in r.message, r.message
+
+
+def test_belt_sign_before_any_write_and_unknown_words():
+    quiet = LSTMWeights(_weights().kernel, np.zeros((1, 4)), np.array([-50.0, 4, 0, -4]))
+    r = ex.check("01.belt_sign", -1, word="Tom", words=WORDS, inputs=X, weights=quiet)
+    assert "no word so far opened the input gate" in r.message, r.message
+    with pytest.raises(DataError, match="'Eve' is not one of the words"):
+        ex.check("01.belt_sign", 1, word="Eve", **CTX)
 
 
 BIAS = dict(subjects=SUBJECTS, others=OTHERS, **CTX)

@@ -1,7 +1,6 @@
-"""Exercises of tutorial 01: one step of the cell, by hand, and Keras' weight layout; then
-what the gates of a hand-set cell do: where they open (predicted before the cell runs),
-which gate guards the belt, and a bias chosen by design. Each is checked by running the
-tutorial's cell on its own words with :func:`lstm_explained.cell.lstm_step`."""
+"""Exercises of tutorial 01: one step of the cell by hand, Keras' weight layout, and what a
+hand-set cell's gates do (predicted before it runs, which gate guards the belt, a bias by
+design), checked by running the cell on its words with :func:`lstm_explained.cell.lstm_step`."""
 
 from __future__ import annotations
 
@@ -159,8 +158,6 @@ def _judge_forget_block(answer: Any, right: np.ndarray, *, kernel: Any,
 
 # -- 01: what the hand-set cell does, word by word -------------------------------------------
 _GATES = ("forget", "input", "output")
-_ALIASES = {"f": "forget", "f_t": "forget", "i": "input", "i_t": "input", "o": "output",
-            "o_t": "output", "c~": "candidate", "c̃": "candidate", "c̃_t": "candidate"}
 
 
 def run_words(weights: Any, inputs: Any, clamp: dict[int, dict[str, float]] | None = None,
@@ -220,16 +217,20 @@ def run_words(weights: Any, inputs: Any, clamp: dict[int, dict[str, float]] | No
     return {q: np.asarray(v) for q, v in out.items()}
 
 
-def _words(words: Any) -> list[str]:
-    if not len(words):
-        raise DataError("words must list the sentence's words, one per input row.")
-    return [str(w) for w in words]
+def _at(words: Any, *chosen: str) -> tuple[list[str], list[int]]:
+    """The words as strings, and where each chosen word first comes (or a clear error)."""
+    words = [str(w) for w in words]
+    for w in chosen:
+        if w not in words:
+            raise DataError(f"{w!r} is not one of the words {words}.")
+    return words, [words.index(w) for w in chosen]
 
 
-def _why(run: dict, words: list[str], t: int, gate: str) -> str:
-    """Why ``gate`` is open or shut at word ``t``: its pre-activation, then the sigmoid."""
-    z = float(run["z"][t][LSTM.keras_blocks.index(gate)])
-    v = run[gate][t]
+def _why(run: dict, words: list[str], w: str, gate: str, open: bool) -> str:
+    """Why ``gate`` is (not) ``open`` at word ``w``: its pre-activation, then the sigmoid."""
+    t = next((t for t, v in enumerate(words) if v == w and (run[gate][t] > 0.5) == open),
+             words.index(w))
+    z, v = float(run["z"][t][LSTM.keras_blocks.index(gate)]), run[gate][t]
     return (f"at *{words[t]}* the {gate} gate's pre-activation is W·x_t + U·h_{{t-1}} + b "
             f"= {z:+.2f}, so σ = {v:.3f}: {'open' if v > 0.5 else 'shut'}")
 
@@ -243,12 +244,10 @@ def _why(run: dict, words: list[str], t: int, gate: str) -> str:
 )
 def _solve_open_words(*, gate: str, words: Any, inputs: Any, weights: Any,
                       side: str = "open") -> list[str]:
-    if gate not in _GATES:
-        raise DataError(f"gate must be one of {', '.join(_GATES)}; got {gate!r}.")
-    if side not in ("open", "shut"):
-        raise DataError(f"side must be 'open' or 'shut'; got {side!r}.")
-    words = _words(words)
-    values = run_words(weights, inputs)[gate]
+    if gate not in _GATES or side not in ("open", "shut"):
+        raise DataError(f"gate must be one of {', '.join(_GATES)} and side 'open' or 'shut'; "
+                        f"got {gate!r} and {side!r}.")
+    words, values = _at(words)[0], run_words(weights, inputs)[gate]
     if len(values) != len(words):
         raise DataError(f"{len(words)} words for {len(values)} input rows: give one each.")
     hit = values > 0.5 if side == "open" else values <= 0.5
@@ -258,24 +257,49 @@ def _solve_open_words(*, gate: str, words: Any, inputs: Any, weights: Any,
 @_judge("01.open_words")
 def _judge_open_words(answer: Any, right: list[str], *, gate: str, words: Any, inputs: Any,
                       weights: Any, side: str = "open") -> Result:
-    id = "01.open_words"
-    words = _words(words)
-    if isinstance(answer, str):
-        answer = [answer]
-    if not isinstance(answer, (list, tuple, set)) or not all(
-            isinstance(w, str) for w in answer):
+    id, words = "01.open_words", _at(words)[0]
+    answer = [answer] if isinstance(answer, str) else answer
+    if not isinstance(answer, (list, tuple, set)) or not all(isinstance(w, str) for w in answer):
         return _wrong(id, "answer with a list of words, e.g. ['Alice', 'and'].")
-    unknown = [w for w in answer if w not in words]
-    if unknown:
-        return _wrong(id, f"{', '.join(map(repr, unknown))} is not a word of the sentence "
-                          "(mind the capitals).")
+    for w in (w for w in answer if w not in words):
+        return _wrong(id, f"{w!r} is not a word of the sentence (mind the capitals).")
     if set(answer) == set(right):
         return _ok(id, f"the {gate} gate is {side} at {', '.join(right) or 'no word'}.")
     run = run_words(weights, inputs)
     wrong = [w for w in dict.fromkeys(words) if (w in answer) != (w in right)]
-    why = "; ".join(_why(run, words, words.index(w), gate) for w in wrong[:2])
+    why = "; ".join(_why(run, words, w, gate, (w in right) == (side == "open"))
+                    for w in wrong[:2])
     return _wrong(id, f"{why}. Each gate reads the word's features through its own column "
                       "of the kernel, plus its bias: which features reach this gate?")
+
+
+@_register(
+    "01.belt_sign",
+    "Predict the belt",
+    "Before you run the cell: after the word `word` (its first time), will the belt C_t be "
+    "positive or negative? Answer +1 or -1.",
+    ("word", "words", "inputs", "weights"),
+)
+def _solve_belt_sign(*, word: str, words: Any, inputs: Any, weights: Any) -> int:
+    return int(np.sign(run_words(weights, inputs)["cell"][_at(words, word)[1][0]]))
+
+
+@_judge("01.belt_sign")
+def _judge_belt_sign(answer: Any, right: int, *, word: str, words: Any, inputs: Any,
+                     weights: Any) -> Result:
+    (words, (t,)), a, run = _at(words, word), _number(answer), run_words(weights, inputs)
+    if a is None or a.size != 1 or abs(float(a.reshape(()))) != 1:
+        return _wrong("01.belt_sign", "answer +1 (positive) or -1 (negative).")
+    s = max((s for s in range(t + 1) if run["input"][s] > 0.5), default=None)
+    wrote, since = run["input"] * run["candidate"], max(run["input"][(s or 0) + 1 : t + 1],
+                                                        default=0.0)
+    last = ("no word so far opened the input gate" if s is None else "the last word that "
+            f"opened the input gate, *{words[s]}*, wrote {wrote[s]:+.3f}")
+    if float(a.reshape(())) == right:
+        return _ok("01.belt_sign", f"after *{word}* the belt is {run['cell'][t]:+.3f}: {last}, "
+                                   "and the forget gate has kept most of it since.")
+    return _wrong("01.belt_sign", f"{last}; every later word wrote through an input gate of "
+                                  f"at most {since:.3f}.")
 
 
 @_register(
@@ -290,49 +314,37 @@ def _solve_guard_gate(*, weights: Any, inputs: Any, words: Any, name: str) -> st
     return "input"  # the judge shows, by rerunning the cell, what each other gate would do
 
 
-def _belt_if(weights: Any, inputs: Any, t: int, **gates: float) -> float:
-    return float(run_words(weights, inputs, clamp={t: gates})["cell"][t])
-
-
 @_judge("01.guard_gate")
 def _judge_guard_gate(answer: Any, right: str, *, weights: Any, inputs: Any, words: Any,
                       name: str) -> Result:
-    id = "01.guard_gate"
-    words = _words(words)
-    if name not in words:
-        raise DataError(f"name {name!r} is not one of the words.")
-    t = words.index(name)
-    run = run_words(weights, inputs)
-    before, after = (run["cell"][t - 1] if t else 0.0), run["cell"][t]
+    id, (words, (t,)), run = "01.guard_gate", _at(words, name), run_words(weights, inputs)
+
+    def belt_if(**gates: float) -> float:  # the belt after the name, with gates set there
+        return float(run_words(weights, inputs, clamp={t: gates})["cell"][t])
+
     cand, i = run["candidate"][t], run["input"][t]
-    opened = _belt_if(weights, inputs, t, input=1.0)
-    gate = str(answer).strip().lower().removesuffix(" gate") if isinstance(answer, str) else ""
-    gate = _ALIASES.get(gate, gate)
+    gate = answer.strip().lower().removesuffix(" gate") if isinstance(answer, str) else ""
     if gate == right:
         return _ok(id, f"at *{name}* the candidate is {cand:+.3f}, but i_t = {i:.3f} writes "
-                       f"only {i * cand:+.3f} of it, and the belt keeps {after:+.3f}. Were "
-                       f"the input gate open there (i = 1), the belt would hold "
-                       f"{opened:+.3f}: the subject's gender overwritten.")
+                       f"only {i * cand:+.3f} of it, and the belt keeps {run['cell'][t]:+.3f}. "
+                       f"Were the input gate open there (i = 1), the belt would hold "
+                       f"{belt_if(input=1.0):+.3f}: the subject's gender overwritten.")
     if gate == "forget":
-        shut = _belt_if(weights, inputs, t, forget=0.0)
         return _wrong(id, f"the forget gate must stay *open* (near 1) at a name that is not "
                           f"the subject: shut (f = 0) at *{name}*, it would empty the belt, "
-                          f"{before:+.3f} before, {shut:+.3f} after. Which gate decides how "
-                          "much of the candidate is *written*?")
+                          f"{run['cell'][t - 1] if t else 0.0:+.3f} before, "
+                          f"{belt_if(forget=0.0):+.3f} after. Which gate decides how much of "
+                          "the candidate is *written*?")
     if gate == "output":
-        hidden = _belt_if(weights, inputs, t, input=1.0, output=0.0)
         return _wrong(id, f"the output gate only decides what h_t shows; it cannot stop a "
                           f"write. With the input gate open at *{name}* and the output gate "
-                          f"shut, the belt would still become {hidden:+.3f}.")
+                          f"shut, the belt would still become "
+                          f"{belt_if(input=1.0, output=0.0):+.3f}.")
     if gate == "candidate":
         return _wrong(id, f"the candidate is not a gate: it is what could be written (tanh, "
                           f"−1..1), and at *{name}* it is {cand:+.3f}, the name's gender. "
                           "Which gate scales it before it reaches the belt?")
     return _wrong(id, "answer with a gate's name: 'forget', 'input' or 'output'.")
-
-
-def _logit(p: float) -> float:
-    return float(np.log(p / (1 - p)))
 
 
 @_register(
@@ -345,56 +357,44 @@ def _logit(p: float) -> float:
 )
 def _solve_input_bias(*, weights: Any, inputs: Any, words: Any, subjects: Any, others: Any,
                       leak: float = 0.01) -> float:
-    lo, hi = _bias_range(weights, inputs, _words(words), subjects, others, leak)
+    lo, hi = _bias_range(weights, inputs, words, subjects, others, leak)
     if not lo < hi:
         raise DataError(f"no input-gate bias does it with these weights: it would have to be "
                         f"above {lo:.2f} and below {hi:.2f}.")
     return (lo + hi) / 2
 
 
-def _bias_range(weights: Any, inputs: Any, words: list[str], subjects: Any, others: Any,
+def _bias_range(weights: Any, inputs: Any, words: Any, subjects: Any, others: Any,
                 leak: float) -> tuple[float, float]:
-    """The open interval of biases that does it (the recurrent term taken as it is)."""
-    missing = [w for w in [*subjects, *others] if w not in words]
-    if missing:
-        raise DataError(f"{', '.join(map(repr, missing))} is not one of the words.")
-    run = run_words(weights, inputs)
+    words, run = _at(words, *subjects, *others)[0], run_words(weights, inputs)
     rest = run["z"][:, 0] - (0.0 if weights.bias is None else weights.bias[0])  # z_i - b_i
-    at = {w: [rest[t] for t, v in enumerate(words) if v == w] for w in [*subjects, *others]}
-    lo = max(-r for w in subjects for r in at[w])
-    hi = min(_logit(leak) - r for w in others for r in at[w])
-    return lo, hi
+    return (max(-rest[t] for t, w in enumerate(words) if w in subjects),
+            min(np.log(leak / (1 - leak)) - rest[t] for t, w in enumerate(words) if w in others))
 
 
 @_judge("01.input_bias")
 def _judge_input_bias(answer: Any, right: float, *, weights: Any, inputs: Any, words: Any,
                       subjects: Any, others: Any, leak: float = 0.01) -> Result:
-    id = "01.input_bias"
-    words = _words(words)
-    a = _number(answer)
+    id, words, a = "01.input_bias", _at(words)[0], _number(answer)
     if a is None or a.size != 1:
         return _wrong(id, "answer with one number, the input gate's bias b_i.")
-    b = float(a.reshape(()))
+    b, logit = float(a.reshape(())), np.log(leak / (1 - leak))
     i = run_words(weights, inputs, bias={"input": b})["input"]
-    leaky = [(w, i[t]) for t, w in enumerate(words) if w in others and i[t] >= leak]
-    shut = [(w, i[t]) for t, w in enumerate(words) if w in subjects and i[t] <= 0.5]
+    other = max((i[t], w) for t, w in enumerate(words) if w in others)
+    subject = min((i[t], w) for t, w in enumerate(words) if w in subjects)
     lo, hi = _bias_range(weights, inputs, words, subjects, others, leak)
-    if not leaky and not shut:
-        most = max(i[t] for t, w in enumerate(words) if w in others)
-        least = min(i[t] for t, w in enumerate(words) if w in subjects)
-        return _ok(id, f"with b_i = {b:g}, i_t is at most {most:.4f} at a name that is not "
-                       f"the subject, and at least {least:.3f} at the subject's names. Any "
-                       f"bias between {lo:.2f} and {hi:.2f} does it.")
+    if other[0] < leak and subject[0] > 0.5:
+        return _ok(id, f"with b_i = {b:g}, i_t is at most {other[0]:.4f} at a name that is "
+                       f"not the subject, and at least {subject[0]:.3f} at the subject's "
+                       f"names. Any bias between {lo:.2f} and {hi:.2f} does it.")
     if 0 < b < 1 and _close(a, leak, leak / 2):
         return _wrong(id, f"{b:g} is a gate *value*; the bias goes in before the sigmoid, "
                           f"i_t = σ(W_i·x_t + b_i). σ(z) < {leak:g} needs z < "
-                          f"ln({leak:g}/(1 − {leak:g})) = {_logit(leak):.2f}.")
-    if leaky:
-        w, v = leaky[0]
-        return _wrong(id, f"with b_i = {b:g}, i_t at *{w}* is {v:.4f}: {v:.1%} of its "
-                          f"candidate is written. Lower the bias: σ(z) < {leak:g} needs "
-                          f"z < {_logit(leak):.2f}.")
-    w, v = shut[0]
+                          f"ln({leak:g}/(1 − {leak:g})) = {logit:.2f}.")
+    if other[0] >= leak:
+        return _wrong(id, f"with b_i = {b:g}, i_t at *{other[1]}* is {other[0]:.4f}: "
+                          f"{other[0]:.1%} of its candidate is written. Lower the bias: "
+                          f"σ(z) < {leak:g} needs z < {logit:.2f}.")
     return _wrong(id, f"with b_i = {b:g} the gate stays shut at the subject's name too: "
-                      f"i_t at *{w}* is {v:.3f}. There the subject's features add to the "
-                      "bias: keep W_i·x_t + b_i above 0 at a subject.")
+                      f"i_t at *{subject[1]}* is {subject[0]:.3f}. There the subject's features "
+                      "add to the bias: keep W_i·x_t + b_i above 0 at a subject.")
