@@ -191,9 +191,9 @@ def _follows(got: dict) -> str:
 @_register(
     "06.forget_clamp",
     "Predict a forgetting belt",
-    "The memory unit's forget gate is set to 0 from step `step` on (after every first mark, "
-    "before every second one). What does the model's answer follow then: 'sum' (both marked "
-    "values), 'first', 'second', or 'neither'?",
+    "The memory unit's forget gate is set to 0 from step `step` on, at every step. What does "
+    "the model's answer follow then: 'sum' (both marked values), 'first', 'second', or "
+    "'neither'?",
     ("stack", "x", "unit", "step"),
 )
 def _solve_forget_clamp(*, stack: Any, x: Any, unit: int, step: int) -> str:
