@@ -29,9 +29,10 @@ def _sine_windows(n: int = 120, t: int = 30) -> np.ndarray:
 def test_registry_lists_every_exercise_in_order():
     ids = ex.exercises()
     assert ids == [
-        "01.cell_state", "01.hidden_state", "01.forget_block", "02.slope_unit",
+        "01.cell_state", "01.hidden_state", "01.forget_block", "01.open_words",
+        "01.belt_sign", "01.guard_gate", "01.input_bias", "02.slope_unit",
         "02.persistence_mse", "03.denormalise_run", "03.lag", "03.saturation",
-        "05.forget_half", "06.ignore_second",
+        "05.forget_half", "05.gradient_orders", "06.ignore_second", "06.forget_clamp",
     ]
     for i in ids:
         assert "check needs" in ex.question(i)

@@ -1,7 +1,9 @@
-"""Exercises of tutorials 05 and 06: predict a forgetting; design an intervention in the lab.
+"""Exercises of tutorials 05 and 06: predict a forgetting and how far back a gradient
+reaches; predict an intervention's effect and design one in the lab.
 
-Both are checked by rerunning the model's numpy replay (:class:`lstm_explained.lab.Stack`,
-numpy only) with the student's choice, never against a stored number.
+The lab's are checked by rerunning the model's numpy replay (:class:`lstm_explained.lab.Stack`,
+numpy only, the replay :func:`lstm_explained.lab.intervene` runs) with the student's choice,
+the gradient's from the gradients the tutorial computed, never against a stored number.
 """
 
 from __future__ import annotations
@@ -30,18 +32,58 @@ def _marked_values(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x[rows, marks[:, 0], 0], x[rows, marks[:, 1], 0]
 
 
-def ignore_second(stack: Any, x: Any, gate: str, unit: int, first_step: int) -> dict:
-    """Rerun ``stack`` on ``x`` with ``gate`` of ``unit`` (first layer) set to 0 from
-    ``first_step`` on; how the outputs correlate with the first and second marked values."""
+def clamped_from(stack: Any, x: Any, gate: str, unit: int, first_step: int,
+                 value: float = 0.0) -> dict:
+    """Rerun a model with one gate of one unit set to a value from a step on, and measure
+    what its answer still follows.
+
+    Parameters
+    ----------
+    stack : lstm_explained.lab.Stack
+        The model's numpy replay (``Stack.from_model(model)``).
+    x : array_like
+        (sequences, steps, 2) adding-problem inputs.
+    gate : str
+        ``"forget"``, ``"input"``, ``"candidate"`` or ``"output"``.
+    unit : int
+        The unit of the first LSTM layer.
+    first_step : int
+        The first step at which the gate is set.
+    value : float
+        The gate's value from then on.
+
+    Returns
+    -------
+    dict
+        ``first`` and ``second``: the correlation of the answers with the first and the
+        second marked value; ``outputs``: the answers.
+
+    Example
+    -------
+    >>> from lstm_explained.adding import adding_problem
+    >>> from lstm_explained.engine import LSTMWeights
+    >>> from lstm_explained.lab import Stack, StackLayer
+    >>> w = LSTMWeights.random(features=2, units=3, seed=1)
+    >>> stack = Stack([StackLayer("lstm", w)], head=lambda h: h[:, :1])  # unit 0's h_T
+    >>> x, _ = adding_problem(50, length=20, seed=0)
+    >>> got = clamped_from(stack, x, "forget", 0, 0)  # unit 0 forgets at every step
+    >>> sorted(got), got["outputs"].shape
+    (['first', 'outputs', 'second'], (50,))
+    """
     from lstm_explained.lab import make_clamps
 
     x = np.asarray(x, dtype=np.float64)
-    clamps = make_clamps({gate: 0.0}, stack, 0, [unit], slice(int(first_step), None),
+    clamps = make_clamps({gate: float(value)}, stack, 0, [unit], slice(int(first_step), None),
                          timesteps=x.shape[1])
     out = stack.run(x, clamps)[0][:, 0]
     first, second = _marked_values(x)
     corr = _corr(out[:, None], first)[0], _corr(out[:, None], second)[0]
     return {"first": float(corr[0]), "second": float(corr[1]), "outputs": out}
+
+
+def ignore_second(stack: Any, x: Any, gate: str, unit: int, first_step: int) -> dict:
+    """:func:`clamped_from` with the gate shut (0): what tutorial 06's exercise reruns."""
+    return clamped_from(stack, x, gate, unit, first_step)
 
 
 # -- 06: the gate lab ------------------------------------------------------------------------
@@ -135,4 +177,137 @@ def _judge_forget_half(answer: Any, right: float, *, steps: int) -> Result:
     return _wrong(id, "a sigmoid gate lies between 0 and 1.")
 
 
-__all__ = ["ignore_second"]
+
+# -- 06: predict a clamp --------------------------------------------------------------------
+_FOLLOWS = ("sum", "first", "second", "neither")
+
+
+def _follows(got: dict) -> str:
+    """What the answers follow: both marked values, one of them, or neither (|r| > 1/2)."""
+    first, second = abs(got["first"]) > 0.5, abs(got["second"]) > 0.5
+    return _FOLLOWS[0 if first and second else 1 if first else 2 if second else 3]
+
+
+@_register(
+    "06.forget_clamp",
+    "Predict a forgetting belt",
+    "The memory unit's forget gate is set to 0 from step `step` on, at every step. What does "
+    "the model's answer follow then: 'sum' (both marked values), 'first', 'second', or "
+    "'neither'?",
+    ("stack", "x", "unit", "step"),
+)
+def _solve_forget_clamp(*, stack: Any, x: Any, unit: int, step: int) -> str:
+    return _follows(clamped_from(stack, x, "forget", unit, step))
+
+
+@_judge("06.forget_clamp")
+def _judge_forget_clamp(answer: Any, right: str, *, stack: Any, x: Any, unit: int,
+                        step: int) -> Result:
+    id = "06.forget_clamp"
+    if not isinstance(answer, str) or answer not in _FOLLOWS:
+        return _wrong(id, f"answer with one of {', '.join(map(repr, _FOLLOWS))}.")
+    got = clamped_from(stack, x, "forget", unit, step)
+    r = f"r = {got['first']:.2f} with the first value, {got['second']:.2f} with the second"
+    if answer == right:
+        out = got["outputs"]
+        return _ok(id, f"with f = 0 from step {step} on, the answer follows {right} ({r}; "
+                       f"it stays at {out.mean():.2f} ± {out.std():.2f}). A forget gate of 0 "
+                       "at every step leaves on the belt only what the current step writes.")
+    if answer == "second" and right != "second":
+        return _wrong(id, f"f = 0 at *every* step from {step} on, not once: the second value "
+                          f"is written at its mark, then wiped at the next step ({r}).")
+    if answer == "first" and right != "first":
+        return _wrong(id, f"the first value is on the belt before step {step}, and the forget "
+                          f"gate of 0 at step {step} wipes it ({r}).")
+    if answer == "sum" and right != "sum":
+        return _wrong(id, f"both values are wiped: the first by the forget gate of 0 at step "
+                          f"{step}, the second one step after its mark ({r}).")
+    return _wrong(id, f"the rerun says otherwise: {r}.")
+
+
+# -- 05: predict a gradient -----------------------------------------------------------------
+def marked_gradient(gradients: Any, x: Any, distance: int, window: int = 2) -> float:
+    """Mean |dy/d(marked value)| over the marks ``distance`` ± ``window`` steps before the
+    last step.
+
+    Parameters
+    ----------
+    gradients : array_like
+        (sequences, steps, features) input gradients of a model's answer
+        (:func:`lstm_explained.analysis.input_gradients`); feature 0 is the value.
+    x : array_like
+        The adding-problem inputs the gradients were taken at.
+    distance : int
+        How many steps before the last step.
+    window : int
+        Marks up to this many steps nearer or further count too.
+
+    Returns
+    -------
+    float
+        The mean absolute gradient at those marks.
+
+    Example
+    -------
+    >>> from lstm_explained.adding import adding_problem
+    >>> x, _ = adding_problem(200, length=20, seed=0)
+    >>> g = np.zeros_like(x)
+    >>> g[:, :, 0] = 0.5 ** np.arange(19, -1, -1)  # halves with every step back
+    >>> float(marked_gradient(g, x, distance=10, window=0))
+    0.0009765625
+    """
+    g, x = np.asarray(gradients, dtype=np.float64), np.asarray(x, dtype=np.float64)
+    if g.shape[:2] != x.shape[:2] or g.ndim != 3:
+        raise DataError(f"gradients {g.shape} do not match the inputs {x.shape}.")
+    marks = marked_steps(x)
+    back = x.shape[1] - 1 - marks  # (sequences, 2): steps from each mark to the end
+    near = np.abs(back - int(distance)) <= int(window)
+    if not near.any():
+        raise DataError(f"no mark lies {distance} ± {window} steps before the end: widen "
+                        "the window or give more sequences.")
+    rows = np.broadcast_to(np.arange(len(x))[:, None], marks.shape)
+    return float(np.abs(g[rows[near], marks[near], 0]).mean())
+
+
+@_register(
+    "05.gradient_orders",
+    "How far back does a gradient reach?",
+    "A marked value `distance` steps before the end: which trained model's answer does it "
+    "move more, and by how many orders of magnitude (powers of ten)? Answer (model, n), "
+    "e.g. ('SimpleRNN', 2).",
+    ("lstm", "rnn", "x"),
+)
+def _solve_gradient_orders(*, lstm: Any, rnn: Any, x: Any, distance: int = 50,
+                           window: int = 2) -> tuple[str, float]:
+    a, b = (marked_gradient(g, x, distance, window) for g in (lstm, rnn))
+    orders = float(np.log10(max(a, 1e-300) / max(b, 1e-300)))
+    return ("LSTM", orders) if orders >= 0 else ("SimpleRNN", -orders)
+
+
+@_judge("05.gradient_orders")
+def _judge_gradient_orders(answer: Any, right: tuple[str, float], *, lstm: Any, rnn: Any,
+                           x: Any, distance: int = 50, window: int = 2) -> Result:
+    id = "05.gradient_orders"
+    if (not isinstance(answer, (tuple, list)) or len(answer) != 2
+            or answer[0] not in ("LSTM", "SimpleRNN") or _number(answer[1]) is None
+            or _number(answer[1]).size != 1):
+        return _wrong(id, "answer with a pair (model, n): 'LSTM' or 'SimpleRNN', and a number "
+                          "of powers of ten, e.g. ('SimpleRNN', 2).")
+    a, b = (marked_gradient(g, x, distance, window) for g in (lstm, rnn))
+    name, orders = right
+    n = float(_number(answer[1]).reshape(()))
+    per_step = 10 ** (-orders / distance)
+    sizes = f"|dy/dx| {distance} steps back: LSTM {a:.2g}, SimpleRNN {b:.2g}"
+    if answer[0] == name and abs(n - orders) <= 1:
+        return _ok(id, f"{sizes}: {orders:.1f} orders of magnitude. The weaker one shrinks by "
+                       f"a factor of about {per_step:.2f} per step, and {per_step:.2f}^"
+                       f"{distance} = {per_step ** distance:.0e}.")
+    if answer[0] != name:
+        return _wrong(id, f"the other way round: {sizes}. Which network has a path along "
+                          "which the gradient is multiplied by a forget gate near 1?")
+    return _wrong(id, f"right model, but {orders:.0f} orders of magnitude, not {n:g}: a "
+                      f"factor of {per_step:.2f} per step, {distance} times over, is "
+                      f"{per_step ** distance:.0e}. Small shrinking per step compounds.")
+
+
+__all__ = ["clamped_from", "ignore_second", "marked_gradient"]
