@@ -18,13 +18,19 @@ Exercises
 ``"01.cell_state"``      C_t = f_t * C_{t-1} + i_t * C~_t for given gate values
 ``"01.hidden_state"``    h_t = o_t * tanh(C_t)
 ``"01.forget_block"``    the forget gate's block W_f of a Keras kernel (order i, f, c, o)
+``"01.open_words"``      before the cell runs: the words at which a gate is open (or shut)
+``"01.belt_sign"``       before the cell runs: the belt's sign after a word
+``"01.guard_gate"``      which gate must stay shut so a second name keeps off the subject's belt
+``"01.input_bias"``      the input-gate bias that writes < 1 % at a non-subject name, opens at a subject
 ``"02.slope_unit"``      the unit whose last hidden state tracks the input's slope
 ``"02.persistence_mse"`` the persistence baseline's mean squared error
 ``"03.denormalise_run"`` one step of a fed-back run, back in prices
 ``"03.lag"``             the lag at which the forecast's moves best echo the truth's
 ``"03.saturation"``      the fraction of a gate's values that are saturated (Karpathy et al.)
 ``"05.forget_half"``     the constant forget gate that keeps half the belt over n steps
+``"05.gradient_orders"`` which trained model's gradient n steps back is larger, by how many powers of ten
 ``"06.ignore_second"``   which gate to shut, from when, so the adding model drops one value
+``"06.forget_clamp"``    what the answer follows with the memory unit's forget gate 0 from a step on
 ======================== ==============================================================
 
 Example
