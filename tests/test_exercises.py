@@ -30,7 +30,8 @@ def test_registry_lists_every_exercise_in_order():
     ids = ex.exercises()
     assert ids == [
         "01.cell_state", "01.hidden_state", "01.forget_block", "02.slope_unit",
-        "02.persistence_mse", "03.denormalise_run", "03.lag", "03.saturation",
+        "02.persistence_mse", "02.untrained_units", "02.ar_order", "02.most_moved",
+        "03.denormalise_run", "03.lag", "03.saturation",
         "05.forget_half", "06.ignore_second",
     ]
     for i in ids:
