@@ -24,7 +24,7 @@ model's own initialisers:
   ``untrained_copy`` of it, whatever its seed, is its initial state.
 
 For any other model, pass the initial weights you kept (``keras.models.clone_model`` and
-``set_weights`` before training). Pass a second, differently seeded initialisation as
+``set_weights`` before training). Pass a second initialisation, drawn with another seed, as
 ``fresh`` to get the scale to read the changes on: how far apart two initialisations are
 (about √2 for random kernels, 0 for the constant biases).
 
@@ -220,8 +220,11 @@ def weight_change(model: Any, initial: Any, fresh: Any = None) -> WeightChange:
         models and :func:`~lstm_explained.model.build_model` ones,
         ``lx.model.untrained_copy(model, seed=0)`` (see the module's notes).
     fresh : keras.Model, optional
-        A second initialisation (e.g. ``untrained_copy(model, seed=1)``): its distance
-        from ``initial`` is the scale on which to read the changes.
+        A second initialisation, drawn with another seed: its distance from ``initial``
+        is the scale on which to read the changes. ``build_model(seed=1)`` for the seed's
+        stack; ``untrained_copy(model, seed=1)`` only for a model whose initialisers
+        carry no seed of their own (the shipped ones), since a clone of seeded
+        initialisers draws the same weights whatever the global seed.
 
     Returns
     -------
@@ -231,7 +234,8 @@ def weight_change(model: Any, initial: Any, fresh: Any = None) -> WeightChange:
     Raises
     ------
     ModelError
-        When a model is not a Keras model, has no LSTM layer, or the architectures differ.
+        When a model is not a Keras model, has no LSTM layer, the architectures differ, or
+        ``fresh`` has the very weights of ``initial`` (not a second initialisation).
 
     Example
     -------
@@ -250,6 +254,14 @@ def weight_change(model: Any, initial: Any, fresh: Any = None) -> WeightChange:
     if fresh is not None:
         other = _lstm_layers(fresh, "fresh")
         _check_same(layers, other, "fresh")
+        if all(np.array_equal(w, w0) for (_, a), (_, b) in zip(other, start, strict=True)
+               for w, w0 in zip(_blocks(a)[:2], _blocks(b)[:2], strict=True)):
+            raise ModelError(
+                "fresh has the same kernels as initial, so it cannot show how far apart two "
+                "initialisations are. Draw a second one with another seed, e.g. "
+                "lx.model.build_model(seed=1) (a clone of a model with seeded initialisers "
+                "draws the same weights whatever the seed)."
+            )
     distance, initial_norm = _norms(layers, start)
     between = None
     if other is not None:

@@ -91,5 +91,9 @@ def test_bad_arguments_are_refused(small):
     dense = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     with pytest.raises(ModelError, match="has no keras.layers.LSTM layer"):
         weight_change(dense, dense)
+    with pytest.raises(ModelError, match="fresh has the same kernels as initial"):
+        weight_change(small, small, fresh=lx.model.untrained_copy(small, seed=5))
+    fresh = lx.model.build_model((1, 3, 2, 1), seed=1)
+    assert weight_change(small, small, fresh=fresh).between_inits[:, :2].min() > 0.5
     with pytest.raises(KeyError, match="no gate 'forgot'"):
         weight_change(small, small)["lstm_1", "bias", "forgot"]
