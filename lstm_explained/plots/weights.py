@@ -74,7 +74,7 @@ def plot_weight_change(change: Any, ax: Axes | None = None) -> Figure:
     ax.set_xlabel("distance from the initial weights")
     ax.set_title("||W − W0|| / ||W0|| per gate (hatched: ||W − W0||, the block started at 0)",
                  fontsize=10)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return fig
 
 
