@@ -26,6 +26,11 @@ autodiff, which it imports only when called), :func:`~lstm_explained.gradients.m
 and from a trace :func:`~lstm_explained.gradients.belt_gradient` (the belt's own derivative,
 a product of forget gates) and :func:`~lstm_explained.gradients.time_constant`.
 
+How far training moved each gate's weights from their initial values, the control for
+"the trained model set its gates", lives in :mod:`lstm_explained.weight_change` and is
+re-exported here: :func:`~lstm_explained.weight_change.weight_change` (it takes Keras
+models, and imports Keras only when called).
+
 Example
 -------
 >>> import numpy as np
@@ -58,6 +63,7 @@ from lstm_explained.gradients import (
 )
 from lstm_explained.kinds import LSTM, get_kind
 from lstm_explained.memory_units import MemoryUnits, find_memory_units
+from lstm_explained.weight_change import WeightChange, weight_change
 
 #: The gates Karpathy et al. measure in an LSTM: the three sigmoid gates (the candidate
 #: is signed). Other kinds declare their own (``CellKind.saturation_gates``).
@@ -234,6 +240,7 @@ __all__ = [
     "MemoryUnits",
     "Reach",
     "Saturation",
+    "WeightChange",
     "belt_gradient",
     "find_memory_units",
     "input_gradients",
@@ -241,4 +248,5 @@ __all__ = [
     "memory_reach",
     "saturation",
     "time_constant",
+    "weight_change",
 ]

@@ -24,6 +24,9 @@ Exercises
 ``"01.input_bias"``      the input-gate bias that writes < 1 % at a non-subject name, opens at a subject
 ``"02.slope_unit"``      the unit whose last hidden state tracks the input's slope
 ``"02.persistence_mse"`` the persistence baseline's mean squared error
+``"02.untrained_units"`` predict: do an untrained copy's units track the value too?
+``"02.ar_order"``        design: the smallest AR order that continues a sine exactly
+``"02.most_moved"``      predict: which gate's weights training moved most
 ``"03.denormalise_run"`` one step of a fed-back run, back in prices
 ``"03.lag"``             the lag at which the forecast's moves best echo the truth's
 ``"03.saturation"``      the fraction of a gate's values that are saturated (Karpathy et al.)

@@ -12,6 +12,8 @@ windows and traces.
   :mod:`lstm_explained.plots.views`: the views they are made of.
 * :mod:`lstm_explained.plots.memory`: how far back the inputs move the output (input
   gradients of several models) and the belt's own derivative (a product of forget gates).
+* :mod:`lstm_explained.plots.weights`: how far training moved each gate's weights from
+  their initial values (:func:`lstm_explained.weight_change.weight_change`).
 
 Example
 -------
@@ -34,6 +36,7 @@ from lstm_explained.plots.gates import (
 )
 from lstm_explained.plots.inspector import InspectorFigure, plot_inspector
 from lstm_explained.plots.memory import plot_belt_gradient, plot_memory_reach
+from lstm_explained.plots.weights import plot_weight_change
 
 __all__ = [
     "InspectorFigure",
@@ -47,5 +50,6 @@ __all__ = [
     "plot_results_multiple",
     "plot_saturation",
     "plot_unit_traces",
+    "plot_weight_change",
     "plot_window",
 ]
