@@ -31,7 +31,8 @@ def test_registry_lists_every_exercise_in_order():
     assert ids == [
         "01.cell_state", "01.hidden_state", "01.forget_block", "02.slope_unit",
         "02.persistence_mse", "03.denormalise_run", "03.lag", "03.saturation",
-        "05.forget_half", "06.ignore_second",
+        "03.lag_from_forget", "03.forget_bias", "04.control", "04.clamp_fall",
+        "04.busiest_window", "04.forget_zero", "05.forget_half", "06.ignore_second",
     ]
     for i in ids:
         assert "check needs" in ex.question(i)

@@ -221,9 +221,13 @@ def _judge_lag_from_forget(answer: Any, right: int, *, trace: Any, predicted: An
     link = (f"f̄ = {f:.3f}, so the belt's memory lasts about 1/(1 − f̄) = {tau:.1f} days, and "
             f"the forecast's moves echo the market's best {measured} day(s) later (03.lag).")
     if abs(days - tau) <= 0.5 or abs(days - measured) <= 1:
-        return _ok(id, link + " A leaky average of the past is a forecast that lags by about "
-                              "its memory: the lag was set by the forget gate, not learnt "
-                              "from the market.")
+        if abs(measured - tau) <= 1.5:
+            return _ok(id, link + " The echo comes within the belt's memory: a leaky average "
+                                  "of the past is a forecast that lags, and this lag was set "
+                                  "by the forget gate, not learnt from the market.")
+        return _ok(id, link + " τ is what a leaky average predicts; this model's measured "
+                              "lag is further from it: its echo is more than a leaky "
+                              "average's.")
     if days < 0:
         return _wrong(id, "a negative lag would mean the forecast moves before the market.")
     if abs(days - 1) < 0.5 or abs(days - 1 / f) <= 0.1:

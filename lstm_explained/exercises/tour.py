@@ -29,7 +29,7 @@ from lstm_explained.exercises.sine import unit_correlations
 _MADE = {
     "a": "a unit of the first layer whose h_T tracks the wave's value",
     "b": "forget gates near σ(1) that never switch",
-    "c": "the read-out: the next value computed from the units, i.e. the forecast's error",
+    "c": "an accurate forecast (a small error)",
 }
 
 
@@ -92,7 +92,7 @@ def _judge_made(answer: Any, right: str, **context: Any) -> Result:
              f"{made['c'][0]:.2g} trained, {made['c'][1]:.2g} untrained.")
     if chosen == set(right):
         return _ok(id, facts + " Whatever the untrained copy shows too, training did not "
-                               "cause: here it made the read-out, not the gates.")
+                               "make.")
     extra, missed = sorted(chosen - set(right)), sorted(set(right) - chosen)
     if extra:
         k = extra[0]
