@@ -201,7 +201,7 @@ def test_a_wrong_quote_is_caught(tmp_path):
     (tmp_path / "tutorials").mkdir()
     (tmp_path / "tutorials" / "03_x.glue.json").write_text(json.dumps(
         {"lag": {"data": {"text/plain": "3"}}, "rmse": {"data": {"text/plain": "35.6015"}}}))
-    source = ("late by {glue:text}`tutorials/03_x.md::lag` days, "
+    source = ("late by {glue:text}`tutorials/03_x.md::lag:d` days, "
               "{glue:text}`tutorials/03_x.md::rmse:.1f`")
     good = 'late by <span class="pasted-text">3</span> days, <span class="pasted-text">35.6</span>'
     check_guide_quotes(source, good, tmp_path)
