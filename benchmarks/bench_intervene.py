@@ -1,8 +1,9 @@
 """Benchmark: the gate lab's rerun (``lx.intervene``) against tracing the same windows.
 
-``lx.intervene(model, x, clamp)`` traces the model (``trace_gates``, self-check included),
-checks the unclamped outputs against Keras, and reruns the model with the clamps in the
-engine. Its cost is measured on the S&P 500 test set (412 windows of 50 steps, the
+``lx.intervene(model, x, clamp)`` traces the model (``trace_gates``, self-check included)
+with the clamped copy of every layer from the first clamped one in the same batch of the
+engine (the two halves side by side on two cores), and checks the unclamped outputs
+against Keras. Its cost is measured on the S&P 500 test set (412 windows of 50 steps, the
 pretrained [1, 50, 100, 1] model) for two clamps: the forget gate set to 1 everywhere (every
 layer, unit and step: the worst case), and the input gate of ten units of the second layer
 shut from step 25 on. Goal: at most 2x the time of ``trace_gates`` on the same windows,

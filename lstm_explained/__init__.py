@@ -31,6 +31,7 @@ _SUBMODULES = {
     "activations",
     "adding",
     "analysis",
+    "baselines",
     "cell",
     "data",
     "errors",

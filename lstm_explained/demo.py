@@ -2,9 +2,17 @@
 
 ``lstm-explained demo`` calls :func:`run_demo`. For each dataset it loads the pretrained
 model (or retrains it, with Keras' progress bars), makes the point-by-point,
-multi-sequence and full-sequence forecasts of the test set, scores them next to the
-persistence baseline in normalised and in price units, and writes PNG figures and
-``errors.csv`` into the output folder.
+multi-sequence and full-sequence forecasts of the test set, makes the same with a linear
+autoregression fitted to the training windows (:func:`lstm_explained.forecast.linear_ar`),
+scores both next to the persistence baseline in normalised and in price units, and writes
+PNG figures (the AR's line beside the model's) and ``errors.csv`` (a row per model) into
+the output folder (the table's code: :mod:`lstm_explained._demo_table`).
+
+The AR's order is the window length (50): it reads exactly the values the LSTM reads, so
+the two are compared on the same information. On the S&P 500 prices that makes it score
+about what persistence scores (the last value carries nearly all it can learn), far
+below the LSTM's error; on the sine wave it is exact to rounding error, fed back or not,
+since a sine is a linear recurrence.
 
 Every option is checked before any work, and every file goes through the atomic helper
 (:mod:`lstm_explained._files`): a run killed half-way leaves each file as it was or
@@ -19,41 +27,32 @@ Example
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from lstm_explained._demo_table import (  # noqa: F401  (re-exported: the table's API)
+    DATASETS,
+    TABLE,
+    Score,
+    earlier_scores,
+    format_scores,
+    merge_scores,
+    read_scores,
+    score_rows,
+    write_scores,
+)
 from lstm_explained._files import atomic_write, check_target, write_text
 from lstm_explained.errors import DataError, OutputError
 
-DATASETS = ("sine", "sp500")
 MARKER = ".lstm-explained-demo"
-TABLE = "errors.csv"
 PREDICTION_LEN = 50
 #: The figures written for each dataset, as ``{dataset}_{figure}.png``.
 FIGURES = ("point_by_point", "multi_sequence", "full_sequence", "point_vs_persistence",
            "multi_vs_persistence")
-#: Larger than any table of errors the demo writes: such an errors.csv is not ours.
-_TABLE_MAX_BYTES = 1_000_000
-
-
-@dataclass(frozen=True)
-class Score:
-    """Errors of one forecast and of the persistence baseline on the same targets."""
-
-    dataset: str
-    forecast: str
-    units: str
-    model_mse: float
-    baseline_mse: float
-    model_mae: float
-    baseline_mae: float
 
 
 def output_names(datasets: Iterable[str]) -> list[str]:
@@ -155,29 +154,6 @@ def _check_folder(out: Path, force: bool) -> None:
         )
 
 
-def _scores(
-    name: str, kind: str, pred, base, true, to_price: Callable, normalised: bool
-) -> list[Score]:
-    rows = []
-    conversions = (("normalised", lambda v: v), ("price", to_price)) if normalised else (
-        ("series", lambda v: v),  # a raw series has one kind of units
-    )
-    for units, conv in conversions:
-        p, b, t = conv(pred), conv(base), conv(true)
-        rows.append(
-            Score(
-                dataset=name,
-                forecast=kind,
-                units=units,
-                model_mse=float(np.mean((p - t) ** 2)),
-                baseline_mse=float(np.mean((b - t) ** 2)),
-                model_mae=float(np.mean(np.abs(p - t))),
-                baseline_mae=float(np.mean(np.abs(b - t))),
-            )
-        )
-    return rows
-
-
 def demo_dataset(
     name: str,
     out: Path,
@@ -185,7 +161,11 @@ def demo_dataset(
     log: Callable = print,
     inspector_frames: int = 150,
 ) -> tuple[list[Path], list[Score]]:
-    """Run the demo for one dataset; return the files written and the scores."""
+    """Run the demo for one dataset; return the files written and the scores.
+
+    The scores: a row for the LSTM and one for the linear AR (order: the window length,
+    see the module docstring) per forecast and units, each beside persistence.
+    """
     import lstm_explained as lx
 
     if name not in DATASETS:
@@ -199,60 +179,66 @@ def demo_dataset(
     else:
         log(f"[{name}] loading the pretrained model")
         model = lx.model.load_pretrained(name)
-    log(f"[{name}] forecasting {len(windows.x_test)} test windows (point, multi, full) ...")
+    # The AR reads the whole window, the same values the LSTM sees: a fair baseline (on
+    # prices it scores about what persistence scores; a sine it continues to rounding error).
+    ar = lx.forecast.linear_ar(windows.x_train, windows.y_train, order=info["seq_len"])
+    log(f"[{name}] forecasting {len(windows.x_test)} test windows (point, multi, full) with "
+        f"the model and a linear AR of order {ar.order} ...")
     x, y = windows.x_test, windows.y_test
     L = PREDICTION_LEN
-    point = lx.forecast.point_by_point(model, x)
-    multi = lx.forecast.multi_sequence(model, x, L)
-    full = lx.forecast.full_sequence(model, x)
-    n = multi.size
+    models = {"lstm": model, "linear_ar": ar}
+    point = {k: lx.forecast.point_by_point(m, x) for k, m in models.items()}
+    multi = {k: lx.forecast.multi_sequence(m, x, L) for k, m in models.items()}
+    full = {k: lx.forecast.full_sequence(m, x) for k, m in models.items()}
+    n = multi["lstm"].size
     starts = np.repeat(np.arange(0, n, L), L)
-    scores = []
-    scores += _scores(
+    normalised = windows.normalise
+    scores = score_rows(
         name,
         "point-by-point",
         point,
         lx.forecast.persistence(x),
         y,
-        windows.denormalise,
-        windows.normalise,
+        windows.denormalise if normalised else None,
     )
     # each run's predictions, baseline and targets all in the units of its start window
-    scores += _scores(
+    scores += score_rows(
         name,
         "multi-sequence",
-        multi.reshape(-1),
+        {k: v.reshape(-1) for k, v in multi.items()},
         lx.forecast.persistence(x, L).reshape(-1),
         windows.to_window_units(y[:n], window=starts),
-        lambda v: windows.denormalise(v, window=starts),
-        windows.normalise,
+        (lambda v: windows.denormalise(v, window=starts)) if normalised else None,
     )
-    scores += _scores(
+    scores += score_rows(
         name,
         "full-sequence",
         full,
-        np.full(len(full), x[0, -1, 0]),
+        np.full(len(y), x[0, -1, 0]),
         windows.to_window_units(y, window=0),
-        lambda v: windows.denormalise(v, window=0),
-        windows.normalise,
+        (lambda v: windows.denormalise(v, window=0)) if normalised else None,
     )
     title = "sine wave" if name == "sine" else "S&P 500"
     units = " (normalised)" if windows.normalise else ""
     figures = {
         "point_by_point": lx.plots.plot_results(
-            point, y, title=f"{title}: point-by-point{units}"
+            point["lstm"], y, title=f"{title}: point-by-point{units}", ar=point["linear_ar"]
         ),
         "multi_sequence": lx.plots.plot_results_multiple(
-            multi, y, L, title=f"{title}: {L}-step multi-sequence{units}"
+            multi["lstm"], y, L, title=f"{title}: {L}-step multi-sequence{units}",
+            ar=multi["linear_ar"],
         ),
         "full_sequence": lx.plots.plot_results(
-            full, y, title=f"{title}: full sequence from the first window{units}"
+            full["lstm"], y, title=f"{title}: full sequence from the first window{units}",
+            ar=full["linear_ar"],
         ),
         "point_vs_persistence": lx.plots.plot_forecast_prices(
-            windows, point, "point", title=f"{title}: point-by-point vs persistence"
+            windows, point["lstm"], "point", title=f"{title}: point-by-point vs persistence",
+            ar=point["linear_ar"],
         ),
         "multi_vs_persistence": lx.plots.plot_forecast_prices(
-            windows, multi, "multi", L, title=f"{title}: multi-sequence vs persistence"
+            windows, multi["lstm"], "multi", L, title=f"{title}: multi-sequence vs persistence",
+            ar=multi["linear_ar"],
         ),
     }
     written = [save_png(figures[kind], out / f"{name}_{kind}.png") for kind in FIGURES]
@@ -276,96 +262,6 @@ def save_png(fig: Any, path: Path) -> Path:
     with atomic_write(path, overwrite=True, what="figure") as tmp:
         fig.savefig(tmp, format="png", dpi=110)  # tmp ends in .part: name the format
     return path
-
-
-_FIELDS = list(Score.__dataclass_fields__)
-
-
-def write_scores(scores: Iterable[Score], path: Path) -> Path:
-    """Write the table of errors as CSV, atomically, replacing an earlier one."""
-    text = io.StringIO()
-    w = csv.writer(text, lineterminator="\n")
-    w.writerow(_FIELDS)
-    for s in scores:
-        w.writerow(
-            [
-                getattr(s, k) if isinstance(getattr(s, k), str) else f"{getattr(s, k):.6g}"
-                for k in _FIELDS
-            ]
-        )
-    return write_text(path, text.getvalue(), overwrite=True, what="table of errors")
-
-
-def read_scores(path: Path) -> list[Score]:
-    """The rows of a table written by :func:`write_scores`, or a clear :class:`DataError`."""
-    try:
-        if not path.is_file():  # e.g. a named pipe, which would never end
-            raise ValueError("it is not a regular file")
-        if path.stat().st_size > _TABLE_MAX_BYTES:
-            raise ValueError(f"it is larger than {_TABLE_MAX_BYTES} bytes")
-        with path.open(newline="", encoding="utf-8") as f:
-            rows = list(csv.reader(f))
-        if not rows or rows[0] != _FIELDS:
-            raise ValueError(f"its first line is not {','.join(_FIELDS)}")
-        return [_score(row) for row in rows[1:]]
-    except (ValueError, csv.Error) as exc:  # UnicodeDecodeError is a ValueError
-        raise DataError(
-            f"{path} is not a table of errors written by the demo ({exc}); nothing was "
-            "written. Move it away, or add --force to replace it."
-        ) from None
-
-
-def _score(row: list[str]) -> Score:
-    if len(row) != len(_FIELDS):
-        raise ValueError(f"a row has {len(row)} fields instead of {len(_FIELDS)}")
-    return Score(*row[:3], *(float(v) for v in row[3:]))  # type: ignore[arg-type]
-
-
-def merge_scores(
-    earlier: Iterable[Score], new: Iterable[Score], datasets: Iterable[str]
-) -> list[Score]:
-    """``new`` in place of ``earlier``'s rows of ``datasets``; other datasets' rows kept.
-
-    Example
-    -------
-    >>> old = [Score("sine", "point", "series", 1, 1, 1, 1),
-    ...        Score("sp500", "point", "price", 2, 2, 2, 2)]
-    >>> new = [Score("sine", "point", "series", 3, 3, 3, 3)]
-    >>> [(s.dataset, s.model_mse) for s in merge_scores(old, new, ["sine"])]
-    [('sine', 3), ('sp500', 2)]
-    """
-    replaced = set(datasets)
-    rows = [s for s in earlier if s.dataset not in replaced] + list(new)
-    order = {name: i for i, name in enumerate(DATASETS)}
-    return sorted(rows, key=lambda s: order.get(s.dataset, len(order)))  # stable
-
-
-def earlier_scores(out: Path, force: bool = False) -> list[Score]:
-    """The rows of ``out``'s errors.csv, to keep; none if it is absent (or, with ``force``,
-    not the demo's table)."""
-    path = out / TABLE
-    if not path.exists():
-        return []
-    try:
-        return read_scores(path)
-    except DataError:
-        if force:
-            return []
-        raise
-
-
-def format_scores(scores: Iterable[Score]) -> str:
-    """The table of errors as aligned text (what the command prints)."""
-    lines = [
-        f"{'dataset':8} {'forecast':15} {'units':10} {'MSE model':>12} {'MSE persist.':>12}"
-        f" {'MAE model':>11} {'MAE persist.':>12}"
-    ]
-    for s in scores:
-        lines.append(
-            f"{s.dataset:8} {s.forecast:15} {s.units:10} {s.model_mse:12.5g} "
-            f"{s.baseline_mse:12.5g} {s.model_mae:11.5g} {s.baseline_mae:12.5g}"
-        )
-    return "\n".join(lines)
 
 
 def run_demo(

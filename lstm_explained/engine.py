@@ -232,6 +232,26 @@ def step_fused(
     h_t *= o_t  # h_t = o_t ⊙ tanh(C_t)
 
 
+def _hooked_rows(hook_rows: slice | None, lo: int, hi: int, n: int) -> slice | None:
+    """The rows of the part ``lo:hi`` (counted from ``lo``) that the hook sees, or None."""
+    start, stop, _ = (hook_rows or slice(None)).indices(n)
+    start, stop = max(start, lo), min(stop, hi)
+    return slice(start - lo, stop - lo) if stop > start else None
+
+
+def _parts_at(hook_rows: slice, n: int) -> list[tuple[int, int]]:
+    """The batch cut at the edges of ``hook_rows``: hooked windows and the others never
+    share a numpy call, so each computes bit for bit what it would alone."""
+    start, stop, _ = hook_rows.indices(n)
+    edges = sorted({0, start, stop, n})
+    return [(lo, hi) for lo, hi in zip(edges, edges[1:], strict=False) if hi > lo]
+
+
+def _call_hook(hook: Callable, t: int, rows: slice, gates: dict[str, np.ndarray]) -> None:
+    hook(t, gates if rows == slice(0, len(gates["input"])) else
+         {name: g[rows] for name, g in gates.items()})
+
+
 def run_lstm(
     x: np.ndarray,
     weights: LSTMWeights,
@@ -241,6 +261,7 @@ def run_lstm(
     dtype: type | np.dtype = np.float64,
     threads: int | None = None,
     hook: Callable[[int, dict[str, np.ndarray]], None] | None = None,
+    hook_rows: slice | None = None,
 ) -> dict[str, np.ndarray]:
     """Run the cell over whole sequences and keep every gate and state at every step.
 
@@ -268,6 +289,13 @@ def run_lstm(
         act: ``gates`` maps "input", "forget", "candidate", "output" to (windows, units)
         views it may change in place (the gate lab's clamps, :mod:`lstm_explained.lab`).
         It may be called for a part of the windows at a time, from several threads.
+    hook_rows : slice, optional
+        Call the hook on windows ``hook_rows`` only (a ``start:stop`` range of the batch);
+        the others run untouched. The batch is then cut at that range's edges rather than
+        split evenly, each part on a thread of its own when ``threads`` (or the default)
+        allows two: the windows inside and outside compute bit for bit what they would
+        as a batch of their own. The gate lab runs a model and its clamped copy as one
+        batch this way (:func:`lstm_explained.lab.intervene`).
 
     Returns
     -------
@@ -283,6 +311,8 @@ def run_lstm(
             f"x must have shape (batch, timesteps, {weights.features}); got {x.shape}."
         )
     n, steps, _ = x.shape
+    if hook_rows is not None and not (isinstance(hook_rows, slice) and hook_rows.step in (None, 1)):
+        raise DataError(f"hook_rows must be a slice start:stop; got {hook_rows!r}.")
     u = weights.units
     gates = np.empty((steps, n, 4 * u), dtype=dtype)  # W x_t + b, then the activations
     cells = np.empty((steps, n, u), dtype=dtype)
@@ -317,10 +347,11 @@ def run_lstm(
             part += bias
         scratch = np.empty((hi - lo, 4 * u), dtype)
         h_t, c_t = h[lo:hi], c[lo:hi]
+        rows = _hooked_rows(hook_rows, lo, hi, n) if hook is not None else None
         with np.errstate(over="ignore"):  # exp may overflow to inf, which is right
             for t in range(steps):
                 z, c_out, h_out = gates[t, lo:hi], cells[t, lo:hi], hiddens[t, lo:hi]
-                at_t = None if hook is None else partial(hook, t)
+                at_t = None if rows is None else partial(_call_hook, hook, t, rows)
                 if fused is None:
                     step_inplace(z, h_t, c_t, weights, c_out, h_out, scratch, at_t)
                 else:
@@ -330,12 +361,14 @@ def run_lstm(
                     np.copyto(h_out, h_t, where=skip[t, lo:hi])
                 h_t, c_t = h_out, c_out
 
-    parts = split(n, default_threads(n, u) if threads is None else threads)
+    workers = default_threads(n, u) if threads is None else threads
+    parts = split(n, workers) if hook_rows is None else _parts_at(hook_rows, n)
     with single_threaded_blas():
-        if len(parts) == 1:
-            run_part(0, n)
+        if len(parts) == 1 or workers < 2:
+            for lo, hi in parts:
+                run_part(lo, hi)
         else:
-            with ThreadPoolExecutor(len(parts)) as pool:
+            with ThreadPoolExecutor(min(len(parts), workers)) as pool:
                 for f in [pool.submit(run_part, lo, hi) for lo, hi in parts]:
                     f.result()
     g = gates.transpose(1, 0, 2)

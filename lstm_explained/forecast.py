@@ -5,6 +5,9 @@
   ``prediction_len`` steps that feeds its own predictions back in.
 * :func:`full_sequence`: the first window alone, fed back for the whole test set.
 * :func:`persistence`: the baseline to beat, "tomorrow equals today".
+* :func:`linear_ar`: the strong baseline beside it, a least-squares autoregression
+  (:mod:`lstm_explained.baselines`). The three forecasts take its :class:`LinearAR` in
+  place of the model and feed its predictions back in a small numpy loop, without Keras.
 
 The seed called ``model.predict`` once per predicted point (about 0.1 s a call). Here every
 forecast is batched. For the seed's kind of model (a ``Sequential`` of LSTMs, dropout and
@@ -30,6 +33,7 @@ import numpy as np
 
 from lstm_explained._threads import single_threaded_blas
 from lstm_explained.activations import get_activation
+from lstm_explained.baselines import LinearAR, linear_ar  # noqa: F401  (re-exported)
 from lstm_explained.engine import LSTMWeights, step_inplace
 from lstm_explained.errors import DataError, ModelError, UnsupportedLayerError
 from lstm_explained.keras_layers import (
@@ -43,6 +47,8 @@ from lstm_explained.kinds import LSTM
 
 def _check_windows(x: np.ndarray, model: Any | None = None) -> np.ndarray:
     """``x`` as (N, seq_len, features) float64 windows fit for ``model``, or a clear error."""
+    if isinstance(model, LinearAR):  # it checks the windows' length itself
+        model = None
     if model is not None:
         _check_model(model)
     try:
@@ -180,7 +186,8 @@ def rollout(model: Any, x: np.ndarray, steps: int) -> np.ndarray:
     Parameters
     ----------
     model
-        a Keras model mapping (N, seq_len, features) to (N, features).
+        a Keras model mapping (N, seq_len, features) to (N, features), or a
+        :class:`LinearAR` (one feature).
     x
         (S, seq_len, features) start windows.
     steps
@@ -193,6 +200,8 @@ def rollout(model: Any, x: np.ndarray, steps: int) -> np.ndarray:
     """
     x = _check_windows(x, model)
     steps = _whole(steps, "the number of steps")
+    if isinstance(model, LinearAR):
+        return model.rollout(x, steps)
     n_seq, width, features = x.shape
     out_size = int(model.outputs[0].shape[-1])
     if out_size != features:
@@ -258,6 +267,8 @@ def _rollout_keras(model: Any, x: np.ndarray, steps: int) -> np.ndarray:
 def point_by_point(model: Any, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
     """One step ahead from every window (true values only): (N,) predictions.
 
+    ``model`` is a Keras model or a :class:`LinearAR` (then ``batch_size`` is unused).
+
     Example
     -------
     >>> import lstm_explained as lx
@@ -267,6 +278,8 @@ def point_by_point(model: Any, x: np.ndarray, batch_size: int = 1024) -> np.ndar
     """
     batch_size = _whole(batch_size, "batch_size")
     x = _check_windows(x, model)
+    if isinstance(model, LinearAR):
+        return model.predict(x)
     pred = model.predict(x.astype(np.float32), batch_size=batch_size, verbose=0)
     pred = np.asarray(pred, dtype=np.float64).reshape(x.shape[0], -1)
     return pred[:, 0] if pred.shape[1] == 1 else pred
@@ -278,6 +291,7 @@ def multi_sequence(model: Any, x: np.ndarray, prediction_len: int = 50) -> np.nd
     Run ``k`` starts from window ``k * prediction_len`` and feeds its own predictions back
     for ``prediction_len`` steps; with normalised windows its values stay in the units of
     that start window (``Windows.denormalise(values, window=k * prediction_len)``).
+    ``model`` may be a :class:`LinearAR`, fed back the same way.
     """
     x = _check_windows(x, model)
     n_seq = _n_runs(len(x), prediction_len)
@@ -295,7 +309,10 @@ def _n_runs(n_windows: int, prediction_len: Any) -> int:
 
 
 def full_sequence(model: Any, x: np.ndarray) -> np.ndarray:
-    """The seed's full-sequence forecast: from ``x[0]`` alone, ``len(x)`` fed-back steps."""
+    """The seed's full-sequence forecast: from ``x[0]`` alone, ``len(x)`` fed-back steps.
+
+    ``model`` is a Keras model or a :class:`LinearAR`.
+    """
     x = _check_windows(x, model)
     return rollout(model, x[:1], len(x))[0]
 
@@ -330,6 +347,7 @@ def seed_multi_sequence(model: Any, x: np.ndarray, prediction_len: int = 50) -> 
 
     Kept for tests and benchmarks that prove the batched forecasts give the same numbers.
     """
+    _check_model(model)
     x = _check_windows(x, model)
     window_size = x.shape[1]
     seqs = []

@@ -247,14 +247,14 @@ class Stack:
         seq = np.asarray(x, dtype=dtype) if not runs else runs[-1][1]["hidden"]
         for i, layer in enumerate(self.layers[len(runs):], start=len(runs)):
             mine = [c for c in clamps if c.layer == i]
-            hook = partial(_apply_clamps, mine) if mine else None
+            hook = partial(apply_clamps, mine) if mine else None
             arrays = run_lstm(seq, layer.weights, dtype=dtype, hook=hook)
             runs.append((seq, arrays))
             seq = arrays["hidden"]
         return self.head(np.asarray(seq[:, -1], dtype=np.float64)), runs
 
 
-def _apply_clamps(clamps: list[Clamp], t: int, gates: dict[str, np.ndarray]) -> None:
+def apply_clamps(clamps: list[Clamp], t: int, gates: dict[str, np.ndarray]) -> None:
     """The engine's hook: override the gates of step ``t`` in place."""
     for cl in clamps:
         if cl.steps is None or t in cl.steps:
@@ -355,6 +355,7 @@ def intervene(
         The unclamped replay differs from Keras by more than ``tolerance``.
     """
     from lstm_explained._keras import to_numpy
+    from lstm_explained._lab_joint import JointRun
     from lstm_explained._tracer_check import checked_windows, rel_error
     from lstm_explained.forecast import _check_windows
     from lstm_explained.tracer import trace_gates
@@ -364,7 +365,12 @@ def intervene(
     clamps = make_clamps(clamp, stack, layer, units, steps, timesteps=xs.shape[1],
                          allow_outside=allow_outside)
     x32 = xs.astype(np.float32)
-    original = trace_gates(model, x32, tolerance=tolerance)  # checked against Keras
+    # The trace, checked against Keras, and the clamped copy of every layer from the first
+    # clamped one on, run in the same batch of the engine (lstm_explained._lab_joint): in
+    # the trace's precision, so that an empty clamp reproduces the trace exactly and every
+    # difference is the clamps' doing.
+    joint = JointRun(clamps, layers=len(stack.layers))
+    original = trace_gates(model, x32, tolerance=tolerance, _runner=joint)
     # The unclamped outputs: the head on the traced last hidden state (checked by the
     # trace's self-check), itself checked against Keras' own Dense layer on the windows
     # the self-check compared.
@@ -379,13 +385,8 @@ def intervene(
             f"the numpy replay of {model.name!r} differs from Keras' outputs by {err:.3g} "
             f"(tolerance {tolerance:g}); the lab cannot vouch for its counterfactuals."
         )
-    # The clamped run: the same engine in the trace's precision, so that an empty clamp
-    # reproduces the trace exactly and every difference is the clamps' doing. Layers
-    # before the first clamped one are the trace's own.
-    first = min((c.layer for c in clamps), default=len(stack.layers))
-    known = [(lt.inputs, lt.arrays) for lt in list(original.values())[:first]]
-    outputs, runs = stack.run(x32, clamps, dtype=np.float32, known=known)
-    trace = counterfactual_trace(stack, runs, clamps, {"model": model.name})
+    outputs = stack.head(np.asarray(joint.runs[-1][1]["hidden"][:, -1], dtype=np.float64))
+    trace = counterfactual_trace(stack, joint.runs, clamps, {"model": model.name})
     return Intervention(outputs, base, trace, original, clamps)
 
 

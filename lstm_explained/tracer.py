@@ -58,7 +58,9 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -156,6 +158,7 @@ def trace_gates(
     dtype: str | type = "float32",
     progress: bool | str = "auto",
     max_bytes: int | None = DEFAULT_MAX_BYTES,
+    _runner: Callable[..., dict[str, np.ndarray]] | None = None,
 ) -> Trace:
     """Trace every gate of every LSTM layer of ``model`` on the windows ``x``.
 
@@ -189,6 +192,12 @@ def trace_gates(
         Memory budget of the trace, 2 GiB by default (:data:`DEFAULT_MAX_BYTES`): a trace
         estimated above it is refused before anything is allocated, with a message on
         how to trace less. None means no limit.
+    _runner : callable, optional
+        Internal, for the gate lab (:func:`lstm_explained.lab.intervene`): runs each
+        direction instead of the engine, ``_runner(layer_index, kind, x, mask, weights,
+        chunks, dtype, bar)``, returning what the engine would (it may compute more
+        alongside, e.g. the clamped copy of the layer in the same batch). The trace is
+        checked against Keras all the same.
 
     Returns
     -------
@@ -270,7 +279,8 @@ def trace_gates(
                 x_proc = x_in[:, ::-1] if sub.go_backwards else x_in
                 m_proc = None if mask is None else (mask[:, ::-1] if sub.go_backwards else mask)
                 kind = cell_kind(sub)
-                arrays = _run_direction(kind, x_proc, m_proc, w, chunks, dtype, bar)
+                run = _run_direction if _runner is None else partial(_runner, i)
+                arrays = run(kind, x_proc, m_proc, w, chunks, dtype, bar)
                 traces.append(
                     LayerTrace(
                         key,

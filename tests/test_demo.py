@@ -41,8 +41,11 @@ def demo_out(tmp_path_factory) -> Path:
     return out
 
 
-def rows_of(path: Path) -> dict[tuple[str, str, str], dict[str, str]]:
-    return {(r["dataset"], r["forecast"], r["units"]): r for r in csv.DictReader(path.open())}
+def rows_of(path: Path) -> dict[tuple[str, str, str, str], dict[str, str]]:
+    rows = list(csv.DictReader(path.open()))
+    table = {(r["dataset"], r["forecast"], r["units"], r["model"]): r for r in rows}
+    assert len(table) == len(rows)  # one row per dataset, forecast, units and model
+    return table
 
 
 # ----------------------------------------------------------------------------------
@@ -57,14 +60,15 @@ def errors(pred, base, true) -> dict[str, float]:
     }
 
 
-def expected_rows(name: str) -> dict[tuple[str, str, str], dict[str, float]]:
-    """Every row the demo must write for ``name``.
+def expected_rows(name: str) -> dict[tuple[str, str, str, str], dict[str, float]]:
+    """Every row the demo must write for ``name``: the LSTM's and the linear AR's.
 
     The test window ``k`` holds ``series[i:i + T]`` with ``i = test_index[k]``; its target
     is ``series[i + T]``, its persistence forecast ``series[i + T - 1]``. Normalised values
     are ``price / p0 - 1`` with ``p0`` the first value of the window whose units they are
     in: each window's own (point-by-point), the run's start window (multi-sequence), the
-    first window (full sequence).
+    first window (full sequence). The AR is fitted on the training windows, its order the
+    window length.
     """
     info = lx.model.pretrained_info()[name]
     raw = np.asarray(lx.data.sine_wave() if name == "sine" else lx.data.load_sp500(), float)
@@ -74,25 +78,31 @@ def expected_rows(name: str) -> dict[tuple[str, str, str], dict[str, float]]:
     if info["normalise"]:  # the windows are what the test says they are
         windows = raw[i[:, None] + np.arange(T)]
         np.testing.assert_allclose(w.x_test[:, :, 0], windows / first[:, None] - 1, atol=1e-7)
-    model = lx.model.load_pretrained(name)
-    point = lx.forecast.point_by_point(model, w.x_test)
-    multi = lx.forecast.multi_sequence(model, w.x_test, L).reshape(-1)
-    full = lx.forecast.full_sequence(model, w.x_test)
-    n = multi.size
-    start = (np.arange(n) // L) * L  # the window each multi-sequence run starts from
-    runs = {  # forecast: (its values, the windows whose units they are in, the targets' k)
-        "point-by-point": (point, np.arange(len(point)), np.arange(len(point))),
-        "multi-sequence": (multi, start, np.arange(n)),
-        "full-sequence": (full, np.zeros(len(full), int), np.arange(len(full))),
-    }
     rows = {}
-    for kind, (pred, ref, k) in runs.items():
-        if not info["normalise"]:  # the values are the series' own
-            rows[(name, kind, "series")] = errors(pred, last[ref], target[k])
-            continue
-        p0 = first[ref]
-        rows[(name, kind, "normalised")] = errors(pred, last[ref] / p0 - 1, target[k] / p0 - 1)
-        rows[(name, kind, "price")] = errors(p0 * (pred + 1), last[ref], target[k])
+    models = {
+        "lstm": lx.model.load_pretrained(name),
+        "linear_ar": lx.forecast.linear_ar(w.x_train, w.y_train, order=T),
+    }
+    for model_name, model in models.items():
+        point = lx.forecast.point_by_point(model, w.x_test)
+        multi = lx.forecast.multi_sequence(model, w.x_test, L).reshape(-1)
+        full = lx.forecast.full_sequence(model, w.x_test)
+        n = multi.size
+        start = (np.arange(n) // L) * L  # the window each multi-sequence run starts from
+        runs = {  # forecast: (its values, the windows whose units they are in, the targets' k)
+            "point-by-point": (point, np.arange(len(point)), np.arange(len(point))),
+            "multi-sequence": (multi, start, np.arange(n)),
+            "full-sequence": (full, np.zeros(len(full), int), np.arange(len(full))),
+        }
+        for kind, (pred, ref, k) in runs.items():
+            if not info["normalise"]:  # the values are the series' own
+                rows[(name, kind, "series", model_name)] = errors(pred, last[ref], target[k])
+                continue
+            p0 = first[ref]
+            rows[(name, kind, "normalised", model_name)] = errors(
+                pred, last[ref] / p0 - 1, target[k] / p0 - 1
+            )
+            rows[(name, kind, "price", model_name)] = errors(p0 * (pred + 1), last[ref], target[k])
     return rows
 
 
@@ -103,8 +113,47 @@ def test_every_row_is_exactly_what_it_must_be(demo_out, name):
     assert set(got) == set(want)
     for key, values in want.items():
         for field, value in values.items():
-            # the table keeps 6 significant digits
-            assert float(got[key][field]) == pytest.approx(value, rel=1e-5), (key, field)
+            # the table keeps 6 significant digits (the AR's sine errors are ~1e-27: absolute)
+            assert float(got[key][field]) == pytest.approx(value, rel=1e-5, abs=1e-20), (
+                key, field)
+
+
+def test_the_ar_rows_tell_issue_13s_story(demo_out):
+    """The S&P 500 in prices: the AR about persistence, the LSTM worse than both; the sine:
+    the AR to rounding error, fed back too."""
+    rows = rows_of(demo_out / "errors.csv")
+    for kind in ("point-by-point", "multi-sequence", "full-sequence"):
+        sine = rows[("sine", kind, "series", "linear_ar")]
+        assert float(sine["model_mse"]) < 1e-20 < float(sine["baseline_mse"])
+    ar = rows[("sp500", "point-by-point", "price", "linear_ar")]
+    lstm = rows[("sp500", "point-by-point", "price", "lstm")]
+    assert ar["baseline_mse"] == lstm["baseline_mse"]  # the same persistence beside both
+    ratio = float(ar["model_mse"]) / float(ar["baseline_mse"])
+    assert 0.8 < ratio < 1.25 and float(lstm["model_mse"]) > 2 * float(ar["model_mse"])
+
+
+def test_the_pictures_show_the_ar_line(demo_out):
+    from matplotlib.colors import to_rgb
+
+    from lstm_explained.plots.views import AR_COLOR
+
+    colour = np.round(np.array(to_rgb(AR_COLOR)) * 255)
+    for name in ("sine", "sp500"):
+        for kind in FIGURES:
+            with Image.open(demo_out / f"{name}_{kind}.png") as img:
+                pixels = np.asarray(img.convert("RGB"), dtype=float)
+            near = np.abs(pixels - colour).max(axis=-1) < 8
+            assert near.sum() > 200, (name, kind, int(near.sum()))  # a line, not a speck
+
+
+def test_a_table_written_before_the_ar_is_read_as_the_lstms(tmp_path):
+    from lstm_explained.demo import read_scores
+
+    old = tmp_path / "errors.csv"
+    old.write_text("dataset,forecast,units,model_mse,baseline_mse,model_mae,baseline_mae\n"
+                   "sine,point-by-point,series,1,2,3,4\n")
+    (row,) = read_scores(old)
+    assert (row.model, row.model_mse, row.baseline_mae) == ("lstm", 1.0, 4.0)
 
 
 def test_demo_writes_figures_and_table(demo_out):
@@ -131,6 +180,7 @@ def test_the_command_reruns_into_its_folder_and_lists_what_it_wrote(tmp_path, ca
     assert main(args) == 0
     first = capsys.readouterr().out
     assert "MSE persist." in first and f"Wrote {len(FIGURES) + 2} files" in first
+    assert "linear_ar" in first
     assert main(args) == 0  # the folder holds the marker: running again is fine
     assert str(out / "errors.csv") in capsys.readouterr().out
 
@@ -143,13 +193,14 @@ def test_a_rerun_for_one_dataset_keeps_the_others_rows(demo_out, tmp_path):
     # spoil the sine rows: the rerun must put the right numbers back
     text = table.read_text().splitlines()
     table.write_text("\n".join(
-        [text[0]] + [(",".join(line.split(",")[:3] + ["7"] * 4) if line.startswith("sine,")
+        [text[0]] + [(",".join(line.split(",")[:4] + ["7"] * 4) if line.startswith("sine,")
                      else line) for line in text[1:]]
     ) + "\n")
     run_demo(out, datasets=("sine",), log=quiet, inspector_frames=4)
     after = list(csv.DictReader(table.open()))
     assert [r for r in after if r["dataset"] == "sp500"] == sp500_before
-    assert [r["dataset"] for r in after] == ["sine"] * 3 + ["sp500"] * 6
+    assert [r["dataset"] for r in after] == ["sine"] * 6 + ["sp500"] * 12
+    assert [r["model"] for r in after] == ["lstm", "linear_ar"] * 9
     assert (table.read_bytes() == (demo_out / "errors.csv").read_bytes())
 
 

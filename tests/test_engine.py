@@ -128,3 +128,31 @@ def test_default_threads_follow_the_work_per_step():
     assert default_threads(10_000, 100) <= 2
     small = MIN_GATES_PER_THREAD // (4 * 50)  # windows that fill one thread
     assert default_threads(2 * small - 2, 50) == 1
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_hook_rows_clamp_only_those_windows_each_part_bit_for_bit_as_alone(threads, dtype):
+    """The gate lab's joint run: windows and their clamped copies in one batch. The hook
+    sees only ``hook_rows``; both parts equal a run of their own exactly (not to rounding:
+    an identity clamp must change nothing)."""
+    rng = np.random.default_rng(3)
+    w = LSTMWeights.random(features=2, units=40, seed=1)
+    x = rng.normal(size=(300, 12, 2))
+    seen = []
+
+    def shut_forget(t, gates):
+        seen.append(len(gates["forget"]))
+        gates["forget"][:] = 0.0
+
+    both = run_lstm(np.concatenate([x, x[:100]]), w, dtype=dtype, threads=threads,
+                    hook=shut_forget, hook_rows=slice(300, 400))
+    alone = run_lstm(x, w, dtype=dtype)
+    clamped = run_lstm(x[:100], w, dtype=dtype, hook=shut_forget)
+    assert set(seen) == {100}
+    for q in alone:
+        np.testing.assert_array_equal(both[q][:300], alone[q])
+        np.testing.assert_array_equal(both[q][300:], clamped[q])
+    assert not np.array_equal(alone["cell"], clamped["cell"])
+    with pytest.raises(DataError, match="hook_rows"):
+        run_lstm(x, w, hook=shut_forget, hook_rows=slice(0, 10, 2))

@@ -41,6 +41,8 @@ from lstm_explained.viewmodel import (
 TRUE_COLOR = "#444444"
 MODEL_COLOR = "#0072B2"
 BASELINE_COLOR = "#999999"
+#: The linear autoregression beside persistence (lx.forecast.linear_ar), Okabe-Ito orange.
+AR_COLOR = "#E69F00"
 CURSOR_COLOR = "#222222"
 
 

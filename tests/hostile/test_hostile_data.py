@@ -70,6 +70,12 @@ HOSTILE = [
      "DataError: x holds no windows / no timesteps"),
     ("forecast-prediction-len-zero", "prediction_len=0",
      "DataError: prediction_len must be a whole number >= 1"),
+    ("forecast-ar-order", "linear_ar with order 0, 51, 2.5 or True on 50-step windows",
+     "DataError: order must be a whole number between 1 and the window length"),
+    ("forecast-ar-few-windows", "linear_ar of order 50 fitted on 30 windows",
+     "DataError: 51 unknowns need at least 51 training windows"),
+    ("forecast-ar-short-windows", "an AR of order 50 forecasting from 10-step windows",
+     "DataError: it reads the last 50 values of a window"),
     ("trace-empty-steps", "trace_forecast(steps=slice(5, 5))",
      "DataError: the slice selects no forecast step"),
     ("trace-p0-zero", "trace_forecast with a p0 of 0 in window 3",
@@ -255,6 +261,29 @@ def forecast_prediction_len_zero(tmp, model):
         lx.forecast.multi_sequence(model, np.zeros((5, 50, 1)), prediction_len=0)
     with pytest.raises(DataError, match="prediction_len must be a whole number >= 1, not 0"):
         lx.forecast.persistence(np.zeros((5, 50, 1)), prediction_len=0)
+
+
+def forecast_ar_order(tmp):
+    w = lx.data.make_windows(lx.data.sine_wave().values[:400], 50)
+    for order in (0, 51):
+        with pytest.raises(DataError, match=f"between 1 and the window length 50, not {order}"):
+            lx.forecast.linear_ar(w.x_train, w.y_train, order=order)
+    for order in (2.5, True):
+        with pytest.raises(DataError, match=r"order must be a whole number of lags \(1 \.\. 50\)"):
+            lx.forecast.linear_ar(w.x_train, w.y_train, order=order)
+
+
+def forecast_ar_few_windows(tmp):
+    w = lx.data.make_windows(lx.data.sine_wave().values[:81], 50, train_fraction=0.97)
+    with pytest.raises(DataError, match=r"needs at least 51 training windows; got 30"):
+        lx.forecast.linear_ar(w.x_train, w.y_train)
+
+
+def forecast_ar_short_windows(tmp):
+    w = lx.data.make_windows(lx.data.sine_wave().values[:400], 50)
+    ar = lx.forecast.linear_ar(w.x_train, w.y_train)
+    with pytest.raises(DataError, match=r"reads the last 50 values .* only 10 timesteps"):
+        lx.forecast.full_sequence(ar, w.x_test[:, -10:])
 
 
 def trace_empty_steps(tmp, model):

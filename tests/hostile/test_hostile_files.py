@@ -253,8 +253,8 @@ save_png(fig, Path({path!r}))
 """
 _TABLE = """
 from lstm_explained.demo import Score, write_scores
-write_scores([Score("sine", "point-by-point", "series", k, k, k, k) for k in range(200)],
-             Path({path!r}))
+write_scores([Score("sine", "point-by-point", "series", "lstm", k, k, k, k)
+              for k in range(200)], Path({path!r}))
 """
 
 
@@ -334,8 +334,8 @@ def _half_written_demo_figure(tmp_path):
 def _half_written_demo_table(tmp_path):
     from lstm_explained.demo import Score, write_scores
 
-    path = write_scores([Score("sp500", "point-by-point", "price", 1.5, 2.5, 3.5, 4.5)],
-                        tmp_path / "errors.csv")
+    row = Score("sp500", "point-by-point", "price", "lstm", 1.5, 2.5, 3.5, 4.5)
+    path = write_scores([row], tmp_path / "errors.csv")
     _half_written(path, _TABLE.format(path=str(path)), "OutputError cannot write",
                   "File too large")
 
