@@ -190,6 +190,7 @@ def test_instructor_guide_quotes_the_executed_tutorials(site_build):
     for sentence in (f"**{values['lag_days']} days earlier**",
                      f"Its error is {values['rmse_lstm']:.1f} index points",
                      f"against **{values['rmse_persistence']:.1f}** for persistence",
+                     f"The AR's error is {values['rmse_ar']:.1f} index points",
                      f"f̄ = {values['mean_forget']:.4f}",
                      f"{values['time_constant']:.2f} days for `lstm_1`"):
         assert sentence in said, f"tutorial 03 does not show {sentence!r}"
