@@ -152,3 +152,22 @@ html_theme_options = {
 
 # MathJax 3 from _static (never a CDN).
 mathjax_path = "mathjax/tex-chtml.js"
+
+
+# -- Numbers quoted from the tutorials ---------------------------------------------------
+# The instructor guide quotes what the tutorials computed: {glue:text}`tutorials/NN_name.md
+# ::key:format` (myst-nb's cross-document glue). Sphinx follows the docs/tutorials link to
+# ../tutorials, so myst-nb names the tutorial by its real path, outside docs/; it keeps
+# the tutorial's glue cache under its docname. The hook below names it by its docname.
+def _glue_through_the_tutorials_link(app, doctree):
+    from myst_nb.ext.glue.utils import PendingGlueReference
+
+    real = (ROOT / "tutorials").resolve()
+    for node in doctree.findall(PendingGlueReference):
+        path = Path(node["refdoc"])
+        if path.is_absolute() and path.parent == real:
+            node["refdoc"] = f"tutorials/{path.name}"
+
+
+def setup(app):
+    app.connect("doctree-read", _glue_through_the_tutorials_link)

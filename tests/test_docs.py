@@ -18,7 +18,9 @@ are skipped, or fail under CI).
 
 from __future__ import annotations
 
+import ast
 import functools
+import json
 import re
 import sys
 import threading
@@ -135,6 +137,79 @@ def _blank_widgets(page) -> list[str]:
         }""",
         WIDGET_VIEW,
     )
+
+
+# -- the instructor guide quotes the executed tutorials ---------------------------------------
+
+#: A number the guide takes from a tutorial: {glue:text}`tutorials/NN_name.md::key:format`.
+GLUED = re.compile(r"\{glue:text\}`([^`:]+)::([A-Za-z_]\w*)(?::([^`]*))?`")
+PASTED = re.compile(r'<span class="pasted-text">(.*?)</span>', re.S)
+
+
+def glued_values(executed: Path, doc: str) -> dict[str, str]:
+    """The values a tutorial glued when the build executed it (myst-nb's glue cache)."""
+    cache = executed / f"{doc}.glue.json"
+    assert cache.exists(), f"the build left no glue cache for {doc}"
+    return {key: out["data"]["text/plain"]
+            for key, out in json.loads(cache.read_text(encoding="utf-8")).items()}
+
+
+def quoted_numbers(source: str, executed: Path) -> list[tuple[str, str]]:
+    """(reference, text the built page must show) for every glued number in ``source``."""
+    out = []
+    for path, key, fmt in GLUED.findall(source):
+        doc = path.removesuffix(".md")
+        value = ast.literal_eval(glued_values(executed, doc)[key])
+        out.append((f"{path}::{key}", format(value, fmt or "")))
+    return out
+
+
+def check_guide_quotes(source: str, built: str, executed: Path) -> None:
+    """The built guide shows, in order, every number it quotes as the tutorial computed it,
+    and nothing else pasted."""
+    expected = quoted_numbers(source, executed)
+    shown = [re.sub(r"<[^>]+>", "", text).strip() for text in PASTED.findall(built)]
+    assert expected, "the instructor guide quotes no number from the tutorials"
+    assert shown == [text for _, text in expected], list(zip(expected, shown, strict=False))
+
+
+def test_instructor_guide_quotes_the_executed_tutorials(site_build):
+    """Issue 13: the guide's numbers are the executed tutorials', not typed. Each one is
+    pasted by myst-nb's glue from the tutorial's execution, and equals what the tutorial
+    itself shows in its computed sentences."""
+    source = (DOCS / "instructor-guide.md").read_text(encoding="utf-8")
+    built = (site_build.html / "instructor-guide.html").read_text(encoding="utf-8")
+    check_guide_quotes(source, built, site_build.executed)
+    assert "by one step" not in source and "about the same" not in source
+
+    values = {k: ast.literal_eval(v) for k, v in
+              glued_values(site_build.executed, "tutorials/03_sp500").items()}
+    nb = json.loads((site_build.executed / "tutorials" / "03_sp500.ipynb").read_text("utf-8"))
+    said = " ".join("".join(o.get("data", {}).get("text/markdown", ""))
+                    for cell in nb["cells"] for o in cell.get("outputs", []))
+    for sentence in (f"**{values['lag_days']} days earlier**",
+                     f"Its error is {values['rmse_lstm']:.1f} index points",
+                     f"against **{values['rmse_persistence']:.1f}** for persistence",
+                     f"The AR's error is {values['rmse_ar']:.1f} index points",
+                     f"f̄ = {values['mean_forget']:.4f}",
+                     f"{values['time_constant']:.2f} days for `lstm_1`"):
+        assert sentence in said, f"tutorial 03 does not show {sentence!r}"
+
+
+def test_a_wrong_quote_is_caught(tmp_path):
+    """check_guide_quotes fails when the built page shows another number than the one the
+    tutorial glued, or one number too few."""
+    (tmp_path / "tutorials").mkdir()
+    (tmp_path / "tutorials" / "03_x.glue.json").write_text(json.dumps(
+        {"lag": {"data": {"text/plain": "3"}}, "rmse": {"data": {"text/plain": "35.6015"}}}))
+    source = ("late by {glue:text}`tutorials/03_x.md::lag:d` days, "
+              "{glue:text}`tutorials/03_x.md::rmse:.1f`")
+    good = 'late by <span class="pasted-text">3</span> days, <span class="pasted-text">35.6</span>'
+    check_guide_quotes(source, good, tmp_path)
+    with pytest.raises(AssertionError):
+        check_guide_quotes(source, good.replace(">3<", ">1<"), tmp_path)
+    with pytest.raises(AssertionError):
+        check_guide_quotes(source, good.split(",")[0], tmp_path)
 
 
 # -- the build ----------------------------------------------------------------------------

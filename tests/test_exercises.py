@@ -32,7 +32,9 @@ def test_registry_lists_every_exercise_in_order():
         "01.cell_state", "01.hidden_state", "01.forget_block", "01.open_words",
         "01.belt_sign", "01.guard_gate", "01.input_bias", "02.slope_unit",
         "02.persistence_mse", "02.untrained_units", "02.ar_order", "02.most_moved",
-        "03.denormalise_run", "03.lag", "03.saturation",
+        "03.denormalise_run", "03.lag", "03.saturation", "03.lag_from_forget",
+        "03.forget_bias", "04.control", "04.clamp_fall", "04.busiest_window",
+        "04.forget_zero",
         "05.forget_half", "05.gradient_orders", "06.ignore_second", "06.forget_clamp",
     ]
     for i in ids:

@@ -315,8 +315,7 @@ def test_tutorial_runs_without_error_and_quietly(site_build, path):
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
 def test_exercises_wait_for_an_answer(site_build, path):
     exercises = [c for c in _executed(site_build, path).cells if "exercise" in _tags(c)]
-    if path.stem != "04_instructor_tour":  # the tour asks the class instead
-        assert exercises, f"{path.name} has no exercises"
+    assert exercises, f"{path.name} has no exercises"
     for cell in exercises:
         shown = "".join(_texts(cell))
         assert "no answer yet" in shown, f"{path.name}: {shown}"

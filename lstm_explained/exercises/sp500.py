@@ -1,4 +1,5 @@
-"""Exercises of tutorial 03: a fed-back run back in prices; the lag; saturated gates."""
+"""Exercises of tutorial 03: a fed-back run back in prices; the lag, measured and predicted
+from the forget gate; saturated gates; a forget bias that remembers."""
 
 from __future__ import annotations
 
@@ -182,3 +183,120 @@ def _judge_saturation(answer: Any, right: float, *, trace: Any, layer: str | Non
                       "boolean array does both).")
 
 
+
+
+# -- 03, conceptual: the lag from the forget gate; a forget bias that remembers -------------
+def _tau(trace: Any, layer: str | None) -> tuple[float, float]:
+    """(mean forget gate, time constant 1 / (1 - mean f)) of a layer of ``trace``."""
+    from lstm_explained.gradients import time_constant
+
+    lt = _layer(trace, layer)
+    tau = time_constant(lt, per_unit=False)
+    return 1.0 - 1.0 / tau, tau
+
+
+@_register(
+    "03.lag_from_forget",
+    "Predict the echo from the forget gate",
+    "The belt is a leaky average: C_t = f·C_{t−1} + i·C̃_t keeps a fraction f of itself every "
+    "day. From the mean forget gate f̄ of the layer alone, predict how many days late the "
+    "point-by-point forecast's moves echo the market's.",
+    ("trace", "predicted", "true"),
+)
+def _solve_lag_from_forget(*, trace: Any, predicted: Any, true: Any, layer: str | None = None,
+                           max_lag: int = 10) -> int:
+    return int(round(_tau(trace, layer)[1]))
+
+
+@_judge("03.lag_from_forget")
+def _judge_lag_from_forget(answer: Any, right: int, *, trace: Any, predicted: Any, true: Any,
+                           layer: str | None = None, max_lag: int = 10) -> Result:
+    id = "03.lag_from_forget"
+    f, tau = _tau(trace, layer)
+    measured = _solve_lag(predicted=predicted, true=true, max_lag=max_lag)
+    a = _number(answer)
+    if a is None or a.size != 1 or not np.isfinite(a):
+        return _wrong(id, "answer with one number of days.")
+    days = float(a.reshape(()))
+    link = (f"f̄ = {f:.3f}, so the belt's memory lasts about 1/(1 − f̄) = {tau:.1f} days, and "
+            f"the forecast's moves echo the market's best {measured} day(s) later (03.lag).")
+    if abs(days - tau) <= 0.5 or abs(days - measured) <= 1:
+        if abs(measured - tau) <= 1.5:
+            return _ok(id, link + " The echo comes within the belt's memory: a leaky average "
+                                  "of the past is a forecast that lags, and this lag was set "
+                                  "by the forget gate, not learnt from the market.")
+        return _ok(id, link + " τ is what a leaky average predicts; this model's measured "
+                              "lag is further from it: its echo is more than a leaky "
+                              "average's.")
+    if days < 0:
+        return _wrong(id, "a negative lag would mean the forecast moves before the market.")
+    if abs(days - 1) < 0.5 or abs(days - 1 / f) <= 0.1:
+        return _wrong(id, "one day is persistence's echo (a forecast that repeats the last "
+                          f"close). The belt keeps f̄ = {f:.3f} of itself each day: a move "
+                          "fades as f̄^d, and lasts about 1/(1 − f̄) days, not 1/f̄.")
+    if days < 0.5:
+        return _wrong(id, "a lag of 0 would be a forecast that moves with the market the same "
+                          f"day. A belt that keeps f̄ = {f:.3f} of itself each day remembers "
+                          "a move for several days.")
+    if days >= 20:
+        return _wrong(id, f"the window is long, but the belt does not hold all of it: after d "
+                          f"days f̄^d is left of a move (f̄^20 = {f ** 20:.1e}). Its memory "
+                          "is about 1/(1 − f̄) days.")
+    return _wrong(id, f"with f̄ = {f:.3f}, a move written d days ago is worth f̄^d now "
+                      f"(f̄^{int(round(days))} = {f ** int(round(days)):.3f}): how long does "
+                      "such a memory last? The time constant of a leaky average is 1/(1 − f̄).")
+
+
+def _logit(p: float) -> float:
+    return float(np.log(p / (1.0 - p)))
+
+
+def _sigmoid(b: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-b)))
+
+
+@_register(
+    "03.forget_bias",
+    "A forget bias that remembers",
+    "Design: with the forget gate's other inputs near 0 (as the S&P model's small inputs "
+    "leave them), which forget bias b keeps a fraction `keep` of the belt for `steps` steps? "
+    "The gate is f = σ(b).",
+    ("keep", "steps"),
+)
+def _solve_forget_bias(*, keep: float, steps: int, model_bias: float | None = None) -> float:
+    if not 0 < keep < 1 or int(steps) < 1:
+        raise DataError(f"keep must lie between 0 and 1 and steps be >= 1; got {keep}, {steps}.")
+    return _logit(keep ** (1.0 / int(steps)))
+
+
+@_judge("03.forget_bias")
+def _judge_forget_bias(answer: Any, right: float, *, keep: float, steps: int,
+                       model_bias: float | None = None, atol: float = 0.1) -> Result:
+    id = "03.forget_bias"
+    a = _number(answer)
+    if a is None or a.size != 1 or not np.isfinite(a):
+        return _wrong(id, "answer with one number, the forget gate's bias b.")
+    b = float(a.reshape(()))
+    f = keep ** (1.0 / int(steps))
+    model = ""
+    if model_bias is not None:
+        fm = _sigmoid(float(model_bias))
+        model = (f" The S&P model's forget biases average {float(model_bias):.2f}: f = "
+                 f"{fm:.3f}, which keeps {fm ** int(steps):.1e} of the belt after {steps} "
+                 "steps.")
+    if _close(a, right, atol):
+        return _ok(id, f"f^{steps} = {keep:g} needs f = {keep:g}^(1/{steps}) = {f:.4f}, and "
+                       f"σ(b) = f gives b = ln(f/(1 − f)) = {right:.2f}." + model)
+    if _close(a, f, 1e-3):
+        return _wrong(id, f"{f:.4f} is the forget gate's value f; the question asks for the "
+                          "bias b with σ(b) = f: b = ln(f/(1 − f)).")
+    if _close(a, _logit(keep), 1e-2):
+        return _wrong(id, f"σ(b) = {keep:g} keeps {keep:g} for one step; after {steps} steps "
+                          f"{keep ** int(steps):.3f} is left. Solve f^{steps} = {keep:g} first.")
+    if _close(a, 1.0, 1e-6):
+        return _wrong(id, f"b = 1 is where Keras starts a forget gate (unit_forget_bias): f = "
+                          f"σ(1) = {_sigmoid(1.0):.3f} keeps {_sigmoid(1.0) ** int(steps):.1e} "
+                          f"after {steps} steps.")
+    fb = _sigmoid(b)
+    return _wrong(id, f"with b = {b:g}, f = σ(b) = {fb:.4f} and f^{steps} = "
+                      f"{fb ** int(steps):.3f} of the belt survives; you want {keep:g}.")
