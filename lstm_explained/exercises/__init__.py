@@ -36,12 +36,6 @@ Exercises
 ``"04.clamp_fall"``      which gate to shut at the fall so it is not written, and the forecast's move
 ``"04.busiest_window"``  predict the window whose last step changes the belt most around the fall
 ``"04.forget_zero"``     predict the adding model's error with its memory unit's forget gate at 0
-``"03.lag_from_forget"`` predict the forecast's lag from the mean forget gate
-``"03.forget_bias"``     design the forget bias that keeps a fraction of the belt for n steps
-``"04.control"``         which claims survive the untrained control (what training made)
-``"04.clamp_fall"``      which gate to clamp so the fall is not written, and the sign
-``"04.busiest_window"``  predict the window whose belt changes hands most
-``"04.forget_zero"``     predict the adding model's error with its memory unit forgetting
 ``"05.forget_half"``     the constant forget gate that keeps half the belt over n steps
 ``"05.gradient_orders"`` which trained model's gradient n steps back is larger, by how many powers of ten
 ``"06.ignore_second"``   which gate to shut, from when, so the adding model drops one value
