@@ -231,6 +231,21 @@ def test_other_numbers_are_not_taken_for_a_count(text):
     assert not TYPED_COUNT.search(text)
 
 
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_at_least_two_checked_questions_ask_for_a_prediction_or_a_design(path):
+    """Issue 13: every tutorial asks at least two questions that test understanding (a
+    prediction or a design choice, kind "concept"), each in a cell that checks the answer
+    with the package (the checkers' hints are tested in tests/test_exercises_*.py)."""
+    import lstm_explained.exercises as ex
+
+    stem = path.stem[:2]
+    checked = set(re.findall(r'check\(\s*"(\d\d\.\w+)"', path.read_text(encoding="utf-8")))
+    concepts = {i for i in ex.exercises(kind="concept") if i.startswith(f"{stem}.")}
+    assert len(checked & concepts) >= 2, (
+        f"{path.name} checks {sorted(checked & concepts)} of its prediction/design questions "
+        f"{sorted(concepts)}; it needs two at least")
+
+
 def test_the_examples_of_the_exercises_run():
     """The example in ``lstm_explained.exercises``' docstring, and the one in
     ``tutorials/README.md``, run (the docstring's shows what it says)."""

@@ -21,7 +21,7 @@ Exercises
 ``"01.open_words"``      before the cell runs: the words at which a gate is open (or shut)
 ``"01.belt_sign"``       before the cell runs: the belt's sign after a word
 ``"01.guard_gate"``      which gate must stay shut so a second name keeps off the subject's belt
-``"01.input_bias"``      the input-gate bias that writes < 1 % at a non-subject name, opens at a subject
+``"01.input_bias"``      the input-gate bias that writes < 1 % at a non-subject name
 ``"02.slope_unit"``      the unit whose last hidden state tracks the input's slope
 ``"02.persistence_mse"`` the persistence baseline's mean squared error
 ``"02.untrained_units"`` predict: do an untrained copy's units track the value too?
@@ -33,11 +33,11 @@ Exercises
 ``"03.lag_from_forget"`` predict the forecast's lag (days) from the mean forget gate
 ``"03.forget_bias"``     design: the forget bias that keeps a share of the belt for n steps
 ``"04.control"``         which claims about the trained model survive its untrained copy
-``"04.clamp_fall"``      which gate to shut at the fall so it is not written, and the forecast's move
+``"04.clamp_fall"``      which gate to shut so the fall is not written; the forecast's move
 ``"04.busiest_window"``  predict the window whose last step changes the belt most around the fall
 ``"04.forget_zero"``     predict the adding model's error with its memory unit's forget gate at 0
 ``"05.forget_half"``     the constant forget gate that keeps half the belt over n steps
-``"05.gradient_orders"`` which trained model's gradient n steps back is larger, by how many powers of ten
+``"05.gradient_orders"`` which trained model's gradient n steps back is larger, by how much
 ``"06.ignore_second"``   which gate to shut, from when, so the adding model drops one value
 ``"06.forget_clamp"``    what the answer follows with the memory unit's forget gate 0 from a step on
 ======================== ==============================================================
@@ -62,9 +62,11 @@ from __future__ import annotations
 from typing import Any
 
 from lstm_explained.errors import DataError
-from lstm_explained.exercises import adding, cell, sine, sp500, tour  # noqa: F401 - each registers its exercises
+from lstm_explained.exercises import adding, cell, sine, sp500, tour, words  # noqa: F401 - each registers its exercises
 from lstm_explained.exercises._base import (
     _REGISTRY,
+    COMPUTE,
+    CONCEPT,
     CORRECT,
     UNANSWERED,
     WRONG,
@@ -76,15 +78,24 @@ from lstm_explained.exercises.sp500 import lag_correlations
 
 
 # -- the public API ---------------------------------------------------------------------------
-def exercises() -> list[str]:
+def exercises(kind: str | None = None) -> list[str]:
     """The ids of every exercise, in tutorial order (within a tutorial, as registered).
+
+    Args:
+        kind: ``"concept"`` for the exercises that ask for a prediction or a design choice,
+            ``"compute"`` for those that ask to compute or read off a value; all when None.
 
     Example
     -------
     >>> exercises()[:2]
     ['01.cell_state', '01.hidden_state']
+    >>> exercises(kind="concept")[:2]
+    ['01.open_words', '01.belt_sign']
     """
-    return sorted(_REGISTRY, key=lambda id: id.split(".")[0])
+    if kind not in (None, CONCEPT, COMPUTE):
+        raise DataError(f"kind must be {CONCEPT!r}, {COMPUTE!r} or None; got {kind!r}.")
+    ids = sorted(_REGISTRY, key=lambda id: id.split(".")[0])
+    return [i for i in ids if kind is None or _REGISTRY[i].kind == kind]
 
 
 def _get(exercise: str) -> Exercise:
@@ -157,6 +168,8 @@ def check(exercise: str, answer: Any, **context: Any) -> Result:
 
 
 __all__ = [
+    "COMPUTE",
+    "CONCEPT",
     "CORRECT",
     "UNANSWERED",
     "WRONG",

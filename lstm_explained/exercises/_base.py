@@ -61,7 +61,12 @@ class Result:
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise: its id, title, question, and how to solve and judge it."""
+    """One exercise: its id, title, question, and how to solve and judge it.
+
+    ``kind`` is :data:`CONCEPT` for an exercise that asks for a prediction or a design
+    choice (what will the gate do, which bias, which gate to shut) and :data:`COMPUTE` for
+    one that asks to compute or read off a value.
+    """
 
     id: str
     title: str
@@ -69,18 +74,24 @@ class Exercise:
     needs: tuple[str, ...]
     solve: Callable[..., Any]
     judge: Callable[..., Result]
+    kind: str = "compute"
 
 
 _REGISTRY: dict[str, Exercise] = {}
 
+#: Exercise kinds: a prediction or design choice, or a computation.
+CONCEPT, COMPUTE = "concept", "compute"
+
 
 def _register(
-    id: str, title: str, question: str, needs: tuple[str, ...]
+    id: str, title: str, question: str, needs: tuple[str, ...], kind: str = COMPUTE,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a solver; the judge with the same id is attached by :func:`_judge`."""
+    if kind not in (CONCEPT, COMPUTE):
+        raise ValueError(f"kind must be {CONCEPT!r} or {COMPUTE!r}; got {kind!r}")
 
     def deco(solve: Callable[..., Any]) -> Callable[..., Any]:
-        _REGISTRY[id] = Exercise(id, title, question, needs, solve, judge=_no_judge)
+        _REGISTRY[id] = Exercise(id, title, question, needs, solve, judge=_no_judge, kind=kind)
         return solve
 
     return deco
@@ -89,7 +100,8 @@ def _register(
 def _judge(id: str) -> Callable[[Callable[..., Result]], Callable[..., Result]]:
     def deco(judge: Callable[..., Result]) -> Callable[..., Result]:
         ex = _REGISTRY[id]
-        _REGISTRY[id] = Exercise(ex.id, ex.title, ex.question, ex.needs, ex.solve, judge)
+        _REGISTRY[id] = Exercise(ex.id, ex.title, ex.question, ex.needs, ex.solve, judge,
+                                 ex.kind)
         return judge
 
     return deco

@@ -15,6 +15,7 @@ import numpy as np
 from lstm_explained.adding import marked_steps
 from lstm_explained.errors import DataError
 from lstm_explained.exercises._base import (
+    CONCEPT,
     Result,
     _close,
     _corr,
@@ -95,6 +96,7 @@ def ignore_second(stack: Any, x: Any, gate: str, unit: int, first_step: int) -> 
     "the second? (The first mark is in the first half of each sequence, the second in the "
     "second half.)",
     ("stack", "x", "unit"),
+    kind=CONCEPT,
 )
 def _solve_ignore_second(*, stack: Any, x: Any, unit: int) -> tuple[str, int]:
     return "input", int(np.asarray(x).shape[1] // 2)
@@ -149,6 +151,7 @@ def _judge_ignore_second(answer: Any, right: tuple[str, int], *, stack: Any, x: 
     "If the memory unit's forget gate were a constant f, what f keeps exactly half of what "
     "the belt holds after `steps` steps?",
     ("steps",),
+    kind=CONCEPT,
 )
 def _solve_forget_half(*, steps: int) -> float:
     return float(0.5 ** (1.0 / int(steps)))
@@ -195,6 +198,7 @@ def _follows(got: dict) -> str:
     "the model's answer follow then: 'sum' (both marked values), 'first', 'second', or "
     "'neither'?",
     ("stack", "x", "unit", "step"),
+    kind=CONCEPT,
 )
 def _solve_forget_clamp(*, stack: Any, x: Any, unit: int, step: int) -> str:
     return _follows(clamped_from(stack, x, "forget", unit, step))
@@ -276,6 +280,7 @@ def marked_gradient(gradients: Any, x: Any, distance: int, window: int = 2) -> f
     "move more, and by how many orders of magnitude (powers of ten)? Answer (model, n), "
     "e.g. ('SimpleRNN', 2).",
     ("lstm", "rnn", "x"),
+    kind=CONCEPT,
 )
 def _solve_gradient_orders(*, lstm: Any, rnn: Any, x: Any, distance: int = 50,
                            window: int = 2) -> tuple[str, float]:

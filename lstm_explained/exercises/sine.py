@@ -12,6 +12,7 @@ import numpy as np
 
 from lstm_explained.errors import DataError
 from lstm_explained.exercises._base import (
+    CONCEPT,
     Result,
     _close,
     _corr,
@@ -191,6 +192,7 @@ def _yes_no(answer: Any) -> bool | None:
     "hidden state that follows the input's value with |r| > 0.9 over the windows? Answer "
     "True or False.",
     ("untrained",),
+    kind=CONCEPT,
 )
 def _solve_untrained_units(*, untrained: Any, layer: str | None = None, x: Any = None,
                             threshold: float = 0.9, trained: Any = None) -> bool:
@@ -246,6 +248,7 @@ def _windows(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     "a_1 x_{t-p+1} + ... + a_p x_t + c. What is the smallest order p that continues these "
     "windows exactly (no error at all, one step and so fed back)? Answer with p.",
     ("x", "y"),
+    kind=CONCEPT,
 )
 def _solve_ar_order(*, x: Any, y: Any, rtol: float = 1e-12) -> int:
     xs, ys = _windows(x, y)
@@ -289,6 +292,7 @@ def _judge_ar_order(answer: Any, right: int, *, x: Any, y: Any, rtol: float = 1e
     "array (by default the first layer's recurrent kernel) moved furthest, relative to its "
     "initial size, ||W − W0|| / ||W0||? Answer with the gate's name.",
     ("change",),
+    kind=CONCEPT,
 )
 def _solve_most_moved(*, change: Any, layer: str | None = None,
                       block: str = "recurrent_kernel") -> str:

@@ -9,6 +9,7 @@ import numpy as np
 
 from lstm_explained.errors import DataError
 from lstm_explained.exercises._base import (
+    CONCEPT,
     Result,
     _close,
     _corr,
@@ -202,6 +203,7 @@ def _tau(trace: Any, layer: str | None) -> tuple[float, float]:
     "day. From the mean forget gate f̄ of the layer alone, predict how many days late the "
     "point-by-point forecast's moves echo the market's.",
     ("trace", "predicted", "true"),
+    kind=CONCEPT,
 )
 def _solve_lag_from_forget(*, trace: Any, predicted: Any, true: Any, layer: str | None = None,
                            max_lag: int = 10) -> int:
@@ -262,6 +264,7 @@ def _sigmoid(b: float) -> float:
     "leave them), which forget bias b keeps a fraction `keep` of the belt for `steps` steps? "
     "The gate is f = σ(b).",
     ("keep", "steps"),
+    kind=CONCEPT,
 )
 def _solve_forget_bias(*, keep: float, steps: int, model_bias: float | None = None) -> float:
     if not 0 < keep < 1 or int(steps) < 1:

@@ -15,6 +15,7 @@ import numpy as np
 
 from lstm_explained.errors import DataError
 from lstm_explained.exercises._base import (
+    CONCEPT,
     Result,
     _int_answer,
     _judge,
@@ -73,6 +74,7 @@ def training_made(trace: Any, control: Any, y: Any, predicted: Any, control_pred
     + "; ".join(f"({k}) {v}" for k, v in _MADE.items())
     + ". Answer with the letters, e.g. 'ab'.",
     ("trace", "control", "y", "predicted", "control_predicted"),
+    kind=CONCEPT,
 )
 def _solve_made(**context: Any) -> str:
     made = training_made(**context)
@@ -138,6 +140,7 @@ def clamp_effect(stack: Any, window: Any, gate: str, layer: int = 0,
     "And which way will the next day's forecast move: answer (gate, sign), e.g. "
     "('output', -1).",
     ("stack", "window"),
+    kind=CONCEPT,
 )
 def _solve_clamp_fall(*, stack: Any, window: Any, layer: int = 0, step: int = -1,
                       p0: float | None = None) -> tuple[str, int]:
@@ -195,6 +198,7 @@ def _judge_clamp_fall(answer: Any, right: tuple[str, int], *, stack: Any, window
     "does the belt of the layer change hands most, |i·C̃| + |(1 − f)·C_{t−1}| summed over its "
     "units (the inspector's 'most active units' measure)? Answer with the sample index.",
     ("trace",),
+    kind=CONCEPT,
 )
 def _solve_busiest(*, trace: Any, layer: str | None = None, fall: int | None = None) -> int:
     return int(np.argmax(_activity(trace, layer)))
@@ -244,6 +248,7 @@ _OUTCOMES = ("unchanged", "mean", "worse")
     "step, the adding model's test error becomes: 'unchanged', 'mean' (about the error of "
     "always answering the average), or 'worse' (clearly worse than that).",
     ("lab", "y"),
+    kind=CONCEPT,
 )
 def _solve_forget_zero(*, lab: Any, y: Any) -> str:
     y = np.asarray(y, dtype=np.float64).reshape(-1)

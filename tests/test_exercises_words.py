@@ -1,5 +1,5 @@
 """Tests of tutorial 01's checked predictions and design questions
-(lstm_explained.exercises.cell): the right answer passes, each named wrong answer gets its
+(lstm_explained.exercises.words): the right answer passes, each named wrong answer gets its
 hint, and every check runs the cell itself."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import lstm_explained.exercises as ex
 from lstm_explained.cell import lstm_step
 from lstm_explained.engine import LSTMWeights
 from lstm_explained.errors import DataError
-from lstm_explained.exercises.cell import run_words
+from lstm_explained.exercises.words import run_words
 
 WORDS = ["Alice", "met", "Tom", "and", "she", "smiled", ".", "Then", "Bob", "called",
          "Carol", "and", "he", "laughed"]
