@@ -196,6 +196,18 @@ def test_instructor_guide_quotes_the_executed_tutorials(site_build):
         assert sentence in said, f"tutorial 03 does not show {sentence!r}"
 
 
+def test_instructor_guide_times_come_from_the_build(site_build):
+    """The guide types no timing in seconds: the build's own table of each tutorial's execution time
+    (myst-nb's nb-exec-table), and the benchmark commands that measure the rest."""
+    source = (DOCS / "instructor-guide.md").read_text(encoding="utf-8")
+    typed = re.findall(r"\b\d+(?:[.-]\d+)?\s*(?:s|seconds?|minutes?)\b", source)
+    assert not typed, f"timings typed into the guide: {typed}"
+    built = (site_build.html / "instructor-guide.html").read_text(encoding="utf-8")
+    table = built[built.index("<table"):built.index("</table>")]
+    for name in TUTORIALS:
+        assert name in table, f"the execution table does not list {name}"
+
+
 def test_a_wrong_quote_is_caught(tmp_path):
     """check_guide_quotes fails when the built page shows another number than the one the
     tutorial glued, or one number too few."""
