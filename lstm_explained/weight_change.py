@@ -68,8 +68,10 @@ class WeightChange:
     layers : tuple of str
         The LSTM layers' names (a Bidirectional layer gives ``name.forward`` and
         ``name.backward``).
-    gates, blocks : tuple of str
-        The gates and the weight arrays, in the order of the arrays' axes.
+    blocks : tuple of str
+        The weight arrays (kernel, recurrent kernel, bias), in the order of the second axis.
+    gates : tuple of str
+        The gates, in the order of the third axis.
     distance : ndarray
         ``||W − W0||`` of each gate's block.
     initial_norm : ndarray
