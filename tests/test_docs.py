@@ -305,7 +305,8 @@ def test_first_tutorials_inspector_shows_the_sentence(open_page):
     sentence = "Alice met Tom and she smiled . Then Bob called Carol and he laughed"
     assert sentence in text, text[:300]
     axis = frame.locator("#lx-inspector svg text").all_text_contents()
-    assert {"Alice", "Bob", "laughed"} <= set(axis), axis[:40]
+    words = set(sentence.split())  # the axis thins its labels when the steps are many
+    assert "Alice" in axis and len(words & set(axis)) >= 4, axis[:40]
     assert {"new_subject", "gender"} <= set(text.split()), text[-300:]  # feature names
 
 
