@@ -36,10 +36,10 @@ CELLS_JS = """() => {
     for (let i = 0; i < cells.length; i++) {
         const cell = cells.get(i);
         if (cell.type !== "code") continue;
-        out.push({count: cell.executionCount, source: cell.sharedModel.getSource(),
-                  outputs: cell.outputs.toJSON().map(o => ({type: o.output_type,
-                                                          name: o.ename || o.name || "",
-                                                          text: JSON.stringify(o.data || o.text || "")}))});
+        const outputs = cell.outputs.toJSON().map(o => ({
+            type: o.output_type, name: o.ename || o.name || "",
+            text: JSON.stringify(o.data || o.text || "")}));
+        out.push({count: cell.executionCount, source: cell.sharedModel.getSource(), outputs});
     }
     return out;
 }"""
