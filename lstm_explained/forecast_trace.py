@@ -14,17 +14,21 @@ steps through forecast step x timestep inside the window; the forecast itself tr
     ``prediction``, ``target``, ``persistence`` (S,): the model's prediction, the true
     value (NaN when unknown) and the persistence baseline, in the model's units (for
     normalised windows: the units of the window the forecast started from);
+    ``ar`` (S,): the linear autoregression's forecast of the same step, fed back as the
+    model's run is (:mod:`lstm_explained._forecast_ar`); only when the training windows are known
+    (``windows=``), see :func:`trace_forecast`;
     ``window`` (S, T): the input window (feature 0) the model saw;
     ``fed_back`` (S, T) bool: where that window holds a fed-back prediction;
     ``p0`` (S,): the p0 of each sample's units (normalised windows with known p0);
-    ``prediction_price``, ``target_price``, ``persistence_price`` (S,), ``window_price``
-    (S, T): the same in price units, when known;
+    ``prediction_price``, ``target_price``, ``persistence_price``, ``ar_price`` (S,),
+    ``window_price`` (S, T): the same in price units, when known;
     ``target_date`` (S,) ``datetime64[D]``: the date of each target, when known;
     ``window_dates`` (S, T) ``datetime64[D]``: the date of every input step, when the
     windows' series has dates (NaT past its end).
 ``trace.info["forecast"]``
     ``mode``, ``run`` (multi), ``prediction_len``, ``start_window``, ``n_steps``,
-    ``dataset``, ``value_units``, ``price_units`` (bool), ``normalised`` (bool).
+    ``dataset``, ``value_units``, ``price_units`` (bool), ``normalised`` (bool),
+    ``ar_order`` (the AR's number of lags, None without ``ar``).
 
 This module imports TensorFlow (it runs the model); the views of the trace do not.
 
@@ -46,6 +50,8 @@ from typing import Any
 
 import numpy as np
 
+from lstm_explained._forecast_ar import ar_baseline, fit_ar
+from lstm_explained._forecast_request import _as_dates, _check_request, _per_window, _steps_index
 from lstm_explained.data import Windows, denormalise, renormalise
 from lstm_explained.errors import DataError
 from lstm_explained.trace import Trace
@@ -56,85 +62,6 @@ MODES: dict[str, str] = {
     "multi": "multi-sequence",
     "full": "full-sequence",
 }
-
-
-def _as_dates(dates: Any, n: int) -> np.ndarray | None:
-    if dates is None:
-        return None
-    d = np.asarray(dates)
-    if d.shape != (n,):
-        raise DataError(f"dates must be one date per target, shape ({n},); got {d.shape}.")
-    if d.dtype.kind in "OUSM":
-        try:
-            return d.astype("datetime64[D]")
-        except (ValueError, TypeError):
-            if d.dtype.kind == "O":
-                return d.astype(str)
-            return d
-    raise DataError(f"dates must be datetime64 values or date strings; got dtype {d.dtype}.")
-
-
-def _steps_index(steps: Sequence[int] | slice | np.ndarray | None, n: int) -> np.ndarray:
-    if steps is None:
-        return np.arange(n)
-    if isinstance(steps, slice):
-        try:
-            idx = np.arange(n)[steps]
-        except (TypeError, ValueError) as exc:  # a step of 0, bounds that are not ints
-            raise DataError(f"steps={steps!r} is not a usable slice ({exc}).") from None
-        if not idx.size:
-            raise DataError(
-                f"steps={steps!r} selects no forecast step: this forecast has {n} steps "
-                f"(0 to {n - 1})."
-            )
-        return idx
-    idx = np.asarray(steps)
-    if idx.ndim != 1 or idx.size == 0 or idx.dtype.kind not in "iu":
-        raise DataError("steps must be a slice or a non-empty 1-D list of forecast-step indices.")
-    if idx.min() < 0 or idx.max() >= n:
-        raise DataError(f"steps must lie in 0 .. {n - 1} for this forecast; got {idx.tolist()}.")
-    return idx
-
-
-def _per_window(name: str, values: Any, n: int) -> np.ndarray:
-    """One number per window (y_true: finite or NaN for unknown; p0: positive), or an error."""
-    try:
-        a = np.asarray(values, dtype=np.float64)
-    except (ValueError, TypeError):
-        a = np.asarray(None)
-    if a.shape != (n,):
-        raise DataError(
-            f"{name} must hold one value per window, shape ({n},); got {np.shape(values)}."
-        )
-    bad = np.isinf(a) if name == "y_true" else ~(np.isfinite(a) & (a > 0))
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
-        rule = "finite numbers (NaN: unknown)" if name == "y_true" else "positive finite numbers"
-        raise DataError(f"{name}[{k}] (window {k}) is {a[k]}; {name} must hold {rule}.")
-    return a
-
-
-def _check_request(model: Any, x: np.ndarray, mode: str, prediction_len: Any, run: Any) -> int:
-    """Check what trace_forecast is asked for before any forecasting; the forecast length."""
-    from lstm_explained import forecast as fc
-
-    if tuple(model.outputs[0].shape)[-1] != 1:
-        raise DataError("trace_forecast shows one-feature forecasts; this model has several.")
-    if mode == "point":
-        return len(x)
-    if x.shape[2] != 1:
-        raise DataError("trace_forecast feeds back one feature; these windows have several.")
-    if mode == "full":
-        return len(x)
-    runs = fc._n_runs(len(x), prediction_len)
-    if isinstance(run, bool) or not isinstance(run, (int, np.integer)):
-        raise DataError(f"run must be a whole number, not {run!r}.")
-    if not 0 <= run < runs:
-        raise DataError(
-            f"run {run} is out of range: {len(x)} windows give {runs} runs of "
-            f"{prediction_len} steps (run 0 to {runs - 1})."
-        )
-    return int(prediction_len)
 
 
 def trace_forecast(
@@ -176,7 +103,12 @@ def trace_forecast(
     windows : Windows, optional
         The :class:`~lstm_explained.data.Windows` the test windows come from: gives ``x``,
         the true values, and (normalised windows) p0 and prices, and dates when the series
-        has them. Explicit ``y_true`` / ``p0`` / ``dates`` override it.
+        has them. Explicit ``y_true`` / ``p0`` / ``dates`` override it. Its training
+        windows fit the AR baseline, ``lx.forecast.linear_ar(windows.x_train,
+        windows.y_train, order=T)``, whose forecast of the same steps goes into
+        ``extras["ar"]``. Without ``windows`` (or with training windows of several
+        features, another length than ``x``'s, or fewer than T + 1 of them, too few to
+        fit T lags and an intercept) the trace holds no ``ar``.
     y_true : ndarray, optional
         (N,) the value after each window of ``x`` (``Windows.y_test``), in each window's
         own units. Without it the targets are NaN.
@@ -268,6 +200,7 @@ def trace_forecast(
         stack = Stack.from_model(model)
         lab = (stack, make_clamps(clamp, stack, clamp_layer, clamp_units, clamp_steps, width,
                                   allow_outside=clamp_allow_outside))
+    ar = fit_ar(windows, x)  # before any forecasting: it checks the training windows
 
     # 1. The forecast (from lstm_explained.forecast), the step windows and their targets.
     run_index: int | None = None
@@ -311,12 +244,14 @@ def trace_forecast(
         target = np.where(valid, renormalise(target, p0a[tpos], p0a[window_of]), np.nan)
     pred_s = prediction[idx]
     base_s = base[idx]
+    ar_s = None if ar is None else ar_baseline(ar, x, mode, prediction_len, run_index)[idx]
     window_vals = step_windows[:, :, 0]
     extras: dict[str, np.ndarray] = {
         "forecast_step": idx.astype(np.int64),
         "prediction": pred_s,
         "target": target,
         "persistence": base_s,
+        **({} if ar_s is None else {"ar": ar_s}),
         "window": window_vals,
         "fed_back": fed,
     }
@@ -326,6 +261,8 @@ def trace_forecast(
         extras["prediction_price"] = denormalise(pred_s, scale)
         extras["target_price"] = denormalise(target, scale)
         extras["persistence_price"] = denormalise(base_s, scale)
+        if ar_s is not None:
+            extras["ar_price"] = denormalise(ar_s, scale)
         extras["window_price"] = denormalise(window_vals, scale[:, None])
     if d is not None:
         extras["target_date"] = np.where(valid, d[tpos], np.datetime64("NaT")) if (
@@ -362,6 +299,7 @@ def trace_forecast(
         "normalised": bool(normalised),
         "value_units": "normalised (p / p0 - 1)" if normalised else "series units",
         "price_units": p0a is not None,
+        "ar_order": None if ar is None else ar.order,
     }
     return Trace(dict(trace.items()), info=info, extras=extras)
 

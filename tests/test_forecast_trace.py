@@ -155,3 +155,55 @@ def test_non_finite_windows_are_named(sine_model, sine_windows, mode):
         trace_forecast(sine_model, x, mode)
     with pytest.raises(DataError, match="x holds no timesteps"):
         trace_forecast(sine_model, np.zeros((5, 0, 1)), mode)
+
+
+# ---------------------------------------------------------------- the linear AR beside persistence
+
+
+def _ar(windows):
+    return lx.forecast.linear_ar(windows.x_train, windows.y_train, order=windows.x_test.shape[1])
+
+
+def test_the_ar_is_the_forecast_modules_own_for_the_same_run(sine_model, sine_windows,
+                                                             sine_forecast_trace):
+    """extras["ar"] is lx.forecast.* on the same LinearAR, fed back as the model's run is:
+    equal to the last bit, in every mode."""
+    w, x = sine_windows, sine_windows.x_test
+    ar = _ar(w)
+    tr = sine_forecast_trace  # multi, run 0, steps 0, 10, .., 40
+    np.testing.assert_array_equal(tr.extras["ar"],
+                                  lx.forecast.multi_sequence(ar, x, 50)[0, ::10])
+    assert tr.info["forecast"]["ar_order"] == 50
+    tr = trace_forecast(sine_model, mode="multi", windows=w, run=3, steps=[0, 49])
+    np.testing.assert_array_equal(tr.extras["ar"],
+                                  lx.forecast.multi_sequence(ar, x, 50)[3, [0, 49]])
+    tr = trace_forecast(sine_model, mode="point", windows=w, steps=[3, 100])
+    np.testing.assert_array_equal(tr.extras["ar"], lx.forecast.point_by_point(ar, x)[[3, 100]])
+    tr = trace_forecast(sine_model, mode="full", windows=w, steps=[0, 200, 494])
+    np.testing.assert_array_equal(tr.extras["ar"],
+                                  lx.forecast.full_sequence(ar, x)[[0, 200, 494]])
+    # a sine is an AR: the baseline continues it, fed back, far better than persistence
+    err = np.abs(tr.extras["ar"] - tr.extras["target"])
+    assert err.max() < 1e-3 < np.abs(tr.extras["persistence"] - tr.extras["target"]).max()
+
+
+def test_no_training_windows_no_ar(sine_model, sine_windows):
+    x, y = sine_windows.x_test[:80], sine_windows.y_test[:80]
+    tr = trace_forecast(sine_model, x, mode="full", y_true=y, steps=[0, 10])
+    assert "ar" not in tr.extras and tr.info["forecast"]["ar_order"] is None
+
+
+def test_sp500_ar_in_prices_and_saved_with_the_trace(sp500_model, sp500_windows, tmp_path):
+    w = sp500_windows
+    tr = trace_forecast(sp500_model, mode="multi", windows=w, run=1, steps=[0, 7, 49])
+    run = lx.forecast.multi_sequence(_ar(w), w.x_test, 50)[1, [0, 7, 49]]
+    np.testing.assert_array_equal(tr.extras["ar"], run)
+    np.testing.assert_array_equal(tr.extras["ar_price"], w.denormalise(run, window=50))
+    back = load_trace(tr.save(tmp_path / "with_ar.npz"))
+    assert back.equals(tr)
+    np.testing.assert_array_equal(back.extras["ar_price"], tr.extras["ar_price"])
+    # a trace without it (as every file written before the AR existed) loads as it was
+    old = tr.__class__(dict(tr.items()), info=tr.info,
+                       extras={k: v for k, v in tr.extras.items() if not k.startswith("ar")})
+    back = load_trace(old.save(tmp_path / "without_ar.npz"))
+    assert back.equals(old) and "ar" not in back.extras and "ar_price" not in back.extras
