@@ -51,6 +51,8 @@ def _time_labels(trace: Trace, s_list: list[int], width: int) -> dict[str, Any]:
 
 
 def _forecast(trace: Trace, s_list: list[int]) -> dict[str, Any] | None:
+    from lstm_explained.plots.views import AR_COLOR  # the colour the plots give the AR
+
     fi = forecast_info(trace)
     if fi is None or "window" not in trace.extras:
         return None
@@ -73,6 +75,8 @@ def _forecast(trace: Trace, s_list: list[int]) -> dict[str, Any] | None:
         "target": series("target"),
         "prediction": series("prediction"),
         "persistence": series("persistence"),
+        "ar": series("ar"),  # the linear AR baseline, when the trace holds it
+        "arColor": AR_COLOR,
         "nSteps": int(n_steps) if is_whole(n_steps) else None,
     }
 

@@ -226,7 +226,8 @@ def sample_label(trace: Trace | LayerTrace, sample: int) -> str:
     price = extra(trace, "prediction_price", sample) is not None
     suffix = "_price" if price else ""
     vals = []
-    for key, name in (("target", "true"), ("prediction", "model"), ("persistence", "persist.")):
+    for key, name in (("target", "true"), ("prediction", "model"), ("persistence", "persist."),
+                      ("ar", "AR")):
         v = extra(trace, key + suffix, sample)
         if v is not None and np.isfinite(v):
             vals.append(f"{name} {float(v):.4g}")

@@ -11,7 +11,7 @@ from lstm_explained.engine import LSTMWeights, run_lstm
 from lstm_explained.errors import DataError
 from lstm_explained.inspector_data import decode, fixed_point, inspector_payload
 from lstm_explained.trace import LayerTrace, Trace
-from lstm_explained.viewmodel import SampleData
+from lstm_explained.viewmodel import SampleData, sample_label
 
 #: Any double the inspector may be asked to print: ties, tiny negatives, huge, non-finite.
 DOUBLES = st.one_of(
@@ -105,3 +105,33 @@ def test_the_payload_is_small_for_slowly_moving_gates():
     meta, blob = inspector_payload(tr)
     raw = sum(np.prod(e["shape"]) * 2 for e in meta["layers"][0]["arrays"].values())
     assert len(blob) < raw / 2
+
+
+def _forecast_trace(ar=True, prices=False):
+    """A numpy-only forecast trace of 2 steps, with or without the linear AR."""
+    tr = _trace(2, 5, 3)
+    x = tr["lstm"].inputs[:, :, 0]
+    extras = {"forecast_step": np.arange(2), "window": x, "fed_back": np.zeros((2, 5), bool),
+              "prediction": np.array([0.1, 0.2]), "target": np.array([0.15, np.nan]),
+              "persistence": x[:, -1]}
+    if ar:
+        extras["ar"] = np.array([0.123456789, -0.5])
+    if prices:
+        for key in [k for k in extras if k not in ("forecast_step", "fed_back")]:
+            extras[f"{key}_price"] = 100 * (1 + extras[key])
+    info = {"forecast": {"mode": "point", "n_steps": 2, "price_units": prices}}
+    return Trace(dict(tr.items()), info=info, extras=extras)
+
+
+def test_the_forecast_carries_the_ar_when_the_trace_holds_it():
+    from lstm_explained.plots.views import AR_COLOR
+
+    fc = inspector_payload(_forecast_trace())[0]["forecast"]
+    assert fc["ar"] == [0.123457, -0.5] and fc["arColor"] == AR_COLOR
+    assert fc["persistence"] is not None
+    fc = inspector_payload(_forecast_trace(prices=True))[0]["forecast"]
+    assert fc["units"] == "price" and fc["ar"] == [112.346, 50.0]
+    assert inspector_payload(_forecast_trace(ar=False))[0]["forecast"]["ar"] is None
+    # the view model's one-line label of a sample names it too
+    assert "AR 0.1235" in sample_label(_forecast_trace(), 0)
+    assert "AR" not in sample_label(_forecast_trace(ar=False), 0)

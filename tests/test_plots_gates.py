@@ -6,12 +6,14 @@ import io
 
 import numpy as np
 import pytest
+from matplotlib.colors import same_color
 from matplotlib.figure import Figure
 
 from lstm_explained import viewmodel as vm
 from lstm_explained.errors import DataError, LSTMExplainedError
 from lstm_explained.plots import gates as pg
 from lstm_explained.plots import inspector, views
+from lstm_explained.plots.views import AR_COLOR
 
 
 def test_every_plot_returns_a_figure_and_draws_into_given_axes(toy_trace):
@@ -148,6 +150,12 @@ def test_forecast_window_view(sine_forecast_trace):
     assert len(fed.get_xdata()) == tr.extras["fed_back"][3].sum() == 30
     pred = ax.lines[labels.index("prediction")]
     assert pred.get_ydata()[0] == pytest.approx(tr.extras["prediction"][3])
+    ar = ax.lines[labels.index("linear AR")]  # the AR baseline, beside persistence
+    assert ar.get_ydata()[0] == tr.extras["ar"][3] and same_color(ar.get_color(), AR_COLOR)
+    no_ar = tr.__class__(dict(tr.items()), info=tr.info,
+                  extras={k: v for k, v in tr.extras.items() if k != "ar"})
+    ax = pg.plot_window(no_ar, sample=3).axes[0]
+    assert "linear AR" not in [line.get_label() for line in ax.lines]
     assert "multi-sequence run 0, sample 3: forecast step 30 of 49" in vm.sample_label(tr, 3)
 
 

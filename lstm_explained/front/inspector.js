@@ -721,17 +721,18 @@ class Inspector {
     const g = this.windowSvg;
     g.replaceChildren();
     const fc = this.meta.forecast;
-    const W = 370, H = 190, L = 48, R = 10, top = 24, bottom = 150;
+    const W = 370, H = 190, L = 48, R = 10, bottom = 150;
     const T = this.layerMeta().T;
     const series = [];
     const legend = [];
     if (fc) {
       const w = fc.window[this.s];
       series.push({ values: w, color: "#444", name: "window" });
+      // the AR baseline's colour is the Python side's (plots.views.AR_COLOR), sent along
       const extra = [["target", "#009E73", "true"], ["prediction", "#D55E00", "model"],
-        ["persistence", "#777", "persistence"]];
-      this.windowPoints = extra.filter(([k]) => fc[k] && fc[k][this.s] !== null)
-        .map(([k, color, name]) => ({ v: fc[k][this.s], color, name }));
+        ["persistence", "#777", "persistence"], ["ar", fc.arColor, "linear AR"]];
+      this.windowPoints = extra.filter(([k, color]) => color && fc[k] && fc[k][this.s] !== null)
+        .map(([k, color, name]) => ({ key: k, v: fc[k][this.s], color, name }));
       legend.push(["window", "#444"], ...this.windowPoints.map((p) => [p.name, p.color]));
       if (fc.fedBack && fc.fedBack[this.s].some(Boolean)) legend.push(["fed back", "#0072B2"]);
     } else {
@@ -748,6 +749,17 @@ class Inspector {
     }
     const all = series.flatMap((x) => x.values).concat(this.windowPoints.map((p) => p.v))
       .filter((v) => v !== null && Number.isFinite(v));
+    // the legend: as many lines as its names need, spaced by their lengths
+    const entries = [];
+    let lx = 4, ly = 5;
+    for (const [name, color] of legend) {
+      const label = name.length > 18 ? name.slice(0, 17) + "\u2026" : name;
+      const width = 14 + label.length * 7.2;
+      if (lx > 4 && lx + width > W - 4) { lx = 4; ly += 15; }
+      entries.push({ x: lx, y: ly, label, color });
+      lx += width + 12;
+    }
+    const top = ly + 19;
     let lo = Math.min(...all), hi = Math.max(...all);
     if (!all.length) { lo = 0; hi = 1; }
     if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
@@ -771,21 +783,17 @@ class Inspector {
       });
     }
     for (const p of this.windowPoints) {
-      g.append(s("circle", { cx: X(T), cy: Y(p.v), r: 4.5, fill: p.color }));
+      g.append(s("circle", { cx: X(T), cy: Y(p.v), r: 4.5, fill: p.color,
+        class: `lxi-point lxi-point-${p.key}` }));
     }
     this.windowCursor = s("line", { y1: top - 4, y2: bottom, stroke: "#111", "stroke-width": 1.5,
       "stroke-dasharray": "3 2" });
     g.append(this.windowCursor);
     this.windowX = X;
     this.windowY = fc ? { Y, top, bottom, x: X(T) } : null; // where a forecast point goes
-    // legend, one line, spaced by the names' lengths
-    let x = 4;
-    for (const [name, color] of legend) {
-      if (x > W - 40) break;
-      g.append(s("rect", { x, y: 5, width: 10, height: 10, fill: color }));
-      const label = name.length > 18 ? name.slice(0, 17) + "\u2026" : name;
-      g.append(s("text", { x: x + 14, y: 15, class: "lxi-legend" }, label));
-      x += 14 + label.length * 7.2 + 12;
+    for (const { x, y, label, color } of entries) {
+      g.append(s("rect", { x, y, width: 10, height: 10, fill: color, class: "lxi-legend-key" }));
+      g.append(s("text", { x: x + 14, y: y + 10, class: "lxi-legend" }, label));
     }
     // time axis
     const axis = s("g", { transform: `translate(0, ${bottom})` });

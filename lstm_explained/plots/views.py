@@ -65,9 +65,10 @@ class WindowView(View):
     """(a) The model's input window, the current step marked; forecasts add their story.
 
     Fed-back predictions (multi / full forecasts) are drawn as circles on a dashed line; at
-    x = T sit the target (star), the prediction (circle) and the persistence baseline
-    (square). When prices are known (normalised windows with their p0), a second y axis
-    on the right reads the same values in price units.
+    x = T sit the target (star), the prediction (circle), the persistence baseline
+    (square) and, when the trace holds it, the linear AR baseline (diamond). When prices
+    are known (normalised windows with their p0), a second y axis on the right reads the
+    same values in price units.
     """
 
     def __init__(
@@ -96,6 +97,7 @@ class WindowView(View):
                 ("target", "*", TRUE_COLOR, "target"),
                 ("prediction", "o", MODEL_COLOR, "prediction"),
                 ("persistence", "s", BASELINE_COLOR, "persistence"),
+                ("ar", "D", AR_COLOR, "linear AR"),
             ):
                 v = extra(trace, key, sample)
                 if v is not None and np.isfinite(v):
