@@ -209,3 +209,48 @@ def test_a_control_with_nothing_to_choose_is_not_shown(new_page, tmp_path):
     assert page.locator(".lxi-sample-range").is_visible()
     assert page.locator(".lxi-layer").is_visible()
     assert log.errors == []
+
+
+def _forecast(ar: bool, n=2, t=12):
+    """A numpy-only forecast trace (point by point), with or without the linear AR."""
+    tr = _trace(n=n, t=t)
+    x = tr["lstm_0"].inputs[:, :, 0]
+    extras = {"forecast_step": np.arange(n), "window": x, "fed_back": np.zeros((n, t), bool),
+              "prediction": x[:, -1] + 0.1, "target": x[:, -1] + 0.2, "persistence": x[:, -1]}
+    if ar:
+        extras["ar"] = x[:, -1] - 0.3
+    info = {"forecast": {"mode": "point", "n_steps": n, "value_units": "series units"}}
+    return Trace(dict(tr.items()), info=info, extras=extras)
+
+
+WINDOW = 'svg[aria-label="the input window"]'
+
+
+@pytest.mark.parametrize("ar", [True, False], ids=["with-ar", "without-ar"])
+def test_the_linear_ar_sits_beside_persistence_when_the_trace_holds_it(new_page, tmp_path, ar):
+    """The window panel draws the AR's point in the Python side's AR_COLOR with a legend
+    entry, beside persistence's; a trace without it draws neither; the legend's lines
+    overlap nothing."""
+    from matplotlib.colors import same_color
+
+    from lstm_explained.plots.views import AR_COLOR
+
+    tr = _forecast(ar)
+    page, log, _ = _open(new_page, inspector_html(tr, tmp_path / "fc.html"))
+    window = page.locator(WINDOW)
+    legend = window.locator(".lxi-legend").all_text_contents()
+    assert "persistence" in legend and page.locator(".lxi-point-persistence").count() == 1
+    point = window.locator(".lxi-point-ar")
+    if ar:
+        assert "linear AR" in legend and point.count() == 1
+        assert same_color(point.get_attribute("fill"), AR_COLOR)
+        keys = window.locator(".lxi-legend-key")
+        colour = keys.nth(legend.index("linear AR")).get_attribute("fill")
+        assert same_color(colour, AR_COLOR)
+        page.locator(".lxi-sample-range").fill("1")  # follows the sample
+        assert page.locator(".lxi-point-ar").count() == 1
+    else:
+        assert "linear AR" not in legend and point.count() == 0
+    crossed = overlaps(text_boxes(page, WINDOW))
+    assert crossed == [], crossed
+    assert log.errors == []
