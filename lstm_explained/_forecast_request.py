@@ -5,9 +5,9 @@ what is wrong and what to give instead.
 
 Example
 -------
->>> _steps_index(slice(0, 50, 10), 50).tolist()
+>>> steps_index(slice(0, 50, 10), 50).tolist()
 [0, 10, 20, 30, 40]
->>> _per_window("p0", [1.0, 2.0], 2).tolist()
+>>> per_window("p0", [1.0, 2.0], 2).tolist()
 [1.0, 2.0]
 """
 
@@ -21,7 +21,7 @@ import numpy as np
 from lstm_explained.errors import DataError
 
 
-def _as_dates(dates: Any, n: int) -> np.ndarray | None:
+def as_dates(dates: Any, n: int) -> np.ndarray | None:
     if dates is None:
         return None
     d = np.asarray(dates)
@@ -37,7 +37,7 @@ def _as_dates(dates: Any, n: int) -> np.ndarray | None:
     raise DataError(f"dates must be datetime64 values or date strings; got dtype {d.dtype}.")
 
 
-def _steps_index(steps: Sequence[int] | slice | np.ndarray | None, n: int) -> np.ndarray:
+def steps_index(steps: Sequence[int] | slice | np.ndarray | None, n: int) -> np.ndarray:
     if steps is None:
         return np.arange(n)
     if isinstance(steps, slice):
@@ -59,7 +59,7 @@ def _steps_index(steps: Sequence[int] | slice | np.ndarray | None, n: int) -> np
     return idx
 
 
-def _per_window(name: str, values: Any, n: int) -> np.ndarray:
+def per_window(name: str, values: Any, n: int) -> np.ndarray:
     """One number per window (y_true: finite or NaN for unknown; p0: positive), or an error."""
     try:
         a = np.asarray(values, dtype=np.float64)
@@ -77,7 +77,7 @@ def _per_window(name: str, values: Any, n: int) -> np.ndarray:
     return a
 
 
-def _check_request(model: Any, x: np.ndarray, mode: str, prediction_len: Any, run: Any) -> int:
+def check_request(model: Any, x: np.ndarray, mode: str, prediction_len: Any, run: Any) -> int:
     """Check what trace_forecast is asked for before any forecasting; the forecast length."""
     from lstm_explained import forecast as fc
 
@@ -98,3 +98,6 @@ def _check_request(model: Any, x: np.ndarray, mode: str, prediction_len: Any, ru
             f"{prediction_len} steps (run 0 to {runs - 1})."
         )
     return int(prediction_len)
+
+
+__all__ = ["as_dates", "check_request", "per_window", "steps_index"]

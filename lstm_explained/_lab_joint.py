@@ -37,6 +37,7 @@ import numpy as np
 from lstm_explained.engine import run_lstm
 from lstm_explained.errors import ModelError
 from lstm_explained.kinds import LSTM
+from lstm_explained.lab import apply_clamps
 
 
 class JointRun:
@@ -64,8 +65,6 @@ class JointRun:
     def __call__(self, i: int, kind: Any, x: np.ndarray, mask: np.ndarray | None, w: Any,
                  chunks: list[slice], dtype: np.dtype, bar: Any) -> dict[str, np.ndarray]:
         """The tracer's run of layer ``i`` on ``x`` (see ``trace_gates``' ``_runner``)."""
-        from lstm_explained.lab import apply_clamps
-
         if kind is not LSTM or mask is not None or i != len(self.runs):
             raise ModelError("the gate lab replays forward, unmasked LSTM layers only.")
         if i < self.first:  # nothing clamped yet: the copy is the trace itself

@@ -232,24 +232,12 @@ def step_fused(
     h_t *= o_t  # h_t = o_t ⊙ tanh(C_t)
 
 
-def _hooked_rows(hook_rows: slice | None, lo: int, hi: int, n: int) -> slice | None:
-    """The rows of the part ``lo:hi`` (counted from ``lo``) that the hook sees, or None."""
-    start, stop, _ = (hook_rows or slice(None)).indices(n)
-    start, stop = max(start, lo), min(stop, hi)
-    return slice(start - lo, stop - lo) if stop > start else None
-
-
 def _parts_at(hook_rows: slice, n: int) -> list[tuple[int, int]]:
     """The batch cut at the edges of ``hook_rows``: hooked windows and the others never
     share a numpy call, so each computes bit for bit what it would alone."""
     start, stop, _ = hook_rows.indices(n)
     edges = sorted({0, start, stop, n})
     return [(lo, hi) for lo, hi in zip(edges, edges[1:], strict=False) if hi > lo]
-
-
-def _call_hook(hook: Callable, t: int, rows: slice, gates: dict[str, np.ndarray]) -> None:
-    hook(t, gates if rows == slice(0, len(gates["input"])) else
-         {name: g[rows] for name, g in gates.items()})
 
 
 def run_lstm(
@@ -347,11 +335,12 @@ def run_lstm(
             part += bias
         scratch = np.empty((hi - lo, 4 * u), dtype)
         h_t, c_t = h[lo:hi], c[lo:hi]
-        rows = _hooked_rows(hook_rows, lo, hi, n) if hook is not None else None
+        # with hook_rows the parts are cut at its edges: a part is all in it or all out
+        hooked = hook is not None and (hook_rows is None or lo in range(*hook_rows.indices(n)))
         with np.errstate(over="ignore"):  # exp may overflow to inf, which is right
             for t in range(steps):
                 z, c_out, h_out = gates[t, lo:hi], cells[t, lo:hi], hiddens[t, lo:hi]
-                at_t = None if rows is None else partial(_call_hook, hook, t, rows)
+                at_t = partial(hook, t) if hooked else None
                 if fused is None:
                     step_inplace(z, h_t, c_t, weights, c_out, h_out, scratch, at_t)
                 else:

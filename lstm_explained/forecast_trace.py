@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from lstm_explained._forecast_ar import ar_baseline, fit_ar
-from lstm_explained._forecast_request import _as_dates, _check_request, _per_window, _steps_index
+from lstm_explained._forecast_request import as_dates, check_request, per_window, steps_index
 from lstm_explained.data import Windows, denormalise, renormalise
 from lstm_explained.errors import DataError
 from lstm_explained.trace import Trace
@@ -173,8 +173,8 @@ def trace_forecast(
         raise DataError("give the test windows x, or windows=Windows from make_windows.")
     x = fc._check_windows(x, model)
     n, width, _ = x.shape
-    n_steps = _check_request(model, x, mode, prediction_len, run)
-    idx = _steps_index(steps, n_steps)
+    n_steps = check_request(model, x, mode, prediction_len, run)
+    idx = steps_index(steps, n_steps)
     normalised = False
     label = dataset
     positions = series_dates = None
@@ -190,9 +190,9 @@ def trace_forecast(
             dates = windows.target_dates("test") if dates is None else dates
         label = label or windows.series.name
     normalised = normalised or p0 is not None
-    y = np.full(n, np.nan) if y_true is None else _per_window("y_true", y_true, n)
-    p0a = None if p0 is None else _per_window("p0", p0, n)
-    d = _as_dates(dates, n)
+    y = np.full(n, np.nan) if y_true is None else per_window("y_true", y_true, n)
+    p0a = None if p0 is None else per_window("p0", p0, n)
+    d = as_dates(dates, n)
     lab = None
     if clamp is not None:  # checked before any work
         from lstm_explained.lab import Stack, make_clamps

@@ -50,6 +50,7 @@ import numpy as np
 
 from lstm_explained._keras import keras
 from lstm_explained.errors import ModelError
+from lstm_explained.keras_layers import cell_kind, cell_weights
 from lstm_explained.kinds import LSTM
 
 #: The weight arrays of a Keras LSTM layer, in ``layer.get_weights()`` order.
@@ -153,41 +154,41 @@ class WeightChange:
         return self.table()
 
 
-def _lstm_layers(model: Any, what: str) -> list[tuple[str, Any]]:
-    """``(name, layer)`` of every Keras LSTM layer of ``model``, Bidirectional halves too."""
+def _lstm_layers(model: Any, what: str) -> list[tuple[str, list[np.ndarray]]]:
+    """``(name, [kernel, recurrent kernel, bias])`` of every LSTM layer of ``model``,
+    Bidirectional halves too, read once through the Keras adapter
+    (:func:`~lstm_explained.keras_layers.cell_weights`), as float64; a layer without a
+    bias gets zeros (as if it were zero and never moved)."""
     k = keras()
     if not isinstance(model, k.Model):
         raise ModelError(f"{what} must be a Keras model, not {type(model).__name__}.")
-    lstm = getattr(k.layers, LSTM.keras_layer)
     found = []
     for layer in model.layers:
-        if type(layer) is lstm:
+        if cell_kind(layer) is LSTM:
             found.append((layer.name, layer))
-        elif isinstance(layer, k.layers.Bidirectional) and type(layer.forward_layer) is lstm:
+        elif isinstance(layer, k.layers.Bidirectional) and cell_kind(layer.forward_layer) is LSTM:
             found += [(f"{layer.name}.forward", layer.forward_layer),
                       (f"{layer.name}.backward", layer.backward_layer)]
     if not found:
         raise ModelError(f"{what} has no keras.layers.{LSTM.keras_layer} layer; weight_change "
                          "compares the weights of LSTM layers.")
-    return found
+    out = []
+    for name, layer in found:
+        w = cell_weights(layer, name)
+        bias = np.zeros(w.kernel.shape[-1]) if w.bias is None else w.bias
+        out.append((name, [np.asarray(a, np.float64) for a in (w.kernel, w.recurrent_kernel,
+                                                                bias)]))
+    return out
 
 
-def _blocks(layer: Any) -> list[np.ndarray]:
-    """The layer's kernel, recurrent kernel and bias (zeros without a bias), float64."""
-    arrays = [np.asarray(w, dtype=np.float64) for w in layer.get_weights()]
-    if len(arrays) == 2:  # use_bias=False: no bias, as if it were zero and never moved
-        arrays.append(np.zeros(arrays[0].shape[-1]))
-    return arrays
-
-
-def _norms(layers: list[tuple[str, Any]], others: list[tuple[str, Any]]) -> tuple[np.ndarray,
-                                                                                   np.ndarray]:
+def _norms(layers: list[tuple[str, list[np.ndarray]]],
+           others: list[tuple[str, list[np.ndarray]]]) -> tuple[np.ndarray, np.ndarray]:
     """(distance, norm of the second) per layer, block and gate: ||W - W'||, ||W'||."""
     g = len(LSTM.keras_blocks)
     dist = np.zeros((len(layers), len(BLOCKS), g))
     norm = np.zeros_like(dist)
-    for li, ((_, a), (_, b)) in enumerate(zip(layers, others, strict=True)):
-        for bi, (w, w0) in enumerate(zip(_blocks(a), _blocks(b), strict=True)):
+    for li, ((_, ws), (_, ws0)) in enumerate(zip(layers, others, strict=True)):
+        for bi, (w, w0) in enumerate(zip(ws, ws0, strict=True)):
             n = w.shape[-1] // g
             for gi in range(g):
                 block, block0 = w[..., gi * n:(gi + 1) * n], w0[..., gi * n:(gi + 1) * n]
@@ -196,13 +197,11 @@ def _norms(layers: list[tuple[str, Any]], others: list[tuple[str, Any]]) -> tupl
     return dist, norm
 
 
-def _check_same(layers: list[tuple[str, Any]], others: list[tuple[str, Any]], what: str) -> None:
-    shapes = [[w.shape for w in _blocks(layer)] for _, layer in layers]
-    other_shapes = [[w.shape for w in _blocks(layer)] for _, layer in others]
-    names, other_names = [n for n, _ in layers], [n for n, _ in others]
-    if shapes != other_shapes or names != other_names:
-        theirs = list(zip(other_names, other_shapes, strict=True))
-        ours = list(zip(names, shapes, strict=True))
+def _check_same(layers: list[tuple[str, list[np.ndarray]]],
+                others: list[tuple[str, list[np.ndarray]]], what: str) -> None:
+    ours = [(name, [w.shape for w in ws]) for name, ws in layers]
+    theirs = [(name, [w.shape for w in ws]) for name, ws in others]
+    if ours != theirs:
         raise ModelError(
             f"{what} does not have the trained model's LSTM layers: {theirs} against "
             f"{ours}. Pass the same architecture at its initial weights, e.g. "
@@ -256,8 +255,8 @@ def weight_change(model: Any, initial: Any, fresh: Any = None) -> WeightChange:
     if fresh is not None:
         other = _lstm_layers(fresh, "fresh")
         _check_same(layers, other, "fresh")
-        if all(np.array_equal(w, w0) for (_, a), (_, b) in zip(other, start, strict=True)
-               for w, w0 in zip(_blocks(a)[:2], _blocks(b)[:2], strict=True)):
+        if all(np.array_equal(w, w0) for (_, ws), (_, ws0) in zip(other, start, strict=True)
+               for w, w0 in zip(ws[:2], ws0[:2], strict=True)):
             raise ModelError(
                 "fresh has the same kernels as initial, so it cannot show how far apart two "
                 "initialisations are. Draw a second one with another seed, e.g. "

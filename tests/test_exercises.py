@@ -365,7 +365,7 @@ def test_ignore_second_reruns_the_lab_with_the_answer(adding_lab, answer, words)
 
 def test_ignore_second_measures_what_it_says(adding_lab):
     stack, x = adding_lab
-    got = ex.adding.ignore_second(stack, x, "input", 13, 50)
+    got = ex.adding.clamped_from(stack, x, "input", 13, 50)
     first, second = ex.adding._marked_values(x)
     assert got["first"] > 0.99 and abs(got["second"]) < 0.1
     # the model now adds the mean of the second value instead of the value itself

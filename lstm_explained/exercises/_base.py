@@ -179,3 +179,8 @@ def _int_answer(id: str, answer: Any, n: int, what: str) -> tuple[int | None, Re
 _corr = column_correlations  # the package's one Pearson helper (lstm_explained._stats)
 
 
+def _logit(p: float) -> float:
+    """The bias b with σ(b) = p: what a gate's bias must be for the gate to sit at p."""
+    return float(np.log(p / (1.0 - p)))
+
+

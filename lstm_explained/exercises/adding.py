@@ -82,11 +82,6 @@ def clamped_from(stack: Any, x: Any, gate: str, unit: int, first_step: int,
     return {"first": float(corr[0]), "second": float(corr[1]), "outputs": out}
 
 
-def ignore_second(stack: Any, x: Any, gate: str, unit: int, first_step: int) -> dict:
-    """:func:`clamped_from` with the gate shut (0): what tutorial 06's exercise reruns."""
-    return clamped_from(stack, x, gate, unit, first_step)
-
-
 # -- 06: the gate lab ------------------------------------------------------------------------
 @_register(
     "06.ignore_second",
@@ -117,7 +112,7 @@ def _judge_ignore_second(answer: Any, right: tuple[str, int], *, stack: Any, x: 
             0 <= step < length):
         return _wrong(id, f"first_step must be a whole number from 0 to {length - 1}.")
     try:
-        got = ignore_second(stack, x, gate, unit, step)
+        got = clamped_from(stack, x, gate, unit, step)  # the gate shut (0) from step on
     except DataError as exc:  # e.g. a unit the layer does not have
         return _wrong(id, str(exc))
     if got["first"] > 0.9 and abs(got["second"]) < 0.2:
@@ -315,4 +310,4 @@ def _judge_gradient_orders(answer: Any, right: tuple[str, float], *, lstm: Any, 
                       f"{per_step ** distance:.0e}. Small shrinking per step compounds.")
 
 
-__all__ = ["clamped_from", "ignore_second", "marked_gradient"]
+__all__ = ["clamped_from", "marked_gradient"]

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from lstm_explained.activations import get_activation
 from lstm_explained.errors import DataError
 from lstm_explained.exercises._base import (
     CONCEPT,
@@ -16,6 +17,7 @@ from lstm_explained.exercises._base import (
     _int_answer,
     _judge,
     _layer,
+    _logit,
     _number,
     _ok,
     _register,
@@ -249,12 +251,8 @@ def _judge_lag_from_forget(answer: Any, right: int, *, trace: Any, predicted: An
                       "such a memory last? The time constant of a leaky average is 1/(1 − f̄).")
 
 
-def _logit(p: float) -> float:
-    return float(np.log(p / (1.0 - p)))
-
-
 def _sigmoid(b: float) -> float:
-    return float(1.0 / (1.0 + np.exp(-b)))
+    return float(get_activation("sigmoid")(b))
 
 
 @_register(

@@ -251,15 +251,20 @@ _OUTCOMES = ("unchanged", "mean", "worse")
     kind=CONCEPT,
 )
 def _solve_forget_zero(*, lab: Any, y: Any) -> str:
-    y = np.asarray(y, dtype=np.float64).reshape(-1)
-    errors = {
-        "unchanged": np.mean((np.asarray(lab.original_outputs)[:, 0] - y) ** 2),
-        "mean": np.mean((y - y.mean()) ** 2),
-    }
-    clamped = float(np.mean((np.asarray(lab.outputs)[:, 0] - y) ** 2))
-    if clamped > 2 * errors["mean"]:
+    before, after, mean = _errors(lab, y)
+    if after > 2 * mean:
         return "worse"
-    return min(errors, key=lambda k: abs(np.log(clamped / errors[k])))
+    return min({"unchanged": before, "mean": mean}.items(),
+               key=lambda kv: abs(np.log(after / kv[1])))[0]
+
+
+def _errors(lab: Any, y: Any) -> tuple[float, float, float]:
+    """The adding model's test error without and with the clamp, and the error of always
+    answering the average."""
+    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    before = float(np.mean((np.asarray(lab.original_outputs)[:, 0] - y) ** 2))
+    after = float(np.mean((np.asarray(lab.outputs)[:, 0] - y) ** 2))
+    return before, after, float(np.mean((y - y.mean()) ** 2))
 
 
 @_judge("04.forget_zero")
@@ -267,10 +272,7 @@ def _judge_forget_zero(answer: Any, right: str, *, lab: Any, y: Any) -> Result:
     id = "04.forget_zero"
     if not isinstance(answer, str) or answer.strip().lower() not in _OUTCOMES:
         return _wrong(id, f"answer with one of {', '.join(map(repr, _OUTCOMES))}.")
-    y = np.asarray(y, dtype=np.float64).reshape(-1)
-    before = float(np.mean((np.asarray(lab.original_outputs)[:, 0] - y) ** 2))
-    after = float(np.mean((np.asarray(lab.outputs)[:, 0] - y) ** 2))
-    mean = float(np.mean((y - y.mean()) ** 2))
+    before, after, mean = _errors(lab, y)
     facts = (f"the error goes from {before:.4f} to {after:.3f}; always answering the "
              f"average scores {mean:.3f}.")
     if answer.strip().lower() == right:

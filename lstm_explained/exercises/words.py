@@ -17,6 +17,7 @@ from lstm_explained.exercises._base import (
     Result,
     _close,
     _judge,
+    _logit,
     _number,
     _ok,
     _register,
@@ -241,7 +242,7 @@ def _bias_range(weights: Any, inputs: Any, words: Any, subjects: Any, others: An
     words, run = _at(words, *subjects, *others)[0], run_words(weights, inputs)
     rest = run["z"][:, 0] - (0.0 if weights.bias is None else weights.bias[0])  # z_i - b_i
     return (max(-rest[t] for t, w in enumerate(words) if w in subjects),
-            min(np.log(leak / (1 - leak)) - rest[t] for t, w in enumerate(words) if w in others))
+            min(_logit(leak) - rest[t] for t, w in enumerate(words) if w in others))
 
 
 @_judge("01.input_bias")
@@ -250,7 +251,7 @@ def _judge_input_bias(answer: Any, right: float, *, weights: Any, inputs: Any, w
     id, words, a = "01.input_bias", _at(words)[0], _number(answer)
     if a is None or a.size != 1:
         return _wrong(id, "answer with one number, the input gate's bias b_i.")
-    b, logit = float(a.reshape(())), np.log(leak / (1 - leak))
+    b, logit = float(a.reshape(())), _logit(leak)
     i = run_words(weights, inputs, bias={"input": b})["input"]
     other = max((i[t], w) for t, w in enumerate(words) if w in others)
     subject = min((i[t], w) for t, w in enumerate(words) if w in subjects)
