@@ -107,7 +107,7 @@ def test_laws_of_every_variant(kind, batch, steps, features, units, seed, scale)
     np.testing.assert_allclose(run["hidden"], run["output"] * np.tanh(run["cell"]), atol=1e-12)
     if kind == "coupled":  # f = 1 - i: the belt is a weighted average, it stays in [-1, 1]
         assert np.array_equal(run["forget"], 1 - run["input"])
-        assert np.abs(run["cell"]).max() <= 1
+        assert np.abs(run["cell"]).max() <= 1 + 1e-15  # up to rounding
 
 
 def test_a_run_is_the_steps_one_after_another_and_draws_in_the_lstms_views():
