@@ -183,10 +183,13 @@ def run_variant(kind, x, weights, h0=None, c0=None):
             f"run_variant({kind!r}) needs {container.__name__}; got "
             f"{type(weights).__name__} (build it with {container.__name__}.from_lstm or .random)."
         )
-    x = np.asarray(x, dtype=weights.dtype)
+    x = np.asarray(x)
     if x.ndim != 3 or x.shape[2] != weights.features or x.shape[1] == 0:
         raise DataError(f"x must have shape (batch, timesteps >= 1, {weights.features}); "
                         f"got {x.shape}.")
+    if x.dtype.kind not in "biuf":
+        raise DataError(f"x must hold numbers; got an array of {x.dtype}.")
+    x = x.astype(weights.dtype)
     states = []
     for name, given in (("h0", h0), ("c0", c0)):
         state = np.zeros((x.shape[0], weights.units), weights.dtype) if given is None else given

@@ -148,6 +148,7 @@ def test_bad_input_gives_one_clear_data_error():
         (lambda: run_variant("coupled", np.zeros((1, 4, 3)), w), r"x must have shape"),
         (lambda: run_variant("coupled", np.zeros((4, 2)), w), r"x must have shape"),
         (lambda: run_variant("coupled", np.zeros((1, 0, 2)), w), r"timesteps >= 1"),
+        (lambda: run_variant("coupled", np.full((1, 4, 2), "a"), w), r"x must hold numbers"),
         (lambda: run_variant("peephole", x, w), r"needs PeepholeWeights; got CoupledWeights"),
         (lambda: run_variant("gru", x, w), r"unknown variant 'gru'"),
         (lambda: run_variant("coupled", x, w, h0=np.zeros((2, 3))), r"h0 must have shape"),
