@@ -251,3 +251,26 @@ def previous_state(lt: Any, state: str) -> np.ndarray:
     first = getattr(lt, f"initial_{state}", None)
     first = np.zeros_like(values[:, 0]) if first is None else np.asarray(first, values.dtype)
     return np.concatenate([first[:, None], values[:, :-1]], axis=1)
+
+
+def hold_masked(books: dict[str, np.ndarray], lt: Any) -> dict[str, np.ndarray]:
+    """The belt's books with Keras' masking applied: at a masked step (``lt.mask`` False)
+    the belt did not move, so everything was kept and nothing forgotten or written.
+
+    Example
+    -------
+    >>> from types import SimpleNamespace
+    >>> one = np.ones((1, 2, 1))
+    >>> books = {"previous": one, "kept": 0.5 * one, "forgotten": 0.5 * one, "written": one}
+    >>> held = hold_masked(books, SimpleNamespace(mask=np.array([[True, False]])))
+    >>> held["kept"][0, :, 0].tolist(), held["written"][0, :, 0].tolist()
+    ([0.5, 1.0], [1.0, 0.0])
+    """
+    mask = getattr(lt, "mask", None)
+    if mask is None:
+        return books
+    m = np.asarray(mask, dtype=bool)[..., None]
+    books["kept"] = np.where(m, books["kept"], books["previous"])
+    books["forgotten"] = np.where(m, books["forgotten"], 0.0)
+    books["written"] = np.where(m, books["written"], 0.0)
+    return books
