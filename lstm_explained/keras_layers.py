@@ -135,14 +135,35 @@ def check_recurrent(layer: Any, label: str) -> CellKind:
             "(and the same weights) to trace it."
         )
     check_dtype_policy(layer, label)
+    _check_config(layer, label, kind)
     activation_name(layer, "activation")
     activation_name(layer, "recurrent_activation")
     return kind
 
 
+def _check_config(layer: Any, label: str, kind: CellKind) -> None:
+    """Refuse a layer whose config has an option its kind does not declare as reproduced
+    (``CellKind.keras_config``; a Keras version may add one that changes the arithmetic)."""
+    if not kind.keras_config:
+        return
+    try:
+        keys = set(layer.get_config()) | set(layer.cell.get_config())
+    except Exception:  # noqa: BLE001 - a custom initializer may not serialise; not an option
+        return
+    unknown = sorted(keys - kind.keras_config)
+    if unknown:
+        raise UnsupportedLayerError(
+            f"layer {label!r} has the option(s) {', '.join(unknown)}, which lstm-explained "
+            f"does not know for a {kind.keras_layer} (its numpy cell may not reproduce them); "
+            f"{SUPPORTED} with the options of Keras {keras().__version__}'s "
+            f"{kind.keras_layer}: {', '.join(sorted(kind.keras_config))}."
+        )
+
+
 def cell_weights(layer: Any, label: str | None = None) -> Any:
-    """A recurrent layer's weights and activations, in its kind's weights container (an
-    LSTM's :class:`~lstm_explained.engine.LSTMWeights`), NaN or infinite ones refused."""
+    """A recurrent layer's weights, activations and options, in its kind's weights container
+    (an LSTM's :class:`~lstm_explained.engine.LSTMWeights`, a GRU's
+    :class:`~lstm_explained.gru_engine.GRUWeights`), NaN or infinite ones refused."""
     label = label or layer.name
     kind = check_recurrent(layer, label)
     arrays = dict(zip(("kernel", "recurrent_kernel", "bias"), layer.get_weights(), strict=False))
@@ -157,6 +178,7 @@ def cell_weights(layer: Any, label: str | None = None) -> Any:
             )
     return kind.weights_from(
         **arrays,
+        **{opt: getattr(layer.cell, opt) for opt in kind.keras_options},
         activation=activation_name(layer, "activation"),
         recurrent_activation=activation_name(layer, "recurrent_activation"),
     )

@@ -486,7 +486,7 @@ def test_a_difference_rounding_cannot_explain_is_not_called_drift():
     # it disagrees with Keras' own float64 values.
     other = type(w)(w.kernel, w.recurrent_kernel, w.bias + 1e-3)
     k_h, k_c = lt.hidden + 1e-3, lt.cell + 1e-3
-    cause = _cause(lt, idx, model.layers[0], other, k_h, k_c, 1e-5)
+    cause = _cause(lt, idx, model.layers[0], other, {"hidden": k_h, "cell": k_c}, 1e-5)
     assert "not rounding" in cause and "drift" not in cause
 
 

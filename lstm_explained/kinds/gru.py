@@ -101,4 +101,13 @@ GRU = CellKind(
         r"\tilde{h}_t = \tanh(W_h x_t + b_h + r_t \odot (U_h h_{t-1} + b'_h))",
         r"h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde{h}_t",
     ),
+    keras_options=("reset_after",),
+    keras_config=frozenset({
+        "activation", "activity_regularizer", "bias_constraint", "bias_initializer",
+        "bias_regularizer", "dropout", "dtype", "go_backwards", "kernel_constraint",
+        "kernel_initializer", "kernel_regularizer", "name", "recurrent_activation",
+        "recurrent_constraint", "recurrent_dropout", "recurrent_initializer",
+        "recurrent_regularizer", "reset_after", "return_sequences", "return_state", "seed",
+        "stateful", "trainable", "units", "unroll", "use_bias", "zero_output_for_mask",
+    }),
 )
