@@ -35,11 +35,12 @@ Supported
 the cell can use, ``use_bias``, a GRU's ``reset_after`` either way, ``go_backwards``,
 ``return_sequences``, ``return_state``, masking, dropout — a no-op at inference) and
 ``keras.layers.Bidirectional`` around one (every ``merge_mode``, either direction running
-backwards), mixed freely in one stack, anywhere in a Sequential or functional model,
+backwards), and ``keras.layers.RNN(LSTMCell(...))`` or ``RNN(GRUCell(...))`` like the
+layers, mixed freely in one stack, anywhere in a Sequential or functional model,
 including models loaded from ``.keras`` files, in float32 or float64, on Keras'
 TensorFlow, JAX and torch backends. Refused with
 :class:`~lstm_explained.errors.UnsupportedLayerError`: SimpleRNN, ConvLSTM,
-``keras.layers.RNN`` with any cell, a GRU option the cell is not known to reproduce,
+``keras.layers.RNN`` with any other cell, a GRU option the cell is not known to reproduce,
 ``stateful=True``, layers shared between several calls, layers called with an
 ``initial_state``, layers inside nested models, subclassed models, and float16 /
 bfloat16 layers (mixed precision).
@@ -113,7 +114,8 @@ def _estimate(plan: Plan, xs: list[np.ndarray], dtype: np.dtype) -> int:
     for t in plan.targets:
         shape = node_input(t.node).shape
         steps = shape[1] if shape[1] is not None else fallback_steps
-        layers.append((steps, shape[-1] or 1, t.directions[0][1].units, len(t.directions)))
+        layers.append((steps, shape[-1] or 1, t.directions[0][1].cell.units,
+                       len(t.directions)))
     estimate = inputs.trace_bytes(n, layers, dtype.itemsize)
     if not plan.fast:  # Keras' float32 copy of every layer input
         estimate += inputs.trace_bytes(n, [(s, f, 0, 0) for s, f, _, _ in layers], 4)

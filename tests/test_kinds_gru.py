@@ -322,7 +322,7 @@ def test_refusals_name_the_layer():
 
     for layer, pattern in [
         (MyGRU(3), r"layer 'my_gru\w*' is a MyGRU"),
-        (L.RNN(L.GRUCell(3)), r"is a RNN"),
+        (L.RNN(L.SimpleRNNCell(3)), r"is a RNN"),
         (L.SimpleRNN(3), r"is a SimpleRNN.*keras\.layers\.GRU"),
     ]:
         with pytest.raises(UnsupportedLayerError, match=pattern):
@@ -332,6 +332,22 @@ def test_refusals_name_the_layer():
         lx.trace_gates(stateful, x)
     with pytest.raises(ModelError, match="no LSTM or GRU layer"):
         lx.trace_gates(K.Sequential([K.Input((5, 2)), L.Dense(1)]), x)
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_rnn_around_a_gru_cell_is_traced_like_a_gru(reset_after):
+    inp = K.Input((7, 2))
+    rnn = L.RNN(L.GRUCell(3, reset_after=reset_after, bias_initializer="random_normal"),
+                return_sequences=True, go_backwards=True)
+    bi = L.Bidirectional(L.RNN(L.GRUCell(2), return_state=True), merge_mode="sum")
+    model = K.Model(inp, bi(L.Masking(0.0)(rnn(inp))))
+    x = np.random.default_rng(8).normal(size=(4, 7, 2)).astype(np.float32)
+    x[2, 5:] = 0.0
+    tr = lx.trace_gates(model, x)
+    assert tr.verified and [lt.kind for lt in tr.values()] == ["gru"] * 3
+    lt = tr[rnn.name]
+    assert lt.go_backwards and lx.keras_layers.cell_weights(rnn).reset_after is reset_after
+    np.testing.assert_allclose(lt.hidden, np.asarray(K.Model(inp, rnn.output)(x)), atol=TOL)
 
 
 def test_a_gru_option_the_cell_does_not_know_is_refused(monkeypatch):

@@ -313,6 +313,19 @@ def test_backward_layer_time_order():
     np.testing.assert_allclose(lt.hidden, np.asarray(model(x)), atol=TOL)
 
 
+def test_rnn_around_an_lstm_cell_is_traced_like_an_lstm():
+    rnn = L.RNN(L.LSTMCell(3, activation="softsign"), return_sequences=True, return_state=True)
+    inp = K.Input((6, 2))
+    seq, h, c = rnn(inp)
+    model = K.Model(inp, [seq, h, c])
+    x = np.random.default_rng(1).normal(size=(4, 6, 2)).astype(np.float32)
+    lt = trace_gates(model, x)[rnn.name]
+    assert lt.kind == "lstm" and lt.activation == "softsign"
+    keras_seq, _, keras_c = (np.asarray(v) for v in model(x))
+    np.testing.assert_allclose(lt.hidden, keras_seq, atol=TOL)
+    np.testing.assert_allclose(lt.cell[:, -1], keras_c, atol=TOL)
+
+
 def test_masked_steps_carry_the_state():
     model = K.Sequential([K.Input((5, 1)), L.Masking(0.0), L.LSTM(4, return_sequences=True)])
     x = np.random.default_rng(2).normal(size=(3, 5, 1)).astype(np.float32)
