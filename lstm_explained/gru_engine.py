@@ -167,22 +167,45 @@ class GRUWeights:
         )
 
 
+def _fused_scales(w: GRUWeights) -> np.ndarray | None:
+    """(3·units,) column scales for the fused step: -1 for the sigmoid gates z and r, -2
+    for the tanh candidate (exact: powers of two), or None for other activations."""
+    if (w.recurrent_activation, w.activation) != ("sigmoid", "tanh"):
+        return None
+    return np.repeat(np.array([-1.0, -1.0, -2.0], w.dtype), w.units)
+
+
+def _sigmoid_of_scaled(a: np.ndarray) -> None:
+    """``1 / (1 + exp(a))`` in place: sigmoid(z) of ``a = -z`` (tanh's half when -2 z)."""
+    np.exp(a, out=a)
+    a += 1.0
+    np.reciprocal(a, out=a)
+
+
 def _step(
-    g: np.ndarray, h_prev: np.ndarray, w: GRUWeights, u_zr: np.ndarray, u_h: np.ndarray,
-    b_h: np.ndarray | None, h_t: np.ndarray, scratch: np.ndarray,
+    g: np.ndarray, h_prev: np.ndarray, w: GRUWeights, mats: tuple, b_h: np.ndarray | None,
+    h_t: np.ndarray, scratch: np.ndarray, fused: bool,
 ) -> None:
     """One batched step in place: ``g`` (batch, 3·units) holds ``W x_t + b`` and receives
-    z, r and h̃; ``h_t`` receives the new state; ``scratch`` is (batch, 3·units)."""
+    z, r and h̃; ``h_t`` receives the new state; ``scratch`` is (batch, 3·units).
+
+    ``mats`` is ``(U, U_zr, U_h)``. ``fused``: every column of the weights (and so of
+    ``g``) is scaled by -1 (z, r) or -2 (h̃), so that one exp pass gives the sigmoids and
+    ``2 sigmoid(2 a) - 1`` the tanh, as in the LSTM's :func:`~lstm_explained.engine.step_fused`.
+    """
     u = h_t.shape[1]
+    u_all, u_zr, u_h = mats
     zr, cand = g[:, : 2 * u], g[:, 2 * u :]
     if w.reset_after:  # U h_{t-1} + b', all three blocks at once, as Keras does
-        np.matmul(h_prev, w.recurrent_kernel, out=scratch)
+        np.matmul(h_prev, u_all, out=scratch)
         if b_h is not None:
             scratch += b_h
     else:
         np.matmul(h_prev, u_zr, out=scratch[:, : 2 * u])
     zr += scratch[:, : 2 * u]
-    if w.recurrent_activation in ROW_WISE:  # e.g. softmax: each gate's block on its own
+    if fused:
+        _sigmoid_of_scaled(zr)
+    elif w.recurrent_activation in ROW_WISE:  # e.g. softmax: each gate's block on its own
         apply_inplace(w.recurrent_activation, zr[:, :u])
         apply_inplace(w.recurrent_activation, zr[:, u:])
     else:
@@ -195,7 +218,12 @@ def _step(
         np.multiply(r_t, h_prev, out=scratch[:, :u])
         np.matmul(scratch[:, :u], u_h, out=rec_h)  # U_h (r ⊙ h_{t-1})
     cand += rec_h
-    apply_inplace(w.activation, cand)
+    if fused:
+        _sigmoid_of_scaled(cand)
+        cand *= 2.0
+        cand -= 1.0  # tanh(a) = 2 sigmoid(2 a) - 1
+    else:
+        apply_inplace(w.activation, cand)
     written = scratch[:, :u]
     np.subtract(1.0, z_t, out=written)
     written *= cand  # (1 - z) ⊙ h̃
@@ -252,17 +280,20 @@ def run_gru(
         if keep.shape != (n, steps):
             raise DataError(f"mask must have shape {(n, steps)}; got {keep.shape}.")
         skip = np.ascontiguousarray(~keep.T)[:, :, None]  # (T, N, 1): True where skipped
-    u_zr = np.ascontiguousarray(w.recurrent_kernel[:, : 2 * u])
-    u_h = np.ascontiguousarray(w.recurrent_kernel[:, 2 * u :])
-    b_x = None if w.bias is None else w.input_bias
-    b_h = None if w.bias is None or not w.reset_after else w.recurrent_bias
+    # For the fused step every column is scaled (exactly: by -1 or -2) in the weights.
+    scales = _fused_scales(w)
+    s = 1.0 if scales is None else scales
+    kernel, u_all = w.kernel * s, w.recurrent_kernel * s
+    mats = (u_all, np.ascontiguousarray(u_all[:, : 2 * u]), np.ascontiguousarray(u_all[:, 2 * u :]))
+    b_x = None if w.bias is None else w.input_bias * s
+    b_h = None if w.bias is None or not w.reset_after else w.recurrent_bias * s
 
     def run_part(lo: int, hi: int) -> None:
         part = gates[:, lo:hi]
         if w.features == 1:  # a broadcast beats BLAS for one feature
-            np.multiply(x_tm[:, lo:hi], w.kernel, out=part)
+            np.multiply(x_tm[:, lo:hi], kernel, out=part)
         else:
-            np.matmul(x_tm[:, lo:hi], w.kernel, out=part)
+            np.matmul(x_tm[:, lo:hi], kernel, out=part)
         if b_x is not None:
             part += b_x
         scratch = np.empty((hi - lo, 3 * u), dtype)
@@ -270,7 +301,7 @@ def run_gru(
         with np.errstate(over="ignore"):  # exp may overflow to inf, which is right
             for t in range(steps):
                 h_out = hiddens[t, lo:hi]
-                _step(gates[t, lo:hi], h_t, w, u_zr, u_h, b_h, h_out, scratch)
+                _step(gates[t, lo:hi], h_t, w, mats, b_h, h_out, scratch, scales is not None)
                 if skip is not None and skip[t, lo:hi].any():  # carry the state over
                     np.copyto(h_out, h_t, where=skip[t, lo:hi])
                 h_t = h_out
