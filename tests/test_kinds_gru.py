@@ -107,7 +107,6 @@ def test_runner_equals_the_readable_cell_to_1e_12(reset_after, act, rec):
         np.testing.assert_allclose(run[q], ref[q], atol=1e-12, err_msg=q)
 
 
-@settings(max_examples=50)
 @given(n=st.integers(1, 8), t=st.integers(1, 12), f=st.integers(1, 3), u=st.integers(1, 8),
        reset_after=st.booleans(), use_bias=st.booleans(), masked=st.booleans(),
        threads=st.integers(1, 2), seed=st.integers(0, 2**16))
