@@ -1,4 +1,4 @@
-"""Benchmark: trace the whole S&P 500 test set through the pretrained seed model.
+"""Benchmark: trace the whole S&P 500 test set through the seed model, LSTM and GRU.
 
 Traces every window of the S&P 500 test set (~412 windows of 50 x 1, normalised p/p0 - 1)
 through the pretrained [1, 50, 100, 1] model (LSTM(50, return_sequences) -> Dropout ->
@@ -9,12 +9,16 @@ over the same windows, all measured in this run as medians of several repeats: a
 windows, and ``model.predict_on_batch`` (no callbacks, no batching loop: the fastest).
 Goal: <= 1.0x the fastest.
 
+Then the same for a GRU stack of the seed's shape (GRU(50, return_sequences) -> Dropout
+-> GRU(100) -> Dropout -> Dense(1), Keras' default reset_after=True), freshly built with
+seeded weights (no GRU is shipped pretrained), on the same S&P 500 test windows.
+
 Usage::
 
-    .venv/bin/python benchmarks/bench_trace.py [--repeats 15] [--untrained]
+    .venv/bin/python benchmarks/bench_trace.py [--repeats 15] [--untrained] [--kinds lstm,gru]
 
-``--untrained`` uses a freshly built model of the same architecture and random windows
-of the same shape (for machines without the pretrained model or data).
+``--untrained`` uses a freshly built LSTM model of the same architecture and random
+windows of the same shape (for machines without the pretrained model or data).
 """
 
 from __future__ import annotations
@@ -42,22 +46,31 @@ def _interleaved_medians(fns: dict[str, Callable[[], object]], repeats: int) -> 
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
-def _untrained() -> tuple[object, np.ndarray]:
+def _seed_stack(layer: str, seed: int = 0) -> object:
+    """The seed's [1, 50, 100, 1] architecture with ``layer`` ("LSTM" or "GRU") layers,
+    freshly built with seeded weights."""
     k = keras()
-    model = k.Sequential([
-        k.Input((50, 1)), k.layers.LSTM(50, return_sequences=True), k.layers.Dropout(0.2),
-        k.layers.LSTM(100), k.layers.Dropout(0.2), k.layers.Dense(1),
+    k.utils.set_random_seed(seed)
+    rnn = getattr(k.layers, layer)
+    return k.Sequential([
+        k.Input((50, 1)), rnn(50, return_sequences=True), k.layers.Dropout(0.2),
+        rnn(100), k.layers.Dropout(0.2), k.layers.Dense(1),
     ])
+
+
+def _untrained() -> tuple[object, np.ndarray]:
     x = np.random.default_rng(0).normal(0.0, 0.05, size=(412, 50, 1)).astype(np.float32)
-    return model, x
+    return _seed_stack("LSTM"), x
 
 
-def main(argv: list[str] | None = None) -> float:
-    """Run the benchmark; return the ratio trace time / predict time."""
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    """Run the benchmark; return the ratio trace time / fastest predict time, by kind."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--untrained", action="store_true")
+    parser.add_argument("--kinds", default="lstm,gru")
     args = parser.parse_args(argv)
+    kinds = args.kinds.split(",")
     if args.untrained:
         model, x = _untrained()
         source = "untrained seed architecture, random windows"
@@ -65,7 +78,19 @@ def main(argv: list[str] | None = None) -> float:
         model = lx.model.load_pretrained("sp500")
         x = lx.data.make_windows(lx.data.load_sp500(), 50, normalise=True).x_test
         source = "pretrained sp500 model, S&P 500 test windows"
+    ratios = {}
+    if "lstm" in kinds:
+        ratios["lstm"] = _measure(model, x, source, args.repeats)
+    if "gru" in kinds:
+        print()
+        ratios["gru"] = _measure(_seed_stack("GRU"), x, "GRU stack of the seed's shape, "
+                                 "seeded fresh weights, " + source.split(", ", 1)[1],
+                                 args.repeats)
+    return ratios
 
+
+def _measure(model: object, x: np.ndarray, source: str, repeats: int) -> float:
+    """Print and return the ratio of ``trace_gates`` to the fastest warm Keras pass."""
     x32 = np.asarray(x, dtype=np.float32)
     alternatives = {
         "model.predict (batches of 32)": lambda: model.predict(x32, verbose=0),
@@ -76,7 +101,7 @@ def main(argv: list[str] | None = None) -> float:
         fn()
     trace = lx.trace_gates(model, x)
     times = _interleaved_medians(
-        alternatives | {"trace_gates": lambda: lx.trace_gates(model, x)}, args.repeats)
+        alternatives | {"trace_gates": lambda: lx.trace_gates(model, x)}, repeats)
     t_trace = times.pop("trace_gates")
     fastest = min(times, key=times.get)
     ratio = t_trace / times[fastest]
@@ -84,9 +109,9 @@ def main(argv: list[str] | None = None) -> float:
     print(f"layers traced: {', '.join(trace.layer_names)}; verified={trace.verified} "
           f"(on {trace.info['checked_samples']} windows)")
     for name, t in times.items():
-        print(f"{name:31} (warm, median of {args.repeats}): {t * 1000:7.1f} ms; "
+        print(f"{name:31} (warm, median of {repeats}): {t * 1000:7.1f} ms; "
               f"trace / this = {t_trace / t:.2f}x")
-    print(f"{'trace_gates':31} (warm, median of {args.repeats}): {t_trace * 1000:7.1f} ms")
+    print(f"{'trace_gates':31} (warm, median of {repeats}): {t_trace * 1000:7.1f} ms")
     print(f"ratio trace / fastest ({fastest}): {ratio:.2f}x (goal <= 1.0x)")
     return ratio
 

@@ -5,11 +5,12 @@ What it measures
 On the checked windows (``check_samples`` of them, evenly spread over ``x``; every one
 with None) it compares, for every traced direction of every layer,
 
-* the hidden state h_t and the cell state C_t at **every** step t, every unit, with what
-  Keras' own ``LSTMCell`` computes with the layer's weights on the input Keras feeds the
-  layer. A Keras LSTM returns C only at its last step, so a checking copy of the layer
-  runs a subclass of ``LSTMCell`` whose output is ``[h_t, C_t]``: Keras' arithmetic,
-  C at every step;
+* every state at **every** step t, every unit (an LSTM's hidden state h_t and cell
+  state C_t, a GRU's h_t), with what Keras' own cell (``LSTMCell``, ``GRUCell``) computes
+  with the layer's weights on the input Keras feeds the layer. A Keras LSTM returns C
+  only at its last step, so a checking copy of the layer runs a subclass of ``LSTMCell``
+  whose output is ``[h_t, C_t]``: Keras' arithmetic, C at every step; a GRU's state is
+  its output (:mod:`lstm_explained._tracer_copies`);
 * the layer's own outputs in the model: its sequence (or last output), its final states
   (``return_state``) and the ``Bidirectional`` merge;
 * the mask: the one the recompute applied against the one Keras attaches;
@@ -38,73 +39,25 @@ True
 from __future__ import annotations
 
 import math
-from functools import cache
 from typing import Any
 
 import numpy as np
 
-from lstm_explained._keras import keras, to_numpy
-from lstm_explained.engine import LSTMWeights, run_lstm
+from lstm_explained._tracer_copies import keras_float64, split_states
 from lstm_explained.errors import ModelError, TraceMismatchError
 from lstm_explained.trace import LayerTrace
+
+#: A layer's weights container (an LSTM's LSTMWeights, a GRU's GRUWeights).
+Weights = Any
 
 #: The LayerTrace field that records the check's largest error.
 ERROR_FIELD = "max_rel_error"
 
 
 # ----------------------------------------------------------------------------------
-# The checking copy of a layer
-# ----------------------------------------------------------------------------------
-@cache
-def _cell_showing_c() -> type:
-    """Keras' ``LSTMCell``, its arithmetic unchanged, carrying and outputting ``[h_t, C_t]``.
-
-    The state is the one tensor ``[h, C]`` (and so is the output) rather than Keras'
-    ``[h], [C]``: Keras' loops carry "the previous output" over a masked step, and JAX's
-    takes it from the first state, so output and first state must be the same thing.
-    """
-    k = keras()
-
-    class CellShowingC(k.layers.LSTMCell):
-        def __init__(self, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self.state_size = [2 * self.units]
-            self.output_size = 2 * self.units
-
-        def call(self, inputs: Any, states: Any, training: bool = False) -> Any:
-            state = states[0] if isinstance(states, (list, tuple)) else states
-            h_prev, c_prev = k.ops.split(state, 2, axis=-1)
-            h, (_, c) = super().call(inputs, [h_prev, c_prev], training=training)
-            both = k.ops.concatenate([h, c], axis=-1)
-            return both, [both]
-
-    return CellShowingC
-
-
-def checking_copy(sub: Any, name: str, dtype: Any = None) -> Any:
-    """A Keras RNN that computes what LSTM layer ``sub`` computes, returning h and C at
-    every step, in ``sub``'s processing order (weights: copy them with ``set_weights``);
-    in ``sub``'s dtype policy, or ``dtype``."""
-    k = keras()
-    cfg = sub.cell.get_config()
-    cfg.update(name=f"{name}_cell", dropout=0.0, recurrent_dropout=0.0)
-    if dtype is not None:
-        cfg["dtype"] = dtype
-    cell = _cell_showing_c()(implementation=sub.cell.implementation, **cfg)
-    return k.layers.RNN(
-        cell,
-        return_sequences=True,
-        go_backwards=sub.go_backwards,
-        zero_output_for_mask=False,
-        name=name,
-        dtype=sub.dtype_policy if dtype is None else dtype,
-    )
-
-
-# ----------------------------------------------------------------------------------
 # Comparing
 # ----------------------------------------------------------------------------------
-def _give_weights(copy: Any, w: LSTMWeights) -> None:
+def _give_weights(copy: Any, w: Weights) -> None:
     """The layer's weights (as the recompute read them) into its checking copy; skipped
     when the copy holds them already (Keras' set_weights costs milliseconds)."""
     arrays = [w.kernel, w.recurrent_kernel] + ([] if w.bias is None else [w.bias])
@@ -167,7 +120,8 @@ def expected_outputs(t: Any, traces: list[LayerTrace], idx: np.ndarray) -> list[
         else:
             y = h[:, -1]
         seqs.append(y)
-        states.extend([h[:, -1], lt.cell[idx][:, -1]])  # Keras' order: h, then C
+        # Keras' order: the output first (an LSTM's h, then C; a GRU's h)
+        states.extend(getattr(lt, s)[idx][:, -1] for s in lt.spec.keras_states)
     out = [seqs[0]] if not t.bidirectional else _merge(layer.merge_mode, *seqs)
     if layer.return_state:
         out.extend(states)
@@ -190,7 +144,7 @@ def _merge(mode: str | None, y: np.ndarray, y_rev: np.ndarray) -> list[np.ndarra
 # The check
 # ----------------------------------------------------------------------------------
 def keras_side(
-    model: Any, plan: Any, xs: list[np.ndarray], weights: list[list[LSTMWeights]],
+    model: Any, plan: Any, xs: list[np.ndarray], weights: list[list[Weights]],
     check_samples: int | None,
 ) -> tuple[np.ndarray, tuple]:
     """What Keras computes on the checked windows, ``(idx, outputs)``, for :func:`self_check`
@@ -212,7 +166,7 @@ def self_check(
     plan: Any,
     keras_out: tuple[np.ndarray, tuple],
     results: list[list[LayerTrace]],
-    weights: list[list[LSTMWeights]],
+    weights: list[list[Weights]],
     tolerance: float,
 ) -> int:
     """Compare every layer trace with what Keras computed (:func:`keras_side`), as the
@@ -231,11 +185,11 @@ def self_check(
 
 
 def _check_target(
-    t: Any, traces: list[LayerTrace], weights: list[LSTMWeights], idx: np.ndarray,
+    t: Any, traces: list[LayerTrace], weights: list[Weights], idx: np.ndarray,
     keras_out: tuple, tolerance: float,
 ) -> None:
-    """Check the directions of one layer against Keras' (own outputs, mask, [h, C] per
-    step of each direction); record, and raise on the first mismatch."""
+    """Check the directions of one layer against Keras' (own outputs, mask, every state
+    at every step of each direction); record, and raise on the first mismatch."""
     own, keras_mask, seqs = keras_out
     expected = expected_outputs(t, traces, idx)
     if len(expected) != len(own):
@@ -246,21 +200,31 @@ def _check_target(
             for j, (e, o) in enumerate(zip(expected, own, strict=True))
         )
     for (key, sub), lt, w, seq in zip(t.directions, traces, weights, seqs, strict=True):
-        k_h, k_c = seq[..., : lt.units], seq[..., lt.units :]
+        k_states = split_states(seq, lt)
         _check_mask(key, lt, idx, keras_mask, tolerance)
-        _check_finite(key, lt, idx, (k_h, k_c), tolerance)
+        _check_finite(key, lt, idx, k_states, tolerance)
         what, (err, where) = _worst(
-            [own_err, ("h", rel_error(lt.hidden[idx], k_h)), ("C", rel_error(lt.cell[idx], k_c))]
+            [own_err] + [(_label(lt, s), rel_error(getattr(lt, s)[idx], k)) for s, k in
+                         k_states.items()]
         )
         _record(lt, err, idx.size, tolerance)
         if not lt.checked:
             raise TraceMismatchError(
                 f"the numpy recompute of {key!r} differs from Keras by {err:.3g} "
                 f"(tolerance {tolerance:g}), in {_where(what, where, idx)}; measured as "
-                "|ours - keras| / max(1, |keras|) over h and C at every step and the layer's "
-                f"outputs, on {idx.size} checked windows. "
-                + _cause(lt, idx, sub, w, k_h, k_c, tolerance)
+                f"|ours - keras| / max(1, |keras|) over {_labels(lt)} at every step and the "
+                f"layer's outputs, on {idx.size} checked windows. "
+                + _cause(lt, idx, sub, w, k_states, tolerance)
             )
+
+
+def _label(lt: LayerTrace, state: str) -> str:
+    """A state's short name in messages: ``"h"``, ``"C"``."""
+    return lt.spec[state].text.removesuffix("_t")
+
+
+def _labels(lt: LayerTrace) -> str:
+    return " and ".join(_label(lt, s) for s in lt.spec.keras_states)
 
 
 def _worst(items: Any) -> tuple[str, tuple[float, tuple[int, ...]]]:
@@ -307,11 +271,12 @@ def _mask_text(mask: np.ndarray | None) -> str:
 
 
 def _check_finite(
-    key: str, lt: LayerTrace, idx: np.ndarray, keras_states: tuple, tolerance: float
+    key: str, lt: LayerTrace, idx: np.ndarray, keras_states: dict, tolerance: float
 ) -> None:
-    ours = (lt.hidden[idx], lt.cell[idx])
+    ours = {s: getattr(lt, s)[idx] for s in keras_states}
     for who, arrays in (("Keras", keras_states), ("the recompute", ours)):
-        for name, arr in zip(("h", "C"), arrays, strict=True):
+        for state, arr in arrays.items():
+            name = _label(lt, state)
             bad = ~np.isfinite(arr)
             if bad.any():
                 w, step, _unit = np.argwhere(bad)[0]
@@ -329,9 +294,8 @@ def _cause(
     lt: LayerTrace,
     idx: np.ndarray,
     sub: Any,
-    w: LSTMWeights,
-    k_h: np.ndarray,
-    k_c: np.ndarray,
+    w: Weights,
+    keras_states: dict[str, np.ndarray],
     tolerance: float,
 ) -> str:
     """Why the check failed: float32 rounding drift, or something not reproduced.
@@ -343,13 +307,12 @@ def _cause(
     """
     ours64 = lt if lt.hidden.dtype == np.float64 else None
     if ours64 is None:
-        run = run_lstm(lt.inputs[idx], w, mask=None if lt.mask is None else lt.mask[idx],
-                       dtype=np.float64)
-        h64, c64 = run["hidden"], run["cell"]
+        run = lt.spec.run(lt.inputs[idx], w, mask=None if lt.mask is None else lt.mask[idx],
+                          dtype=np.float64)
     else:
-        h64, c64 = lt.hidden[idx], lt.cell[idx]
-    kh64, kc64 = _keras_float64(sub, lt, idx)
-    arithmetic = max(rel_error(h64, kh64)[0], rel_error(c64, kc64)[0])
+        run = {s: getattr(lt, s)[idx] for s in keras_states}
+    theirs64 = keras_float64(sub, lt, idx)
+    arithmetic = max(rel_error(run[s], theirs64[s])[0] for s in keras_states)
     if not arithmetic <= tolerance:
         return (
             f"This is not rounding: recomputed in float64, the values still differ by "
@@ -357,7 +320,7 @@ def _cause(
             "option lstm-explained does not reproduce. Please report it, or pass check=False "
             "to get the trace anyway."
         )
-    keras_drift = max(rel_error(kh64, k_h)[0], rel_error(kc64, k_c)[0])
+    keras_drift = max(rel_error(theirs64[s], k)[0] for s, k in keras_states.items())
     accept = f"tolerance={_round_up(max(keras_drift, tolerance))}"
     if ours64 is None:
         return (
@@ -374,17 +337,6 @@ def _cause(
         f"values drift from it by {keras_drift:.2g}: the layer's recurrence amplifies "
         f"rounding errors. Pass {accept} to accept that, or check=False."
     )
-
-
-def _keras_float64(sub: Any, lt: LayerTrace, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """h and C at every step (processing order) from a float64 copy of Keras layer ``sub``."""
-    copy = checking_copy(sub, "lx_check_float64", dtype="float64")
-    x = np.asarray(lt.in_input_order("inputs")[idx], dtype=np.float64)
-    mask = None if lt.mask is None else lt.in_input_order("mask")[idx]
-    copy(x[:1], mask=None if mask is None else mask[:1])  # build it
-    copy.set_weights([np.asarray(v, dtype=np.float64) for v in sub.get_weights()])
-    seq = np.asarray(to_numpy(copy(x, mask=mask)), dtype=np.float64)
-    return seq[..., : lt.units], seq[..., lt.units :]
 
 
 def _round_up(value: float) -> str:

@@ -1,12 +1,12 @@
 """Which layers of a model the tracer traces, and how it gets each one's input.
 
 :func:`find_targets` walks a Sequential or functional Keras 3 model and returns one
-:class:`Target` per ``LSTM`` or ``Bidirectional(LSTM)`` layer, refusing up front, with an
-:class:`~lstm_explained.errors.UnsupportedLayerError` that names the cause, everything the
-tracer does not reproduce (see :mod:`lstm_explained.tracer`). :func:`get_plan` then
-decides, once per model (cached with it), how every traced layer's input is obtained
-(numpy only on the fast path, else one Keras sub-model) and builds the Keras model the
-self-check runs (:mod:`lstm_explained._tracer_check`).
+:class:`Target` per ``LSTM`` or ``GRU`` layer (or ``Bidirectional`` of one), refusing up
+front, with an :class:`~lstm_explained.errors.UnsupportedLayerError` that names the cause,
+everything the tracer does not reproduce (see :mod:`lstm_explained.tracer`).
+:func:`get_plan` then decides, once per model (cached with it), how every traced layer's
+input is obtained (numpy only on the fast path, else one Keras sub-model) and builds the
+Keras model the self-check runs (:mod:`lstm_explained._tracer_check`).
 
 Example
 -------
@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from lstm_explained._keras import keras, to_numpy
-from lstm_explained._tracer_check import checking_copy
+from lstm_explained._tracer_copies import checking_copy
 from lstm_explained.errors import ModelError, UnsupportedLayerError
 from lstm_explained.keras_layers import (
     EXACT_DTYPES,
@@ -40,6 +40,10 @@ from lstm_explained.keras_layers import (
     check_recurrent,
     is_identity_at_inference,
 )
+from lstm_explained.kinds import KINDS
+
+#: The traced kinds' names, for messages ("LSTM", "GRU").
+KINDS_TITLES = [k.title for k in KINDS.values()]
 
 
 # ----------------------------------------------------------------------------------
@@ -47,10 +51,10 @@ from lstm_explained.keras_layers import (
 # ----------------------------------------------------------------------------------
 @dataclass
 class Target:
-    """One LSTM layer (or Bidirectional wrapper) to trace."""
+    """One LSTM or GRU layer (or Bidirectional wrapper) to trace."""
 
     layer: Any
-    directions: list[tuple[str, Any]]  # (trace key, LSTM sub-layer)
+    directions: list[tuple[str, Any]]  # (trace key, LSTM or GRU sub-layer)
     bidirectional: bool
     node: Any = None  # the layer's call in the model graph
     source: Any = None  # fast path: ("input", masking_layers) or ("lstm", index, masking)
@@ -165,8 +169,8 @@ def find_targets(model: Any) -> list[Target]:
     if not targets:
         names = ", ".join(f"{lay.name} ({type(lay).__name__})" for lay in model.layers)
         raise ModelError(
-            f"model {model.name!r} has no LSTM layer to trace (layers: {names or 'none'}); "
-            "trace_gates needs a model with at least one keras.layers.LSTM."
+            f"model {model.name!r} has no {' or '.join(KINDS_TITLES)} layer to trace (layers: "
+            f"{names or 'none'}); {SUPPORTED}: give it at least one."
         )
     return targets
 

@@ -54,7 +54,7 @@ EXACT_DTYPES = ("float32", "float64")
 SUPPORTED = (
     "lstm-explained traces "
     + ", ".join(f"keras.layers.{k.keras_layer}" for k in KINDS.values())
-    + " layers and Bidirectional wrappers of them"
+    + " layers (or keras.layers.RNN around their cells) and Bidirectional wrappers of them"
 )
 
 
@@ -68,12 +68,18 @@ def is_identity_at_inference(layer: Any) -> bool:
 
 
 def cell_kind(layer: Any) -> CellKind | None:
-    """The declared kind of a built-in recurrent layer (exactly ``keras.layers.LSTM``, ...),
-    None for any other layer (subclasses included: their call may differ)."""
+    """The declared kind of a built-in recurrent layer (exactly ``keras.layers.LSTM``,
+    ``keras.layers.GRU``, or a plain ``keras.layers.RNN`` around exactly their cell, as
+    older tutorials build them), None for any other layer (subclasses included: their call
+    may differ)."""
     k = keras()
     for kind in KINDS.values():
         if type(layer) is getattr(k.layers, kind.keras_layer):
             return kind
+    if type(layer) is k.layers.RNN:
+        for kind in KINDS.values():
+            if type(layer.cell) is getattr(k.layers, kind.keras_cell):
+                return kind
     return None
 
 
@@ -85,7 +91,8 @@ def activation_name(layer: Any, attr: str) -> str:
     ``tanh`` is refused rather than silently replaced.
     """
     k = keras()
-    fn = getattr(layer, attr)
+    # a keras.layers.RNN keeps its activations on its cell only
+    fn = getattr(layer, attr) if hasattr(layer, attr) else getattr(layer.cell, attr)
     name = getattr(fn, "__name__", None)
     builtin = name is not None and getattr(k.activations, name, None) is fn
     if builtin and name in ACTIVATIONS:
@@ -120,7 +127,8 @@ def check_recurrent(layer: Any, label: str) -> CellKind:
     if kind is None:
         raise UnsupportedLayerError(
             f"layer {label!r} is a {type(layer).__name__}; {SUPPORTED} (not SimpleRNN, "
-            "ConvLSTM, keras.layers.RNN with a cell, or subclasses of the built-in layers)."
+            "ConvLSTM, keras.layers.RNN with any other cell, or subclasses of the built-in "
+            "layers)."
         )
     k = keras()
     if type(layer.cell) is not getattr(k.layers, kind.keras_cell):
@@ -135,18 +143,39 @@ def check_recurrent(layer: Any, label: str) -> CellKind:
             "(and the same weights) to trace it."
         )
     check_dtype_policy(layer, label)
+    _check_config(layer, label, kind)
     activation_name(layer, "activation")
     activation_name(layer, "recurrent_activation")
     return kind
 
 
+def _check_config(layer: Any, label: str, kind: CellKind) -> None:
+    """Refuse a layer whose config has an option its kind does not declare as reproduced
+    (``CellKind.keras_config``; a Keras version may add one that changes the arithmetic)."""
+    if not kind.keras_config:
+        return
+    try:
+        keys = (set(layer.get_config()) - {"cell"}) | set(layer.cell.get_config())
+    except Exception:  # noqa: BLE001 - a custom initializer may not serialise; not an option
+        return
+    unknown = sorted(keys - kind.keras_config)
+    if unknown:
+        raise UnsupportedLayerError(
+            f"layer {label!r} has the option(s) {', '.join(unknown)}, which lstm-explained "
+            f"does not know for a {kind.keras_layer} (its numpy cell may not reproduce them); "
+            f"{SUPPORTED} with the options of Keras {keras().__version__}'s "
+            f"{kind.keras_layer}: {', '.join(sorted(kind.keras_config))}."
+        )
+
+
 def cell_weights(layer: Any, label: str | None = None) -> Any:
-    """A recurrent layer's weights and activations, in its kind's weights container (an
-    LSTM's :class:`~lstm_explained.engine.LSTMWeights`), NaN or infinite ones refused."""
+    """A recurrent layer's weights, activations and options, in its kind's weights container
+    (an LSTM's :class:`~lstm_explained.engine.LSTMWeights`, a GRU's
+    :class:`~lstm_explained.gru_engine.GRUWeights`), NaN or infinite ones refused."""
     label = label or layer.name
     kind = check_recurrent(layer, label)
     arrays = dict(zip(("kernel", "recurrent_kernel", "bias"), layer.get_weights(), strict=False))
-    if not layer.use_bias:
+    if not layer.cell.use_bias:
         arrays["bias"] = None
     for name, arr in arrays.items():
         if arr is not None and not np.isfinite(arr).all():
@@ -157,6 +186,7 @@ def cell_weights(layer: Any, label: str | None = None) -> Any:
             )
     return kind.weights_from(
         **arrays,
+        **{opt: getattr(layer.cell, opt) for opt in kind.keras_options},
         activation=activation_name(layer, "activation"),
         recurrent_activation=activation_name(layer, "recurrent_activation"),
     )

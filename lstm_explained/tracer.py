@@ -1,13 +1,14 @@
-"""The tracer: every gate of every LSTM layer of a Keras 3 model, at every timestep.
+"""The tracer: every gate of every LSTM and GRU layer of a Keras 3 model, at every timestep.
 
 Keras never exposes an LSTM's gates, only its hidden state (and, with
-``return_state=True``, its last cell state). :func:`trace_gates` recovers them exactly:
-for each LSTM layer of the model it takes the sequence the model really feeds that
-layer, reads the layer's weights and runs its cell kind's numpy engine over it
-(:func:`lstm_explained.engine.run_lstm`, the cell of the tutorials, batched), then
-checks on a sample of windows that the recompute reproduces what Keras itself computes:
-h_t and C_t at every step, and the layer's own outputs, each within ``tolerance`` (1e-5
-by default) relative to max(1, |Keras' value|). How the check works is described in
+``return_state=True``, its last cell state); nor a GRU's. :func:`trace_gates` recovers
+them exactly: for each LSTM or GRU layer of the model it takes the sequence the model
+really feeds that layer, reads the layer's weights and runs its cell kind's numpy engine
+over it (:func:`lstm_explained.engine.run_lstm`, the cell of the tutorials, batched;
+:func:`lstm_explained.gru_engine.run_gru` for a GRU), then checks on a sample of windows
+that the recompute reproduces what Keras itself computes: every state (an LSTM's h_t and
+C_t, a GRU's h_t) at every step, and the layer's own outputs, each within ``tolerance``
+(1e-5 by default) relative to max(1, |Keras' value|). How the check works is described in
 :mod:`lstm_explained._tracer_check`.
 
 How a layer's input is obtained
@@ -30,16 +31,19 @@ is input timestep ``T - 1 - t``. See :meth:`LayerTrace.in_input_order`.
 
 Supported
 ---------
-``keras.layers.LSTM`` (any activation that Keras 3 ships and an LSTM can use,
-``use_bias``, ``go_backwards``, ``return_sequences``, ``return_state``, masking, dropout —
-a no-op at inference) and ``keras.layers.Bidirectional`` around one (every
-``merge_mode``, either direction running backwards), anywhere in a Sequential or
-functional model, including models loaded from ``.keras`` files, in float32 or float64,
-on Keras' TensorFlow, JAX and torch backends. Refused with
-:class:`~lstm_explained.errors.UnsupportedLayerError`: GRU, SimpleRNN, ConvLSTM,
-``keras.layers.RNN`` with any cell, ``stateful=True``, layers shared between several
-calls, LSTMs called with an ``initial_state``, LSTMs inside nested models, subclassed
-models, and float16 / bfloat16 layers (mixed precision).
+``keras.layers.LSTM`` and ``keras.layers.GRU`` (any activation that Keras 3 ships and
+the cell can use, ``use_bias``, a GRU's ``reset_after`` either way, ``go_backwards``,
+``return_sequences``, ``return_state``, masking, dropout — a no-op at inference) and
+``keras.layers.Bidirectional`` around one (every ``merge_mode``, either direction running
+backwards), and ``keras.layers.RNN(LSTMCell(...))`` or ``RNN(GRUCell(...))`` like the
+layers, mixed freely in one stack, anywhere in a Sequential or functional model,
+including models loaded from ``.keras`` files, in float32 or float64, on Keras'
+TensorFlow, JAX and torch backends. Refused with
+:class:`~lstm_explained.errors.UnsupportedLayerError`: SimpleRNN, ConvLSTM,
+``keras.layers.RNN`` with any other cell, a GRU option the cell is not known to reproduce,
+``stateful=True``, layers shared between several calls, layers called with an
+``initial_state``, layers inside nested models, subclassed models, and float16 /
+bfloat16 layers (mixed precision).
 
 Memory
 ------
@@ -110,7 +114,8 @@ def _estimate(plan: Plan, xs: list[np.ndarray], dtype: np.dtype) -> int:
     for t in plan.targets:
         shape = node_input(t.node).shape
         steps = shape[1] if shape[1] is not None else fallback_steps
-        layers.append((steps, shape[-1] or 1, t.directions[0][1].units, len(t.directions)))
+        layers.append((steps, shape[-1] or 1, t.directions[0][1].cell.units,
+                       len(t.directions)))
     estimate = inputs.trace_bytes(n, layers, dtype.itemsize)
     if not plan.fast:  # Keras' float32 copy of every layer input
         estimate += inputs.trace_bytes(n, [(s, f, 0, 0) for s, f, _, _ in layers], 4)
@@ -160,13 +165,13 @@ def trace_gates(
     max_bytes: int | None = DEFAULT_MAX_BYTES,
     _runner: Callable[..., dict[str, np.ndarray]] | None = None,
 ) -> Trace:
-    """Trace every gate of every LSTM layer of ``model`` on the windows ``x``.
+    """Trace every gate of every LSTM and GRU layer of ``model`` on the windows ``x``.
 
     Parameters
     ----------
     model : keras.Model
-        A Sequential or functional Keras 3 model with at least one ``LSTM`` (or
-        ``Bidirectional(LSTM)``), e.g. loaded with ``keras.saving.load_model``.
+        A Sequential or functional Keras 3 model with at least one ``LSTM`` or ``GRU``
+        (or ``Bidirectional`` of one), e.g. loaded with ``keras.saving.load_model``.
     x : ndarray or list of ndarray
         The model's input, (N, T, features) for a sequence model (ints for an Embedding).
         Must be finite: NaN or infinite values are refused, naming the first window.
@@ -202,14 +207,15 @@ def trace_gates(
     Returns
     -------
     Trace
-        One :class:`~lstm_explained.trace.LayerTrace` per LSTM layer in model order, two
+        One :class:`~lstm_explained.trace.LayerTrace` per LSTM or GRU layer in model
+        order (its ``kind`` says which), two
         (``"<name>/forward"``, ``"<name>/backward"``) per Bidirectional layer. Arrays are
         in each layer's processing order (see the module docstring).
 
     Raises
     ------
     ModelError
-        ``model`` is not a Keras model, has no LSTM layer, or has NaN weights.
+        ``model`` is not a Keras model, has no LSTM or GRU layer, or has NaN weights.
     UnsupportedLayerError
         A recurrent layer or option the tracer does not reproduce (see the module docstring).
     DataError

@@ -38,7 +38,7 @@ TRACER = textwrap.dedent("""
         tr = lx.trace_gates(model, data, **kw)
         last = list(tr.values())[-1]
         err = None
-        if "/" not in last.name:  # a plain LSTM last: the model outputs its h
+        if "/" not in last.name:  # a plain LSTM or GRU last: the model outputs its h
             y = K.ops.convert_to_numpy(model(data))
             ours = last.hidden if y.ndim == 3 else last.hidden[:, -1]
             err = float(np.abs(ours - y).max())
@@ -60,6 +60,10 @@ TRACER = textwrap.dedent("""
         rng.integers(0, 9, size=(5, 7)))
     run("float64", K.Sequential([K.Input((7, 2)), L.LSTM(4, activation="relu")]), x,
         dtype="float64")
+    gru_in = K.Input((7, 2))
+    g = L.Bidirectional(L.GRU(3, return_sequences=True, reset_after=False), merge_mode="ave")
+    g = L.GRU(3, return_sequences=True)(g(L.Masking(0.0)(gru_in)))
+    run("gru-masked", K.Model(gru_in, L.RNN(L.GRUCell(4), go_backwards=True)(g)), x)
     RESULT = out
 """)
 

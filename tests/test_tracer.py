@@ -313,6 +313,19 @@ def test_backward_layer_time_order():
     np.testing.assert_allclose(lt.hidden, np.asarray(model(x)), atol=TOL)
 
 
+def test_rnn_around_an_lstm_cell_is_traced_like_an_lstm():
+    rnn = L.RNN(L.LSTMCell(3, activation="softsign"), return_sequences=True, return_state=True)
+    inp = K.Input((6, 2))
+    seq, h, c = rnn(inp)
+    model = K.Model(inp, [seq, h, c])
+    x = np.random.default_rng(1).normal(size=(4, 6, 2)).astype(np.float32)
+    lt = trace_gates(model, x)[rnn.name]
+    assert lt.kind == "lstm" and lt.activation == "softsign"
+    keras_seq, _, keras_c = (np.asarray(v) for v in model(x))
+    np.testing.assert_allclose(lt.hidden, keras_seq, atol=TOL)
+    np.testing.assert_allclose(lt.cell[:, -1], keras_c, atol=TOL)
+
+
 def test_masked_steps_carry_the_state():
     model = K.Sequential([K.Input((5, 1)), L.Masking(0.0), L.LSTM(4, return_sequences=True)])
     x = np.random.default_rng(2).normal(size=(3, 5, 1)).astype(np.float32)
@@ -486,7 +499,7 @@ def test_a_difference_rounding_cannot_explain_is_not_called_drift():
     # it disagrees with Keras' own float64 values.
     other = type(w)(w.kernel, w.recurrent_kernel, w.bias + 1e-3)
     k_h, k_c = lt.hidden + 1e-3, lt.cell + 1e-3
-    cause = _cause(lt, idx, model.layers[0], other, k_h, k_c, 1e-5)
+    cause = _cause(lt, idx, model.layers[0], other, {"hidden": k_h, "cell": k_c}, 1e-5)
     assert "not rounding" in cause and "drift" not in cause
 
 
@@ -591,9 +604,10 @@ def test_memory_budget_is_estimated_before_tracing(n):
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_tracer_on_other_keras_backends(backend, other_backend):
-    """The tracer on five model shapes (tests/_backend_checks.py), run by the backend."""
+    """The tracer on six model shapes (tests/_backend_checks.py, a GRU stack among them),
+    run by the backend."""
     results = other_backend(backend)["tracer"]
-    assert len(results) == 5
+    assert len(results) == 6
     for name, r in results.items():
         assert r["verified"] and all(n == 5 for n in r["checked"]), (name, r)
         assert r["error"] is None or r["error"] <= TOL, (name, r)

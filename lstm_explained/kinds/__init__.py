@@ -7,7 +7,7 @@ these declarations. To add a kind: write ``kinds/<name>.py`` declaring a
 Example
 -------
 >>> sorted(KINDS)
-['lstm']
+['gru', 'lstm']
 >>> get_kind("lstm").title
 'LSTM'
 """
@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from lstm_explained.errors import DataError
 from lstm_explained.kinds.base import BeltColumn, CellKind, Quantity
+from lstm_explained.kinds.gru import GRU
 from lstm_explained.kinds.lstm import LSTM
 
 #: Every known kind, by name.
-KINDS: dict[str, CellKind] = {k.name: k for k in (LSTM,)}
+KINDS: dict[str, CellKind] = {k.name: k for k in (LSTM, GRU)}
 
 
 def get_kind(name: str | CellKind) -> CellKind:
@@ -34,4 +35,4 @@ def get_kind(name: str | CellKind) -> CellKind:
         ) from None
 
 
-__all__ = ["KINDS", "LSTM", "BeltColumn", "CellKind", "Quantity", "get_kind"]
+__all__ = ["GRU", "KINDS", "LSTM", "BeltColumn", "CellKind", "Quantity", "get_kind"]

@@ -128,6 +128,13 @@ class CellKind:
         The gates whose saturation (Karpathy et al. 2015) is measured.
     equations : tuple of str
         The step, one LaTeX line per quantity (the docs and the inspector show them).
+    keras_options : tuple of str
+        Attributes of the Keras cell that change its arithmetic and that the weights
+        container takes as keywords beside the arrays (a GRU's ``reset_after``).
+    keras_config : frozenset of str
+        Every key of the layer's and its cell's ``get_config()`` the numpy cell is known
+        to reproduce (or that does not act at inference); a layer with any other key is
+        refused, naming it. Empty: not checked.
     """
 
     name: str
@@ -146,6 +153,8 @@ class CellKind:
     belt_columns: tuple[BeltColumn, ...] = ()
     saturation_gates: tuple[str, ...] = ()
     equations: tuple[str, ...] = ()
+    keras_options: tuple[str, ...] = ()
+    keras_config: frozenset[str] = frozenset()
     _by_name: Mapping[str, Quantity] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -205,6 +214,19 @@ class CellKind:
         """The kind's weights container, from Keras' arrays (``kernel``, ...) and options."""
         return _resolve(self.weights)(**arrays)
 
+    @property
+    def keras_states(self) -> tuple[str, ...]:
+        """The states in the order a Keras layer returns them (``return_state``): the
+        output first (an LSTM's h, then C).
+
+        Example
+        -------
+        >>> from lstm_explained.kinds import LSTM
+        >>> LSTM.keras_states
+        ('hidden', 'cell')
+        """
+        return (self.output, *(s for s in self.states if s != self.output))
+
     def run(self, x: np.ndarray, weights: Any, **kwargs: Any) -> dict[str, np.ndarray]:
         """Run the fast engine over (N, T, features) ``x``: ``{quantity: (N, T, units)}``."""
         return _resolve(self.runner)(x, weights, **kwargs)
@@ -251,3 +273,26 @@ def previous_state(lt: Any, state: str) -> np.ndarray:
     first = getattr(lt, f"initial_{state}", None)
     first = np.zeros_like(values[:, 0]) if first is None else np.asarray(first, values.dtype)
     return np.concatenate([first[:, None], values[:, :-1]], axis=1)
+
+
+def hold_masked(books: dict[str, np.ndarray], lt: Any) -> dict[str, np.ndarray]:
+    """The belt's books with Keras' masking applied: at a masked step (``lt.mask`` False)
+    the belt did not move, so everything was kept and nothing forgotten or written.
+
+    Example
+    -------
+    >>> from types import SimpleNamespace
+    >>> one = np.ones((1, 2, 1))
+    >>> books = {"previous": one, "kept": 0.5 * one, "forgotten": 0.5 * one, "written": one}
+    >>> held = hold_masked(books, SimpleNamespace(mask=np.array([[True, False]])))
+    >>> held["kept"][0, :, 0].tolist(), held["written"][0, :, 0].tolist()
+    ([0.5, 1.0], [1.0, 0.0])
+    """
+    mask = getattr(lt, "mask", None)
+    if mask is None:
+        return books
+    m = np.asarray(mask, dtype=bool)[..., None]
+    books["kept"] = np.where(m, books["kept"], books["previous"])
+    books["forgotten"] = np.where(m, books["forgotten"], 0.0)
+    books["written"] = np.where(m, books["written"], 0.0)
+    return books

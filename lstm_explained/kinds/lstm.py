@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from lstm_explained.kinds.base import BeltColumn, CellKind, Quantity, previous_state
+from lstm_explained.kinds.base import BeltColumn, CellKind, Quantity, hold_masked, previous_state
 
 
 def _ledger(lt: Any) -> dict[str, np.ndarray]:
@@ -33,18 +33,7 @@ def _ledger(lt: Any) -> dict[str, np.ndarray]:
         "forgotten": (1.0 - f) * previous,
         "written": np.asarray(lt.input) * np.asarray(lt.candidate),
     }
-    return _masked(books, lt)
-
-
-def _masked(books: dict[str, np.ndarray], lt: Any) -> dict[str, np.ndarray]:
-    mask = getattr(lt, "mask", None)
-    if mask is None:
-        return books
-    m = np.asarray(mask, dtype=bool)[..., None]
-    books["kept"] = np.where(m, books["kept"], books["previous"])
-    books["forgotten"] = np.where(m, books["forgotten"], 0.0)
-    books["written"] = np.where(m, books["written"], 0.0)
-    return books
+    return hold_masked(books, lt)
 
 
 LSTM = CellKind(

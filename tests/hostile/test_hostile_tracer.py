@@ -73,14 +73,22 @@ HOSTILE = [
      "DataError that also suggests dtype='float32'"),
     # -- models ------------------------------------------------------------------
     ("not-a-model", "a file name instead of a model", "ModelError: needs a Keras 3 model"),
-    ("no-lstm", "a model without an LSTM", "ModelError: no LSTM layer to trace"),
+    ("no-lstm", "a model without an LSTM", "ModelError: no LSTM or GRU layer to trace"),
     ("subclassed-called", "a subclassed keras.Model holding an LSTM, already called on data",
      "UnsupportedLayerError: a subclassed model; rebuild it as Sequential or functional "
      "(never 'call it on data')"),
-    ("gru", "a GRU", "UnsupportedLayerError naming GRU"),
+    ("gru", "a GRU", "traced and verified (a declared cell kind)"),
+    ("rnn-grucell", "keras.layers.RNN(GRUCell)", "traced and verified, like a GRU"),
+    ("gru-initial-state", "a GRU called with an initial_state",
+     "UnsupportedLayerError naming initial_state"),
     ("simple-rnn", "a SimpleRNN", "UnsupportedLayerError naming SimpleRNN"),
-    ("rnn-lstmcell", "keras.layers.RNN(LSTMCell)", "UnsupportedLayerError naming RNN"),
-    ("bidirectional-gru", "Bidirectional(GRU)", "UnsupportedLayerError naming Bidirectional"),
+    ("rnn-lstmcell", "keras.layers.RNN(LSTMCell)", "traced and verified, like an LSTM"),
+    ("rnn-simplernncell", "keras.layers.RNN(SimpleRNNCell)", "UnsupportedLayerError naming RNN"),
+    ("rnn-stacked-cells", "keras.layers.RNN([LSTMCell, LSTMCell])",
+     "UnsupportedLayerError naming RNN"),
+    ("bidirectional-gru", "Bidirectional(GRU)", "traced and verified"),
+    ("bidirectional-simple-rnn", "Bidirectional(SimpleRNN)",
+     "UnsupportedLayerError naming Bidirectional"),
     ("conv-lstm", "a ConvLSTM2D", "UnsupportedLayerError naming ConvLSTM2D"),
     ("stateful", "an LSTM with stateful=True", "UnsupportedLayerError: rebuild stateful=False"),
     ("custom-activation", "activation=lambda z: z * 2",
@@ -145,6 +153,11 @@ def _subclassed_called():
     model = _Subclassed()
     model(X)
     return model, X, {}
+
+
+def _gru_initial_state():
+    inp, h0 = K.Input((5, 2)), K.Input((3,))
+    return K.Model([inp, h0], L.GRU(3)(inp, initial_state=[h0])), [X, np.zeros((4, 3))], {}
 
 
 def _initial_state():
@@ -221,6 +234,14 @@ CALLS = {
     "rnn-lstmcell": lambda: (K.Sequential([K.Input((5, 2)), L.RNN(L.LSTMCell(3))]), X, {}),
     "bidirectional-gru": lambda: (K.Sequential([K.Input((5, 2)), L.Bidirectional(L.GRU(3))]),
                                   X, {}),
+    "rnn-grucell": lambda: (K.Sequential([K.Input((5, 2)), L.RNN(L.GRUCell(3))]), X, {}),
+    "rnn-simplernncell": lambda: (K.Sequential([K.Input((5, 2)), L.RNN(L.SimpleRNNCell(3))]),
+                                  X, {}),
+    "rnn-stacked-cells": lambda: (K.Sequential([K.Input((5, 2)),
+                                                L.RNN([L.LSTMCell(3), L.LSTMCell(2)])]), X, {}),
+    "gru-initial-state": _gru_initial_state,
+    "bidirectional-simple-rnn": lambda: (K.Sequential([K.Input((5, 2)),
+                                                       L.Bidirectional(L.SimpleRNN(3))]), X, {}),
     "conv-lstm": lambda: (K.Sequential([K.Input((3, 4, 4, 1)), L.ConvLSTM2D(2, 3)]),
                           np.zeros((1, 3, 4, 4, 1)), {}),
     "stateful": lambda: (K.Sequential([K.Input((5, 2), batch_size=4), L.LSTM(3, stateful=True)]),
@@ -276,13 +297,14 @@ REFUSED = {
                                     r"max_bytes=8 \* 2\*\*30"),
     "too-many-windows-float64": (DataError, r"dtype='float32'"),
     "not-a-model": (ModelError, r"needs a Keras 3 model.*got str"),
-    "no-lstm": (ModelError, r"no LSTM layer to trace"),
+    "no-lstm": (ModelError, r"no LSTM or GRU layer to trace"),
     "subclassed-called": (UnsupportedLayerError, r"subclassed keras\.Model \(_Subclassed\).*"
                                                  r"keras\.Sequential"),
-    "gru": (UnsupportedLayerError, r"is a GRU"),
     "simple-rnn": (UnsupportedLayerError, r"is a SimpleRNN"),
-    "rnn-lstmcell": (UnsupportedLayerError, r"is a RNN"),
-    "bidirectional-gru": (UnsupportedLayerError, r"Bidirectional\(GRU\)"),
+    "rnn-simplernncell": (UnsupportedLayerError, r"is a RNN.*any other cell"),
+    "rnn-stacked-cells": (UnsupportedLayerError, r"is a RNN.*any other cell"),
+    "gru-initial-state": (UnsupportedLayerError, r"initial_state"),
+    "bidirectional-simple-rnn": (UnsupportedLayerError, r"Bidirectional\(SimpleRNN\)"),
     "conv-lstm": (UnsupportedLayerError, r"ConvLSTM2D"),
     "stateful": (UnsupportedLayerError, r"stateful=True.*Rebuild the model with stateful=False"),
     "custom-activation": (UnsupportedLayerError, r"not one of Keras 3's built-in activations"),
