@@ -99,7 +99,8 @@ def _measure(model: object, x: np.ndarray, source: str, repeats: int) -> float:
     }
     for fn in alternatives.values():  # warm up (graph tracing, first-call costs)
         fn()
-    trace = lx.trace_gates(model, x)
+    trace = lx.trace_gates(model, x)  # warm up: the first call runs the check's Keras eagerly,
+    lx.trace_gates(model, x)  # the second builds its compiled tf.function (_tracer_plan)
     times = _interleaved_medians(
         alternatives | {"trace_gates": lambda: lx.trace_gates(model, x)}, repeats)
     t_trace = times.pop("trace_gates")

@@ -300,6 +300,25 @@ def test_seed_architecture_full_check_and_keys():
     assert tr64["lstm" if "lstm" in tr64 else tr64.layer_names[0]].hidden.dtype == np.float64
 
 
+def test_the_check_runs_keras_eagerly_once_then_compiled_and_measures_the_same():
+    """The first trace of a model runs the check's Keras model eagerly; later ones run the
+    compiled tf.function built on the second. Both check the same values to the same
+    tolerance: the recorded errors agree to float32 rounding."""
+    from lstm_explained._tracer_plan import _PLANS
+
+    model = K.Sequential([K.Input((12, 2)), L.LSTM(5, return_sequences=True), L.GRU(3)])
+    x = np.random.default_rng(3).normal(size=(6, 12, 2))
+    first, second, third = (trace_gates(model, x) for _ in range(3))
+    assert first.verified and second.verified and third.verified
+    compiled = _PLANS[model].check_fn.__closure__
+    assert any("compiled" in repr(c.cell_contents) for c in compiled if isinstance(
+        c.cell_contents, dict)), "the check never built its compiled function"
+    for a, b in zip(first.values(), third.values(), strict=True):
+        for name in a.spec.names:
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+        assert abs(_checked_error(a) - _checked_error(b)) < 1e-6
+
+
 def test_backward_layer_time_order():
     inp = K.Input((6, 2))
     lstm = L.LSTM(3, go_backwards=True, return_sequences=True)
