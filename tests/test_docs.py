@@ -425,9 +425,22 @@ def _frame_shot(frame_element) -> bytes:
     return frame_element.screenshot(animations="disabled")
 
 
+def _changes(frame, control, value: str, timeout_ms: int = 5000) -> bool:
+    """Whether the input ``control`` of ``frame`` leaves ``value`` within ``timeout_ms``
+    (waits only as long as that takes)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        frame.wait_for_function("([el, old]) => el.value !== old",
+                                arg=[control.element_handle(), value], timeout=timeout_ms)
+    except PlaywrightTimeout:
+        return False
+    return True
+
+
 @pytest.mark.parametrize("name", TUTORIALS)
 def test_tutorial_inspector_steps_without_a_kernel(open_page, name):
-    page, log = open_page(f"tutorials/{name}.html", settle_ms=800)
+    page, log = open_page(f"tutorials/{name}.html")
     frames = page.locator("iframe.lx-inspector-frame")
     # the tutorial's own at the end; before it, the kernel-free face of each widget cell
     assert frames.count() >= 1, "no static inspector on the page"
@@ -448,8 +461,7 @@ def test_tutorial_inspector_steps_without_a_kernel(open_page, name):
     slider.focus()
     for _ in range(3):
         slider.press("ArrowRight")
-    page.wait_for_timeout(300)
-    assert slider.input_value() != before_value, "the slider did not move"
+    assert _changes(frame, slider, before_value), "the slider did not move"
     after = _frame_shot(element)
     assert after != before, "moving the slider changed nothing in the inspector"
 
@@ -458,8 +470,7 @@ def test_tutorial_inspector_steps_without_a_kernel(open_page, name):
     button = play.first.element_handle()  # its label turns into "Pause" while playing
     value = slider.input_value()
     button.click()
-    page.wait_for_timeout(1500)
-    assert slider.input_value() != value, "play did not step the inspector"
+    assert _changes(frame, slider, value), "play did not step the inspector"
     button.click()  # stop
 
     link = page.locator(".lx-inspector a[download]").last
