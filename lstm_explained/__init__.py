@@ -56,6 +56,8 @@ _SUBMODULES = {
     "plots",
     "trace",
     "tracer",
+    "variant_weights",
+    "variants",
     "widgets",
 }
 

@@ -5,8 +5,9 @@ test checks the two agree to 1e-12 in float64. Same arithmetic, written for spee
 
 * the input half of every gate, ``W x_t + b``, is one matrix product for all steps;
 * the loop then does one small product ``h_{t-1} U`` per step, on one BLAS thread
-  (:func:`single_threaded_blas`), writing the activations in place into time-major
-  result buffers (every step reads and writes contiguous blocks);
+  (:func:`single_threaded_blas`), writing the activations in place into time-major,
+  gate-major result buffers ``(T, gate, window, unit)``: every gate of a step is one
+  contiguous block, so each element-wise operation runs over contiguous memory;
 * the windows are independent, so a big enough batch is split over two threads, one
   part of the buffers each (:func:`default_threads`);
 * sigmoid and tanh are computed from numpy's vectorised ``exp``
@@ -157,30 +158,30 @@ class LSTMWeights:
 # ----------------------------------------------------------------------------------
 def step_inplace(
     z: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, weights: LSTMWeights,
-    c_t: np.ndarray, h_t: np.ndarray, scratch: np.ndarray, hook: Hook | None = None,
+    recurrent: np.ndarray, c_t: np.ndarray, h_t: np.ndarray, scratch: np.ndarray,
+    hook: Hook | None = None,
 ) -> None:
     """One batched step, in place: :func:`lstm_explained.cell.lstm_step`, for speed.
 
-    ``z`` (batch, 4·units) holds ``W x_t + b`` and receives the four gate activations
-    (blocks i, f, c, o); ``c_t`` and ``h_t`` receive the new states (they may be
-    ``c_prev`` and ``h_prev``: the update is element-wise); ``scratch`` is a
-    (batch, 4·units) buffer.
+    ``z`` (4, batch, units) holds ``W x_t + b`` gate by gate (i, f, c, o) and receives the
+    four gate activations; ``recurrent`` is ``U`` as (4, units, units), gate by gate;
+    ``c_t`` and ``h_t`` receive the new states (they may be ``c_prev`` and ``h_prev``: the
+    update is element-wise); ``scratch`` is a (4, batch, units) buffer.
     """
-    u = weights.units
-    np.matmul(h_prev, weights.recurrent_kernel, out=scratch)  # U h_{t-1}
+    np.matmul(h_prev, recurrent, out=scratch)  # U h_{t-1}, gate by gate
     z += scratch  # z = W x_t + U h_{t-1} + b
-    i_t, f_t, c_tilde_t, o_t = z[:, :u], z[:, u : 2 * u], z[:, 2 * u : 3 * u], z[:, 3 * u :]
+    i_t, f_t, c_tilde_t, o_t = z
     sigma, act = weights.recurrent_activation, weights.activation
     if sigma in ROW_WISE:  # e.g. softmax: each gate's block on its own, as Keras does
         for gate in (i_t, f_t, o_t):
             apply_inplace(sigma, gate)
     else:
-        apply_inplace(sigma, z[:, : 2 * u])  # i_t and f_t, side by side
+        apply_inplace(sigma, z[:2])  # i_t and f_t, one block
         apply_inplace(sigma, o_t)
     apply_inplace(act, c_tilde_t)
     if hook is not None:  # e.g. the gate lab's clamps, before the gates act
         hook({"input": i_t, "forget": f_t, "candidate": c_tilde_t, "output": o_t})
-    written = scratch[:, :u]
+    written = scratch[0]
     np.multiply(i_t, c_tilde_t, out=written)  # i_t ⊙ C̃_t
     np.multiply(f_t, c_prev, out=c_t)  # f_t ⊙ C_{t-1}
     c_t += written  # C_t
@@ -190,12 +191,25 @@ def step_inplace(
 
 
 def _fused_scales(weights: LSTMWeights) -> np.ndarray | None:
-    """(4·units,) column scales for :func:`step_fused` (-1 for the sigmoid gates i, f, o,
-    -2 for the tanh candidate), or None for other activations."""
+    """(4, 1, 1) gate scales for :func:`step_fused` (-1 for the sigmoid gates i, f, o, -2
+    for the tanh candidate), or None for other activations."""
     if (weights.recurrent_activation, weights.activation) != ("sigmoid", "tanh"):
         return None
-    u = weights.units
-    return np.repeat(np.array([-1.0, -1.0, -2.0, -1.0], weights.dtype), u)
+    return np.array([-1.0, -1.0, -2.0, -1.0], weights.dtype).reshape(4, 1, 1)
+
+
+def by_gate(a: np.ndarray, units: int) -> np.ndarray:
+    """Keras' (rows, 4·units) blocks i, f, c, o as (4, rows, units), gate by gate.
+
+    Example
+    -------
+    >>> by_gate(np.arange(8.0).reshape(1, 8), units=2)[:, 0]
+    array([[0., 1.],
+           [2., 3.],
+           [4., 5.],
+           [6., 7.]])
+    """
+    return np.ascontiguousarray(a.reshape(-1, 4, units).transpose(1, 0, 2))
 
 
 def step_fused(
@@ -204,23 +218,22 @@ def step_fused(
 ) -> None:
     """:func:`step_inplace` for sigmoid gates and a tanh candidate, with scaled weights.
 
-    ``z`` holds ``s ⊙ (W x_t + b)`` and ``recurrent`` is ``U`` with its columns scaled by
-    ``s`` = (-1, -1, -2, -1) per block (i, f, c, o), so that ``z + h U'`` is ``s ⊙ z``:
-    one exp, one add and one reciprocal give ``sigmoid(z)`` for i, f, o and
+    ``z`` (4, batch, units) holds ``s ⊙ (W x_t + b)`` and ``recurrent`` (4, units, units) is
+    ``U`` scaled by ``s`` = (-1, -1, -2, -1) per gate (i, f, c, o), so that ``z + h U'`` is
+    ``s ⊙ z``: one exp, one add and one reciprocal give ``sigmoid(z)`` for i, f, o and
     ``sigmoid(2 z)`` for the candidate, which ``2 r - 1`` turns into ``tanh(z)``.
     """
-    u = c_t.shape[1]
     np.matmul(h_prev, recurrent, out=scratch)
     z += scratch
     np.exp(z, out=z)
     z += 1.0
     np.reciprocal(z, out=z)  # every gate's sigmoid; sigmoid(2 z) for the candidate
-    i_t, f_t, c_tilde_t, o_t = z[:, :u], z[:, u : 2 * u], z[:, 2 * u : 3 * u], z[:, 3 * u :]
+    i_t, f_t, c_tilde_t, o_t = z
     c_tilde_t *= 2.0
     c_tilde_t -= 1.0  # tanh(z) = 2 sigmoid(2 z) - 1
     if hook is not None:  # e.g. the gate lab's clamps, before the gates act
         hook({"input": i_t, "forget": f_t, "candidate": c_tilde_t, "output": o_t})
-    written = scratch[:, :u]
+    written = scratch[0]
     np.multiply(i_t, c_tilde_t, out=written)  # i_t ⊙ C̃_t
     np.multiply(f_t, c_prev, out=c_t)  # f_t ⊙ C_{t-1}
     c_t += written  # C_t
@@ -302,7 +315,7 @@ def run_lstm(
     if hook_rows is not None and not (isinstance(hook_rows, slice) and hook_rows.step in (None, 1)):
         raise DataError(f"hook_rows must be a slice start:stop; got {hook_rows!r}.")
     u = weights.units
-    gates = np.empty((steps, n, 4 * u), dtype=dtype)  # W x_t + b, then the activations
+    gates = np.empty((steps, 4, n, u), dtype=dtype)  # W x_t + b, then the activations
     cells = np.empty((steps, n, u), dtype=dtype)
     hiddens = np.empty((steps, n, u), dtype=dtype)
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)
@@ -317,7 +330,9 @@ def run_lstm(
     # For the fused step every column is scaled (exactly: by -1 or -2) in the weights,
     # not in the result.
     fused = _fused_scales(weights)
-    kernel, bias, recurrent = weights.kernel, weights.bias, weights.recurrent_kernel
+    kernel = by_gate(weights.kernel, u)  # (4, features, units)
+    recurrent = by_gate(weights.recurrent_kernel, u)  # (4, units, units)
+    bias = None if weights.bias is None else weights.bias.reshape(4, 1, u)
     if fused is not None:
         kernel, recurrent = kernel * fused, recurrent * fused
         bias = None if bias is None else bias * fused
@@ -325,24 +340,25 @@ def run_lstm(
     def run_part(lo: int, hi: int) -> None:
         """Windows lo:hi, every step: their slices of the time-major buffers are
         contiguous blocks, and no other part reads or writes them."""
-        part = gates[:, lo:hi]
+        part = gates[:, :, lo:hi]
         # W x_t + b for every t at once (for one feature, a broadcast beats BLAS 3x)
         if weights.features == 1:
-            np.multiply(x_tm[:, lo:hi], kernel, out=part)
+            np.multiply(x_tm[:, None, lo:hi], kernel, out=part)
         else:
-            np.matmul(x_tm[:, lo:hi], kernel, out=part)
+            for k in range(4):
+                np.matmul(x_tm[:, lo:hi], kernel[k], out=part[:, k])
         if bias is not None:
             part += bias
-        scratch = np.empty((hi - lo, 4 * u), dtype)
+        scratch = np.empty((4, hi - lo, u), dtype)
         h_t, c_t = h[lo:hi], c[lo:hi]
         # with hook_rows the parts are cut at its edges: a part is all in it or all out
         hooked = hook is not None and (hook_rows is None or lo in range(*hook_rows.indices(n)))
         with np.errstate(over="ignore"):  # exp may overflow to inf, which is right
             for t in range(steps):
-                z, c_out, h_out = gates[t, lo:hi], cells[t, lo:hi], hiddens[t, lo:hi]
+                z, c_out, h_out = gates[t, :, lo:hi], cells[t, lo:hi], hiddens[t, lo:hi]
                 at_t = partial(hook, t) if hooked else None
                 if fused is None:
-                    step_inplace(z, h_t, c_t, weights, c_out, h_out, scratch, at_t)
+                    step_inplace(z, h_t, c_t, weights, recurrent, c_out, h_out, scratch, at_t)
                 else:
                     step_fused(z, h_t, c_t, recurrent, c_out, h_out, scratch, at_t)
                 if skip is not None and skip[t, lo:hi].any():  # carry the states over
@@ -360,10 +376,9 @@ def run_lstm(
             with ThreadPoolExecutor(min(len(parts), workers)) as pool:
                 for f in [pool.submit(run_part, lo, hi) for lo, hi in parts]:
                     f.result()
-    g = gates.transpose(1, 0, 2)
-    blocks = {name: g[:, :, k * u : (k + 1) * u] for k, name in enumerate(LSTM.keras_blocks)}
+    blocks = {name: gates[:, k].transpose(1, 0, 2) for k, name in enumerate(LSTM.keras_blocks)}
     states = {LSTM.belt: cells.transpose(1, 0, 2), LSTM.output: hiddens.transpose(1, 0, 2)}
     return {name: (blocks | states)[name] for name in LSTM.names}
 
 
-__all__ = ["LSTMWeights", "run_lstm", "step_inplace"]
+__all__ = ["LSTMWeights", "by_gate", "run_lstm", "step_inplace"]

@@ -34,7 +34,7 @@ import numpy as np
 from lstm_explained._threads import single_threaded_blas
 from lstm_explained.activations import get_activation
 from lstm_explained.baselines import LinearAR, linear_ar  # noqa: F401  (re-exported)
-from lstm_explained.engine import LSTMWeights, step_inplace
+from lstm_explained.engine import LSTMWeights, by_gate, step_inplace
 from lstm_explained.errors import DataError, ModelError, UnsupportedLayerError
 from lstm_explained.keras_layers import (
     activation_name,
@@ -231,23 +231,27 @@ def _rollout_numpy(
     # which the cell step updates in place.
     h = [np.zeros((steps, n_seq, w.units), dtype=dtype) for w in lstms]
     c = [np.zeros((steps, n_seq, w.units), dtype=dtype) for w in lstms]
-    z = [np.empty((steps * n_seq, 4 * w.units), dtype=dtype) for w in lstms]
+    # the engine's gate-major layout: (4, windows, units), gate by gate (i, f, c, o)
+    z = [np.empty((4, steps * n_seq, w.units), dtype=dtype) for w in lstms]
     scratch = [np.empty_like(zz) for zz in z]
+    kernels = [by_gate(w.kernel, w.units) for w in lstms]
+    recurrents = [by_gate(w.recurrent_kernel, w.units) for w in lstms]
     for a in range(steps + width - 1):
         lo, hi = max(0, a - width + 1), min(a, steps - 1) + 1  # windows that contain position a
         rows = (hi - lo) * n_seq
         value = x[:, a] if a < width else pred[a - width]  # (S, F), the same for all of them
         for layer, w in enumerate(lstms):
-            x_proj = z[layer][:rows]
+            x_proj = z[layer][:, :rows]
             if layer == 0:  # one projection per sequence, shared by its live windows
-                x_proj.reshape(hi - lo, n_seq, -1)[:] = value @ w.kernel
+                x_proj.reshape(4, hi - lo, n_seq, -1)[:] = (value @ kernels[0])[:, None]
             else:
-                np.matmul(h[layer - 1][lo:hi].reshape(rows, -1), w.kernel, out=x_proj)
+                np.matmul(h[layer - 1][lo:hi].reshape(rows, -1), kernels[layer], out=x_proj)
             if w.bias is not None:
-                x_proj += w.bias
+                x_proj += w.bias.reshape(4, 1, w.units)
             h_live = h[layer][lo:hi].reshape(rows, w.units)
             c_live = c[layer][lo:hi].reshape(rows, w.units)
-            step_inplace(x_proj, h_live, c_live, w, c_live, h_live, scratch[layer][:rows])
+            step_inplace(x_proj, h_live, c_live, w, recurrents[layer], c_live, h_live,
+                         scratch[layer][:, :rows])
         done = a - width + 1  # the window that ends at position a, if any
         if done >= 0:
             pred[done] = dense(h[-1][done])

@@ -7,8 +7,8 @@ the notebooks it executed. The pages are served by a local ``http.server`` on 12
 and opened with Playwright driving Debian's Chromium (never a downloaded browser).
 Checked on every page: no console error, no request to any other host, no blank widget
 area; on every tutorial page: a launch link, the ``.ipynb`` download, the exercises'
-solutions as dropdowns, and a static inspector that steps when its slider moves or its
-play button is pressed, and downloads as a file.
+solutions folded away until clicked, and a static inspector that steps when its slider
+moves or its play button is pressed, and downloads as a file.
 
 Run alone with ``python3 -m pytest -m docs`` (a few minutes: the build executes the
 notebooks). Chromium comes from the shared ``browser`` fixture of ``conftest.py``
@@ -398,22 +398,25 @@ def test_tutorial_page_offers_the_executed_notebook(site, name):
 
 
 @pytest.mark.parametrize("name", TUTORIALS)
-def test_tutorial_solutions_are_dropdowns(open_page, name):
-    """Each exercise's solution is a closed dropdown (sphinx-design) that opens on a click."""
+def test_tutorial_solutions_are_closed_until_clicked(open_page, name):
+    """Each exercise's solution is a closed toggle labelled "Solution" (myst-nb's
+    ``hide-cell``) that opens on a click, showing the solution's code and its check's ✓."""
     import jupytext
 
     cells = jupytext.read(ROOT / "tutorials" / f"{name}.md").cells
     exercises = sum("exercise" in c.metadata.get("tags", []) for c in cells)
     page, log = open_page(f"tutorials/{name}.html")
-    dropdowns = page.locator("details.sd-dropdown")
-    assert dropdowns.count() == exercises
-    if exercises:
-        first = dropdowns.first
-        first.scroll_into_view_if_needed()
-        assert not first.locator("pre").is_visible(), "the solution is shown before a click"
-        first.locator("summary").click()
-        assert "answer =" in first.locator("pre").inner_text()
-    hand_made = page.locator("article details:not(.sd-dropdown)", has_text="Solution")
+    toggles = page.locator(".tag_solution > details")
+    assert toggles.count() == exercises
+    first = toggles.first
+    first.scroll_into_view_if_needed()
+    summary = first.locator("summary")
+    assert summary.inner_text().strip() == "Solution"
+    assert not first.locator("pre").first.is_visible(), "the solution is shown before a click"
+    summary.click()
+    assert "answer =" in first.locator(".cell_input pre").inner_text()
+    assert first.locator(".cell_output").inner_text().startswith("✓")
+    hand_made = page.locator("article details:not(.tag_solution > details)", has_text="Solution")
     assert hand_made.count() == 0
     assert not log.errors, log.errors
 

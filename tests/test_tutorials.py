@@ -2,18 +2,18 @@
 
 * Static checks (fast): every ``tutorials/NN_name.md`` is a jupytext MyST notebook with
   the ``python3`` kernel, stored exactly as jupytext (and so JupyterLab) writes it, with
-  code cells that pass ruff and prose that types no computed number; exercises end in a
-  solution block, the inspector is a cell of its own; no ``.ipynb`` is committed, and no
-  count of tutorials is typed anywhere.
+  code cells that pass ruff and prose that types no computed number; each exercise is
+  followed by its solution, a hidden code cell that runs it; the inspector is a cell of
+  its own; no ``.ipynb`` is committed, and no count of tutorials is typed anywhere.
 * Execution (slow): each tutorial is executed ONCE in the whole suite, by the docs build
   (the session fixture ``site_build`` of ``conftest.py``), in kernels whose environment
   does not quieten TensorFlow. The checks read the notebooks it executed and its log: no
   error, no TensorFlow / absl / oneDNN log line in any output nor in the kernels' stderr,
-  exercises waiting for an answer, nothing written beside the tutorials, no temporary
-  folder left behind.
-* Variants (slow): a tutorial with exercises runs once more, with each exercise's
-  solution in place of ``answer = None`` (each check must say ✓), and, when it has the
-  ``RETRAIN`` flag, with ``RETRAIN = True`` in the same run (the seed's one-epoch recipe).
+  exercises waiting for an answer and every solution's check saying ✓, nothing written
+  beside the tutorials, no temporary folder left behind.
+* One variant (slow): a tutorial with the ``RETRAIN`` flag runs once more, with
+  ``RETRAIN = True`` (the seed's one-epoch recipe): every computed sentence and every
+  solution's check must still hold for the weaker model it trains.
 """
 
 from __future__ import annotations
@@ -84,10 +84,6 @@ def _texts(cell) -> list[str]:
     return out
 
 
-def _has_exercises(path: Path) -> bool:
-    return any("exercise" in _tags(c) for c in _read(path).cells)
-
-
 # -- the files ---------------------------------------------------------------------------
 
 
@@ -155,10 +151,27 @@ def test_code_cells_pass_ruff(tmp_path):
     assert proc.returncode == 0, report
 
 
+#: The metadata of a solution cell: hidden in JupyterLab (source and outputs collapsed) and
+#: on the site (myst-nb's ``hide-cell``: a closed toggle labelled "Solution").
+SOLUTION_METADATA = {
+    "tags": ["solution", "hide-cell"],
+    "jupyter": {"source_hidden": True, "outputs_hidden": True},
+    "mystnb": {"code_prompt_show": "Solution", "code_prompt_hide": "Hide the solution"},
+}
+
+
+def _check_call(source: str) -> str:
+    """The ``lx.exercises.check("id", answer, ...)`` call of a cell, from ``check(``."""
+    match = re.search(r"lx\.exercises\.check\(\s*\"[^\"]+\",\s*answer\b.*", source, re.S)
+    assert match, f"no lx.exercises.check(\"...\", answer, ...) in:\n{source}"
+    return match.group(0)
+
+
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
-def test_exercises_end_in_a_hidden_solution_block(path):
+def test_exercises_are_followed_by_a_hidden_solution_that_runs(path):
     """An exercise cell (tag ``exercise``, a line ``answer = None``) is followed by its
-    solution: a sphinx-design dropdown on the site, a collapsed cell in JupyterLab."""
+    solution: a code cell, folded away in JupyterLab and on the site, that computes the
+    answer and makes the very same check (so the build runs every solution once)."""
     cells = _read(path).cells
     for k, cell in enumerate(cells):
         if "exercise" not in _tags(cell):
@@ -166,10 +179,11 @@ def test_exercises_end_in_a_hidden_solution_block(path):
         assert cell.cell_type == "code"
         assert any(line.startswith("answer = None") for line in cell.source.splitlines())
         solution = cells[k + 1]
-        assert solution.cell_type == "markdown" and "solution" in _tags(solution)
-        assert solution.metadata.get("jupyter", {}).get("source_hidden") is True
-        assert re.fullmatch(r":::\{dropdown\} Solution\n\n```python\n.+\n```\n\n:::",
-                            solution.source, re.S), solution.source
+        assert solution.cell_type == "code", f"{path.name}: cell {k + 1} is not a solution"
+        assert {key: solution.metadata.get(key) for key in SOLUTION_METADATA} == SOLUTION_METADATA
+        assert re.search(r"^answer = (?!None)", solution.source, re.M), solution.source
+        assert _check_call(solution.source) == _check_call(cell.source)
+    assert sum("solution" in _tags(c) for c in cells) == sum("exercise" in _tags(c) for c in cells)
     assert not any("<details" in c.source for c in cells), "hand-made HTML"
 
 
@@ -362,47 +376,43 @@ def test_tutorials_leave_no_temporary_folder(site_build):
     assert not left, f"temporary folders left behind: {left}"
 
 
-# -- the variants: solutions, and the RETRAIN flag ------------------------------------------
+@pytest.mark.slow
+@pytest.mark.docs
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_every_solution_gets_a_tick(site_build, path):
+    """The build ran each solution after its exercise: every one's check says ✓, while the
+    exercise itself still waits for an answer (test_exercises_wait_for_an_answer)."""
+    solutions = [c for c in _executed(site_build, path).cells if "solution" in _tags(c)]
+    verdicts = ["".join(_texts(c)) for c in solutions]
+    assert verdicts and all(v.startswith("✓") for v in verdicts), f"{path.name}: {verdicts}"
 
 
-def _solved(check_cell, solution_cell) -> str:
-    """The exercise cell with its ``answer = None`` line replaced by the solution's code."""
-    solution = re.search(r"```python\n(.*?)```", solution_cell.source, re.S).group(1)
-    lines = check_cell.source.splitlines()
-    k = next(i for i, line in enumerate(lines) if line.startswith("answer = None"))
-    return "\n".join(lines[:k] + solution.rstrip("\n").splitlines() + lines[k + 1 :])
+# -- the variant: the RETRAIN flag ------------------------------------------------------------
 
 
-def _variant(path: Path) -> tuple[nbformat.NotebookNode, bool]:
-    """The tutorial with every ``answer = None`` replaced by the solution, RETRAIN = True
-    (seed recipe) when it has the flag, and without the inspector cell (the docs build
-    makes and checks it): (notebook, retrains)."""
+def _retraining(path: Path) -> nbformat.NotebookNode:
+    """The tutorial with ``RETRAIN = True`` and the seed's recipe, without the inspector
+    cell (the docs build makes and checks it)."""
     nb = _read(path)
-    cells = []
-    for k, cell in enumerate(nb.cells):
-        if "static_inspector(" in cell.source:
-            continue
-        if "exercise" in _tags(cell):
-            cell.source = _solved(cell, nb.cells[k + 1])
-        cells.append(cell)
-    nb.cells = cells
+    nb.cells = [c for c in nb.cells if "static_inspector(" not in c.source]
     flags = nb.cells[1]
-    retrains = "\nRETRAIN = False" in flags.source
     flags.source = flags.source.replace("\nRETRAIN = False", "\nRETRAIN = True")
     flags.source = flags.source.replace('\nRECIPE = "shipped"', '\nRECIPE = "seed"')
-    return nb, retrains
+    return nb
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", [p for p in PATHS if _has_exercises(p)], ids=lambda p: p.stem)
-def test_solutions_pass_and_one_flag_retrains(path, tmp_path, kernel_env):
-    """Every solution gets ✓; with ``RETRAIN = True`` the notebook trains the model itself,
-    quietly, and every computed sentence and check still holds for the (much weaker)
-    model it gets. The seed's recipe (one epoch) keeps it short; the shipped recipe only
-    changes the two numbers handed to ``lx.model.train``."""
+@pytest.mark.parametrize("path", [p for p in PATHS if "\nRETRAIN = False" in p.read_text()],
+                         ids=lambda p: p.stem)
+def test_one_flag_retrains_and_every_sentence_and_solution_still_holds(path, tmp_path,
+                                                                       kernel_env):
+    """With ``RETRAIN = True`` the notebook trains the model itself, quietly, and every
+    computed sentence and every solution's check still holds for the (much weaker) model it
+    gets. The seed's recipe (one epoch) keeps it short; the shipped recipe only changes the
+    two numbers handed to ``lx.model.train``."""
     from nbclient import NotebookClient
 
-    nb, retrains = _variant(path)
+    nb = _retraining(path)
     client = NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT,
                             resources={"metadata": {"path": str(tmp_path)}})
     stderr = tmp_path / "kernel-stderr.txt"
@@ -415,9 +425,8 @@ def test_solutions_pass_and_one_flag_retrains(path, tmp_path, kernel_env):
         assert not noise, f"{path.name}: log noise {noise.group(0)!r}"
     noise = TF_LOG.search(stderr.read_text())
     assert not noise, f"{path.name}: TensorFlow log line {noise.group(0)!r} from the kernel"
-    if retrains:
-        assert any("trained here: 1 epoch(s) at batch size 512" in t for t in texts), (
-            "RETRAIN = True with RECIPE = 'seed' did not train the seed's recipe"
-        )
-    verdicts = ["".join(_texts(c)) for c in nb.cells if "exercise" in _tags(c)]
+    assert any("trained here: 1 epoch(s) at batch size 512" in t for t in texts), (
+        "RETRAIN = True with RECIPE = 'seed' did not train the seed's recipe"
+    )
+    verdicts = ["".join(_texts(c)) for c in nb.cells if "solution" in _tags(c)]
     assert verdicts and all(v.startswith("✓") for v in verdicts), verdicts

@@ -1,8 +1,9 @@
 """Exercises for the tutorials, with checkers that compute the right answer themselves.
 
 Tutorials end with a few exercises: a cell with ``answer = None`` and a call to :func:`check`,
-then the solution, folded away (a collapsed cell in JupyterLab, a dropdown on the course
-site; see ``tutorials/README.md``). A student computes an answer and hands it
+then the solution, folded away: a code cell that computes the answer and makes the same
+check (collapsed in JupyterLab, a closed toggle on the course site; see
+``tutorials/README.md``). A student computes an answer and hands it
 to :func:`check` together with the *context* it was computed from (gate values, weights, a
 trace, windows, forecasts). The checker works out the right answer from that same context,
 never from a stored number, so the exercises stay true when a model is retrained. A wrong
