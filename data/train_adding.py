@@ -3,10 +3,12 @@
 Hochreiter & Schmidhuber's adding problem (see ``lstm_explained/adding.py``): sequences of
 ``LENGTH`` steps, each a value and a marker, the target the sum of the two marked values.
 This trains ``LSTM(32) + Dense(1)`` and, the same way (same data, seeds, optimiser,
-epochs and batches), ``SimpleRNN(32) + Dense(1)``; evaluates both on a separate seeded test
-set next to the mean predictor; writes ``adding.keras`` and ``adding-rnn.keras`` and the
-entries ``"adding"`` and ``"adding-rnn"`` of ``pretrained.json`` (the other entries are
-read and written back unchanged). Nothing is downloaded.
+epochs and batches), ``SimpleRNN(32) + Dense(1)`` and ``GRU(32) + Dense(1)``; evaluates each
+on a separate seeded test set next to the mean predictor; writes ``adding.keras``,
+``adding-rnn.keras`` and ``adding-gru.keras`` and their entries of ``pretrained.json`` (the
+other entries are read and written back unchanged). Nothing is downloaded. Each model is
+seeded afresh before it is built, so ``--models adding-gru`` trains the GRU exactly as a
+full run does and leaves the other two models and their entries as they are.
 
 How the settings were chosen: the issue's measurement (length 100, 32 units, Adam 1e-2 with
 clipnorm 1, 11 epochs of 10 000 sequences) was rerun here at batch size 32 (Keras'
@@ -14,8 +16,8 @@ default), and met the goal with a wide margin. A dry run at batch size 128 (a qu
 the updates) left the mean predictor's plateau only in its last few epochs and ended about
 an order of magnitude worse, so the default was kept. ``--epochs``, ``--batch-size``,
 ``--length`` and ``--dry-run`` (train and print, write nothing) are there to try others.
-The script refuses to write models that miss the goal: LSTM test MSE <= 0.01 and the
-RNN's at least 5x the LSTM's.
+The script refuses to write models that miss the goal: LSTM and GRU test MSE <= 0.01 and
+the RNN's at least 5x the LSTM's.
 
 Run from the repository root (a few minutes on 2 cores; ``pretrained.json`` records each
 model's training time)::
@@ -47,7 +49,9 @@ BATCH_SIZE = 32
 LEARNING_RATE = 1e-2
 CLIPNORM = 1.0
 #: name in pretrained.json -> Keras recurrent layer class
-MODELS = {"adding": "LSTM", "adding-rnn": "SimpleRNN"}
+MODELS = {"adding": "LSTM", "adding-rnn": "SimpleRNN", "adding-gru": "GRU"}
+#: Keras layer class -> the layer's name in the saved model
+LAYER_NAMES = {"LSTM": "lstm", "SimpleRNN": "simple_rnn", "GRU": "gru"}
 GOAL_MSE, GOAL_RATIO = 0.01, 5.0
 
 
@@ -64,7 +68,7 @@ def build(kind: str, length: int):
                 UNITS,
                 kernel_initializer=keras.initializers.GlorotUniform(seed=seeds[0]),
                 recurrent_initializer=keras.initializers.Orthogonal(seed=seeds[1]),
-                name=kind.lower() if kind == "LSTM" else "simple_rnn",
+                name=LAYER_NAMES[kind],
             ),
             keras.layers.Dense(
                 1, kernel_initializer=keras.initializers.GlorotUniform(seed=seeds[2]), name="sum"
@@ -98,12 +102,31 @@ def save_small(model, kind: str, length: int, path: Path) -> None:
         write_bytes(path, file.read_bytes(), overwrite=True, suffixes=(".keras",))
 
 
+def goal_met(scores: dict[str, float]) -> bool:
+    """Whether the test MSEs (this run's, and the shipped ones for models not retrained)
+    meet the goal: LSTM and GRU at most ``GOAL_MSE``, the RNN ``GOAL_RATIO`` times the LSTM."""
+    for name, score in scores.items():
+        print(f"{name}: test MSE {score:.5f}")
+    lstm = scores.get("adding", 0.0)
+    return (
+        all(scores.get(name, 0.0) <= GOAL_MSE for name in ("adding", "adding-gru"))
+        and scores.get("adding-rnn", np.inf) >= GOAL_RATIO * lstm
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     parser.add_argument("--length", type=int, default=LENGTH)
     parser.add_argument("--dry-run", action="store_true", help="train and print, write nothing")
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        choices=list(MODELS),
+        default=list(MODELS),
+        help="which models to train and write (default: all); the others are kept",
+    )
     args = parser.parse_args(argv)
 
     import keras
@@ -117,8 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     mean_mse = float(np.mean((y_test.astype(np.float64) - float(np.mean(y_train))) ** 2))
     tf.config.experimental.enable_op_determinism()
     trained, info = {}, {}
-    for name, kind in MODELS.items():
-        keras.utils.set_random_seed(MODEL_SEED)  # the same shuffling for both models
+    chosen = {name: kind for name, kind in MODELS.items() if name in args.models}
+    for name, kind in chosen.items():
+        keras.utils.set_random_seed(MODEL_SEED)  # the same shuffling for every model
         model = build(kind, args.length)
         start = time.time()
         model.fit(x_train, y_train, epochs=args.epochs, batch_size=args.batch_size, verbose=2)
@@ -147,18 +171,15 @@ def main(argv: list[str] | None = None) -> int:
             "tensorflow": tf.__version__,
         }
         print(name, json.dumps(info[name], indent=1), flush=True)
-    lstm, rnn = info["adding"]["test_mse"], info["adding-rnn"]["test_mse"]
-    ok = lstm <= GOAL_MSE and rnn >= GOAL_RATIO * lstm
-    print(f"LSTM {lstm:.5f}, RNN {rnn:.5f} ({rnn / lstm:.1f}x), mean predictor {mean_mse:.5f}")
-    if not ok:
-        print(f"goal missed (LSTM <= {GOAL_MSE}, RNN >= {GOAL_RATIO}x LSTM): nothing written")
+    table = json.loads((OUT / "pretrained.json").read_text())
+    if not goal_met({k: v["test_mse"] for k, v in (table | info).items() if k in MODELS}):
+        print(f"goal missed (LSTM, GRU <= {GOAL_MSE}, RNN >= {GOAL_RATIO}x LSTM): nothing written")
         return 1
     if args.dry_run:
         return 0
-    for name, kind in MODELS.items():
+    for name, kind in chosen.items():
         save_small(trained[name], kind, args.length, OUT / f"{name}.keras")
-    table = json.loads((OUT / "pretrained.json").read_text())
-    table = {k: v for k, v in table.items() if k not in MODELS} | info
+    table = table | info  # the entries already there keep their place, new ones go last
     write_text(OUT / "pretrained.json", json.dumps(table, indent=2) + "\n", overwrite=True)
     return 0
 

@@ -13,8 +13,8 @@ the second half (the 1997 paper put the first mark among the first ten steps).
 
 Predicting the mean target, 1, scores a mean squared error of :data:`MEAN_PREDICTOR_MSE`
 (in the example below): the variance of a sum of two uniform values. The shipped pretrained models
-(``lx.model.load_pretrained("adding")`` and ``"adding-rnn"``) were trained on these
-sequences by ``data/train_adding.py``.
+(``lx.model.load_pretrained("adding")``, ``"adding-rnn"`` and ``"adding-gru"``) were
+trained on these sequences by ``data/train_adding.py``.
 
 Example
 -------

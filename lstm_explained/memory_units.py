@@ -18,6 +18,11 @@ measures the three for every unit of a traced layer:
   belt at each mark and lowers the plain correlation, but not this one, which is the one
   the test of a memory unit uses.
 
+A GRU layer is measured the same way through its own gates, in Keras' convention (z
+keeps, 1 - z writes; see :mod:`lstm_explained.kinds.gru`): ``1 - z_t`` stands for the
+input gate (the share written), ``z_t`` for the forget gate (the share kept) and the
+hidden state ``h_t``, a GRU's belt, for the cell state.
+
 Numpy only: it reads a trace (``lx.trace_gates(model, x)``), never a Keras model.
 
 Example
@@ -139,16 +144,25 @@ def _layer(trace: Any) -> LayerTrace:
                 f"e.g. find_memory_units(trace[{trace.layer_names[0]!r}], x)."
             )
         trace = trace[trace.layer_names[0]]
-    if not isinstance(trace, LayerTrace) or not {"input", "forget", "cell"} <= set(trace.arrays):
+    kinds = ({"input", "forget", "cell"}, {"update", "hidden"})  # an LSTM's, a GRU's
+    if not isinstance(trace, LayerTrace) or not any(k <= set(trace.arrays) for k in kinds):
         raise DataError(
-            f"find_memory_units needs an LSTM layer trace (from lx.trace_gates(model, x)); "
-            f"got {type(trace).__name__}."
+            f"find_memory_units needs an LSTM or GRU layer trace (from lx.trace_gates(model, "
+            f"x)); got {type(trace).__name__}."
         )
     return trace
 
 
+def _write_keep_belt(lt: LayerTrace) -> tuple[np.ndarray, ...]:
+    """(share written, share kept, belt), each (N, T, units) in input order: an LSTM's
+    i, f and C; a GRU's 1 - z, z and h (Keras' z keeps)."""
+    names = ("input", "forget", "cell") if "cell" in lt.arrays else ("update", "update", "hidden")
+    write, keep, belt = (np.asarray(lt.in_input_order(q), dtype=np.float64) for q in names)
+    return (write, keep, belt) if "cell" in lt.arrays else (1.0 - write, keep, belt)
+
+
 def find_memory_units(trace: Any, x: Any = None, top: int | None = None) -> MemoryUnits:
-    """Measure every unit of an LSTM layer traced on adding-problem sequences.
+    """Measure every unit of an LSTM (or GRU) layer traced on adding-problem sequences.
 
     Parameters
     ----------
@@ -168,7 +182,7 @@ def find_memory_units(trace: Any, x: Any = None, top: int | None = None) -> Memo
     Raises
     ------
     DataError
-        When the trace is not an LSTM layer's, ``x`` does not match it or is not
+        When the trace is not an LSTM or GRU layer's, ``x`` does not match it or is not
         adding-problem sequences, or ``top`` is not a whole number >= 1.
 
     Example
@@ -187,8 +201,7 @@ def find_memory_units(trace: Any, x: Any = None, top: int | None = None) -> Memo
     ):
         raise DataError(f"top must be a whole number >= 1 or None, not {top!r}.")
     lt = _layer(trace)
-    i_gate, f_gate, cell = (np.asarray(lt.in_input_order(q), dtype=np.float64)
-                            for q in ("input", "forget", "cell"))
+    i_gate, f_gate, cell = _write_keep_belt(lt)
     x = np.asarray(lt.in_input_order("inputs") if x is None else x)
     if x.shape[:2] != cell.shape[:2]:
         raise DataError(

@@ -29,9 +29,13 @@ from lstm_explained._keras import keras
 from lstm_explained.data import Windows, _resource
 from lstm_explained.errors import DataError, ModelError, OutputError
 
-#: Names accepted by :func:`load_pretrained`: the seed's two forecasters, and the adding
-#: problem's LSTM and its plain-RNN twin (see :mod:`lstm_explained.adding`).
-PRETRAINED = ("sine", "sp500", "adding", "adding-rnn")
+#: Names accepted by :func:`load_pretrained`: the seed's two forecasters, the adding
+#: problem's LSTM and its plain-RNN twin (see :mod:`lstm_explained.adding`), and the GRU
+#: twins of the sine forecaster and the adding LSTM.
+PRETRAINED = ("sine", "sp500", "adding", "adding-rnn", "adding-gru", "sine-gru")
+
+#: The recurrent cells :func:`build_model` stacks: ``cell`` -> Keras layer class.
+CELLS = {"lstm": "LSTM", "gru": "GRU"}
 
 #: The datasets :func:`train_recipe` can retrain (the seed model's): the first two.
 SEED_DATASETS = PRETRAINED[:2]
@@ -42,8 +46,9 @@ def build_model(
     dropout: float = 0.2,
     seq_len: int | None = None,
     seed: int | None = 0,
+    cell: str = "lstm",
 ) -> Any:
-    """Build and compile the seed's LSTM stack.
+    """Build and compile the seed's LSTM stack (or the same stack of GRU layers).
 
     Parameters
     ----------
@@ -59,6 +64,9 @@ def build_model(
         the same seed gives the same weights (and dropout masks), and the global
         generators of Python, numpy and TensorFlow are left as they were. None: not
         reproducible.
+    cell
+        ``"lstm"`` (the seed's) or ``"gru"``: the recurrent layers, each named
+        ``<cell>_<n>``; the rest of the stack is the same.
 
     Returns
     -------
@@ -69,21 +77,25 @@ def build_model(
     -------
     >>> build_model((1, 8, 1)).count_params()
     329
+    >>> build_model((1, 8, 1), cell="gru").count_params()  # 3 blocks of 2 biases, not 4 of 1
+    273
     """
     layers = _check_build(layers, dropout, seq_len, seed)
+    if cell not in CELLS:
+        raise ModelError(f"cell must be one of {list(CELLS)}, not {cell!r}.")
     k = keras()
     lstm_units = layers[1:-1]
     seeds = iter(_seeds(seed, 4 * len(lstm_units) + 1))
     stack: list[Any] = [k.Input(shape=(seq_len, layers[0]), name="window")]
     for n, units in enumerate(lstm_units, start=1):
         stack.append(
-            k.layers.LSTM(
+            getattr(k.layers, CELLS[cell])(
                 units,
                 return_sequences=n < len(lstm_units),
                 kernel_initializer=k.initializers.GlorotUniform(seed=next(seeds)),
                 recurrent_initializer=k.initializers.Orthogonal(seed=next(seeds)),
                 seed=next(seeds),
-                name=f"lstm_{n}",
+                name=f"{cell}_{n}",
             )
         )
         stack.append(k.layers.Dropout(dropout, seed=next(seeds), name=f"dropout_{n}"))
@@ -95,7 +107,7 @@ def build_model(
             name="dense",
         )
     )
-    model = k.Sequential(stack, name="seed_lstm_" + "_".join(str(n) for n in layers))
+    model = k.Sequential(stack, name=f"seed_{cell}_" + "_".join(str(n) for n in layers))
     model.compile(loss="mse", optimizer="rmsprop")
     return model
 
@@ -247,7 +259,7 @@ def pretrained_info() -> dict[str, Any]:
     Example
     -------
     >>> list(pretrained_info())
-    ['sine', 'sp500', 'adding', 'adding-rnn']
+    ['sine', 'sp500', 'adding', 'adding-rnn', 'adding-gru', 'sine-gru']
     >>> info = pretrained_info()["adding"]
     >>> info["layer"], info["units"], info["length"]
     ('LSTM', 32, 100)
@@ -321,7 +333,9 @@ def load_pretrained(name: str) -> Any:
     ``data/train_pretrained.py``; ``"adding"`` (``LSTM(32) + Dense(1)``) and
     ``"adding-rnn"`` (``SimpleRNN(32) + Dense(1)``, trained the same way) solve, and fail
     to solve, the adding problem (:mod:`lstm_explained.adding`), made by
-    ``data/train_adding.py``. How each was trained and how well it does:
+    ``data/train_adding.py``, which also trains ``"adding-gru"`` (``GRU(32) + Dense(1)``)
+    the same way; ``"sine-gru"`` is the sine forecaster's stack of GRU layers with its
+    recipe (``data/train_pretrained.py --cell gru``). How each was trained and how well it does:
     :func:`pretrained_info` (see ``data/README.md``).
 
     Raises

@@ -36,6 +36,7 @@ def test_registry_lists_every_exercise_in_order():
         "03.forget_bias", "04.control", "04.clamp_fall", "04.busiest_window",
         "04.forget_zero",
         "05.forget_half", "05.gradient_orders", "06.ignore_second", "06.forget_clamp",
+        "07.coupled_same", "07.peephole_forget", "07.gru_update",
     ]
     for i in ids:
         assert "check needs" in ex.question(i)

@@ -103,11 +103,29 @@ def test_bad_inputs_give_one_clear_data_error(toy_trace):
         find_memory_units(toy_trace["lstm"])  # fed a sine, not adding sequences
     with pytest.raises(DataError, match="pass the sequences the trace was made from"):
         find_memory_units(lt, x[:5])
-    with pytest.raises(DataError, match="needs an LSTM layer trace"):
+    with pytest.raises(DataError, match="needs an LSTM or GRU layer trace"):
         find_memory_units(object(), x)
     for top in (0, 1.5, True):
         with pytest.raises(DataError, match="top must be a whole number"):
             find_memory_units(lt, x, top=top)
+
+
+def test_a_gru_is_measured_through_one_minus_z_kept_z_and_h():
+    """Keras' GRU keeps z h_{t-1} and writes (1 - z) h~: the same measures as an LSTM whose
+    input gate is 1 - z, whose forget gate is z and whose cell state is h."""
+    lt, x = hand_made()
+    write, belt = lt.arrays["input"], lt.arrays["cell"]
+    coupled = LayerTrace(name="lstm", layer_name="lstm", inputs=x,
+                         arrays=lt.arrays | {"forget": 1.0 - write})
+    gru = LayerTrace(name="gru", layer_name="gru", inputs=x, kind="gru",
+                     arrays={"update": 1.0 - write, "reset": np.zeros_like(write),
+                             "candidate": np.zeros_like(write), "hidden": belt})
+    want, got = find_memory_units(coupled, x), find_memory_units(gru, x)
+    for field in ("units", "input_contrast", "forget_between", "forget_after",
+                  "sum_correlation", "held_correlation", "memory"):
+        np.testing.assert_allclose(getattr(got, field), getattr(want, field), atol=1e-12)
+    assert got.units[:2].tolist() == [3, 0] and got.memory.tolist() == [True] * 2 + [False] * 2
+    assert got.layer == "gru"
 
 
 def test_reexported_from_analysis():

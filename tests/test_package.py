@@ -117,7 +117,7 @@ def test_wheel_installs_and_works_from_another_folder(tmp_path):
         import lstm_explained as lx
         print(lx.__file__)
         print(len(lx.data.sine_wave()), len(lx.data.load_sp500()))
-        for name in ("sine", "sp500", "adding", "adding-rnn"):
+        for name in ("sine", "sp500", "adding", "adding-rnn", "adding-gru", "sine-gru"):
             print(name, lx.model.load_pretrained(name).count_params())
         print(list(lx.model.pretrained_info()))
         """,
@@ -131,7 +131,9 @@ def test_wheel_installs_and_works_from_another_folder(tmp_path):
     assert lines[2] == "sine 70901" and lines[3] == "sp500 70901"
     # LSTM(32) on 2 features: 4 * 32 * (2 + 32 + 1); SimpleRNN(32): 32 * (2 + 32 + 1); Dense 33
     assert lines[4] == "adding 4513" and lines[5] == "adding-rnn 1153"
-    assert lines[6] == "['sine', 'sp500', 'adding', 'adding-rnn']"
+    # GRU(32), reset_after: 3 * 32 * (2 + 32 + 2); the sine stack with GRU layers
+    assert lines[6] == "adding-gru 3489" and lines[7] == "sine-gru 53651"
+    assert lines[8] == "['sine', 'sp500', 'adding', 'adding-rnn', 'adding-gru', 'sine-gru']"
 
 
 #: Public modules without an API page, and why.

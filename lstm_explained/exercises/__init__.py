@@ -41,6 +41,9 @@ Exercises
 ``"05.gradient_orders"`` which trained model's gradient n steps back is larger, by how much
 ``"06.ignore_second"``   which gate to shut, from when, so the adding model drops one value
 ``"06.forget_clamp"``    what the answer follows with the memory unit's forget gate 0 from a step on
+``"07.coupled_same"``    predict: does coupling f = 1 - i change the gender cell's belt?
+``"07.peephole_forget"`` predict: where a forget-gate peephole makes the gender cell forget most
+``"07.gru_update"``      predict: is Keras' GRU update gate low or high where the adding GRU writes
 ======================== ==============================================================
 
 Example
@@ -63,7 +66,15 @@ from __future__ import annotations
 from typing import Any
 
 from lstm_explained.errors import DataError
-from lstm_explained.exercises import adding, cell, sine, sp500, tour, words  # noqa: F401 - each registers its exercises
+from lstm_explained.exercises import (  # noqa: F401 - each registers its exercises
+    adding,
+    cell,
+    sine,
+    sp500,
+    tour,
+    variants,
+    words,
+)
 from lstm_explained.exercises._base import (
     _REGISTRY,
     COMPUTE,
