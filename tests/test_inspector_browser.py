@@ -8,12 +8,15 @@ console error, no request off the machine; odd traces render or say why not.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from _page_text import overlaps, text_boxes
 
 from lstm_explained.engine import LSTMWeights, run_lstm
 from lstm_explained.export import inspector_html
+from lstm_explained.kinds import KINDS
 from lstm_explained.trace import LayerTrace, Trace
 from lstm_explained.viewmodel import SampleData
 
@@ -129,6 +132,48 @@ def test_the_printed_numbers_are_the_traces(new_page, tmp_path):
             cells = rows.nth(k).locator("td").all_text_contents()
             assert cells == [f"{data[key][t, unit]:+.3f}" for key in keys], (s, t, unit)
     assert log.errors == []
+
+
+def _plain(label: str) -> str:
+    """A symbol as the page's text holds it (subscripts are tspans: no ``_`` or braces)."""
+    return re.sub(r"_(.)", r"\1", re.sub(r"_\{([^}]*)\}", r"\1", label))
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_the_cell_diagram_is_the_kinds_own_with_the_traces_numbers(new_page, tmp_path, kind):
+    """Each kind's diagram (kinds/<kind>.py) is drawn: its symbols, none of another kind's,
+    and at every step the values of the first chosen unit."""
+    spec = KINDS[kind]
+    x = np.sin(np.linspace(0, 9, 2 * 12)).reshape(2, 12, 1)
+    weights = spec.weights_from(**{k: v for k, v in _random_arrays(spec, 4).items()})
+    tr = Trace([LayerTrace(name=kind, layer_name=kind, kind=kind, inputs=x,
+                           arrays=spec.run(x, weights))])
+    path = inspector_html(tr, tmp_path / f"{kind}.html", units=[2, 0])
+    page, log, _ = _open(new_page, path)
+    diagram = page.locator("svg").first
+    nodes = [m for m in spec.describe()["diagram"] if m["shape"] == "node"]
+    assert diagram.locator("text.lxi-sym").all_text_contents() == [_plain(m["label"])
+                                                                   for m in nodes]
+    others = {q.text for k in KINDS.values() if k is not spec for q in k.quantities
+              if q.name not in spec.names}
+    shown = " ".join(diagram.locator("text").all_text_contents())
+    assert not [o for o in others if _plain(o) in shown.split()], (kind, shown)
+    for t in (0, 7, 11):
+        page.locator(".lxi-step-range").fill(str(t))
+        data = SampleData(tr[kind], 0)
+        values = diagram.locator("text.lxi-val").all_text_contents()
+        assert values == [f"{data[m['key']][t, 2]:+.3f}" for m in nodes], (kind, t)
+    assert log.errors == []
+
+
+def _random_arrays(spec, units: int) -> dict:
+    """Keras-shaped random weights of ``spec`` for one feature (its blocks side by side)."""
+    rng = np.random.default_rng(1)
+    n = len(spec.keras_blocks) * units
+    arrays = {"kernel": rng.normal(0, 0.5, (1, n)),
+              "recurrent_kernel": rng.normal(0, 0.5, (units, n)),
+              "bias": rng.normal(0, 0.5, (2, n) if spec.keras_options else n)}
+    return arrays
 
 
 def test_projector_ready_at_1024_by_768(new_page, tmp_path):

@@ -195,7 +195,6 @@ class Inspector {
     this.raw = raw;
     this.kind = meta.kind;
     this.q = Object.fromEntries(meta.kind.quantities.map((q) => [q.name, q]));
-    this.cols = Object.fromEntries(meta.kind.belt_columns.map((c) => [c.key, c]));
     this.layers = {};
     this.playing = null;
     this.speed = 1;
@@ -552,9 +551,6 @@ class Inspector {
     const g = this.diagram;
     g.replaceChildren();
     this.diagramValues = {};
-    const c = this.cols;
-    const col = (key) => (c[key] ? c[key].color : "#555");
-    const beltColor = this.q[this.kind.belt].color;
     const line = (x1, y1, x2, y2, color, w) => g.append(s("line", { x1, y1, x2, y2,
       stroke: color, "stroke-width": w || 2 }));
     const op = (x, y, text, color) => {
@@ -563,41 +559,24 @@ class Inspector {
         text));
     };
     // value: a symbol and a number, stacked
-    const node = (key, x, y, anchor) => {
-      const color = col(key);
-      g.append(symbolSvg(s("text", { x, y, "text-anchor": anchor || "middle", class: "lxi-sym",
-        fill: color }), c[key] ? c[key].text : key));
-      const v = s("text", { x, y: y + 24, "text-anchor": anchor || "middle", class: "lxi-val" });
+    const node = (mark) => {
+      const [x, y] = mark.at;
+      g.append(symbolSvg(s("text", { x, y, "text-anchor": mark.anchor, class: "lxi-sym",
+        fill: mark.color }), mark.label));
+      const v = s("text", { x, y: y + 24, "text-anchor": mark.anchor, class: "lxi-val" });
       g.append(v);
-      this.diagramValues[key] = v;
+      this.diagramValues[mark.key] = v;
     };
-    // the belt: C_{t-1} -> x f -> + i*C~ -> C_t
-    const y = 48;
-    line(70, y, 590, y, beltColor, 4);
-    g.append(s("polygon", { points: `590,${y - 7} 600,${y} 590,${y + 7}`, fill: beltColor }));
-    node("previous", 36, y - 36);
-    op(150, y, "\u00D7", col("forget"));
-    line(150, y + 11, 150, 150, col("forget"));
-    node("forget", 150, 162);
-    node("kept", 222, y - 36);
-    node("forgotten", 222, y + 28);
-    op(300, y, "+", col("written"));
-    line(300, y + 11, 300, 106, col("written"));
-    op(300, 117, "\u00D7", col("input"));
-    line(289, 117, 262, 117, col("input"));
-    line(311, 117, 338, 117, col("candidate"));
-    node("written", 360, y + 28, "start");
-    node("input", 230, 162);
-    node("candidate", 370, 162);
-    node("cell", 440, y - 36);
-    // output: tanh(C_t) x o_t -> h_t
-    line(500, y, 500, 96, beltColor);
-    node("squashed", 500, 108);
-    line(500, 138, 500, 178, col("hidden"));
-    op(500, 189, "\u00D7", col("output"));
-    node("output", 440, 196);
-    line(511, 189, 545, 189, col("hidden"));
-    node("hidden", 568, 174);
+    // the kind's own picture of one step, mark by mark (kinds/<kind>.py declares it)
+    for (const mark of this.kind.diagram || []) {
+      const [x, y] = mark.at;
+      if (mark.shape === "line") line(...mark.at, mark.color, mark.width);
+      else if (mark.shape === "arrow") {
+        g.append(s("polygon", { points: `${x - 10},${y - 7} ${x},${y} ${x - 10},${y + 7}`,
+          fill: mark.color }));
+      } else if (mark.shape === "op") op(x, y, mark.text, mark.color);
+      else if (mark.shape === "node") node(mark);
+    }
     this.diagramUnit = s("text", { x: 4, y: 228, class: "lxi-note" });
     g.append(this.diagramUnit);
   }

@@ -15,7 +15,7 @@ Example
 from __future__ import annotations
 
 from lstm_explained.errors import DataError
-from lstm_explained.kinds.base import BeltColumn, CellKind, Quantity
+from lstm_explained.kinds.base import BeltColumn, CellKind, Mark, Quantity
 from lstm_explained.kinds.gru import GRU
 from lstm_explained.kinds.lstm import LSTM
 
@@ -35,4 +35,4 @@ def get_kind(name: str | CellKind) -> CellKind:
         ) from None
 
 
-__all__ = ["GRU", "KINDS", "LSTM", "BeltColumn", "CellKind", "Quantity", "get_kind"]
+__all__ = ["GRU", "KINDS", "LSTM", "BeltColumn", "CellKind", "Mark", "Quantity", "get_kind"]

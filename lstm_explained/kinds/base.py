@@ -90,6 +90,48 @@ class BeltColumn:
     op: str = ""
 
 
+#: The shapes of a :class:`Mark`.
+MARK_SHAPES = ("line", "arrow", "op", "node")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One mark of the cell diagram, the inspector's picture of one step of one unit
+    (an SVG of 600 x 230 units; y grows downwards).
+
+    Attributes
+    ----------
+    shape : {"line", "arrow", "op", "node"}
+        ``line``: from ``at = (x1, y1, x2, y2)``; ``arrow``: the belt's arrow head, its
+        tip at ``at = (x, y)``; ``op``: an operation's sign (``text``, e.g. "×") in a
+        circle at ``(x, y)``; ``node``: a value at ``(x, y)``, its symbol above its
+        number at the chosen step (``key``: a quantity or a belt column).
+    at : tuple of float
+        Coordinates, as above.
+    key : str
+        ``node``: what it shows; ``line``, ``arrow``, ``op``: the quantity or belt
+        column whose colour it takes ("" for the belt's colour).
+    text : str
+        ``op``: its sign.
+    width : float
+        ``line``: stroke width.
+    anchor : {"middle", "start", "end"}
+        ``node``: how its text is aligned on ``x``.
+    """
+
+    shape: str
+    at: tuple[float, ...]
+    key: str = ""
+    text: str = ""
+    width: float = 2.0
+    anchor: str = "middle"
+
+    def __post_init__(self) -> None:
+        sizes = {"line": 4, "arrow": 2, "op": 2, "node": 2}
+        if self.shape not in MARK_SHAPES or len(self.at) != sizes[self.shape]:
+            raise ValueError(f"bad diagram mark: {self.shape!r} at {self.at!r}")
+
+
 @dataclass(frozen=True)
 class CellKind:
     """Everything the package needs to know about one kind of recurrent cell.
@@ -135,6 +177,9 @@ class CellKind:
         Every key of the layer's and its cell's ``get_config()`` the numpy cell is known
         to reproduce (or that does not act at inference); a layer with any other key is
         refused, naming it. Empty: not checked.
+    diagram : tuple of Mark
+        The cell diagram of the inspector (what it shows for one unit at the chosen step),
+        drawn mark by mark in this order.
     """
 
     name: str
@@ -155,6 +200,7 @@ class CellKind:
     equations: tuple[str, ...] = ()
     keras_options: tuple[str, ...] = ()
     keras_config: frozenset[str] = frozenset()
+    diagram: tuple[Mark, ...] = ()
     _by_name: Mapping[str, Quantity] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -166,6 +212,10 @@ class CellKind:
             unknown = [n for n in wanted if n not in names]
             if unknown:
                 raise ValueError(f"{self.name}: {group} names unknown quantities {unknown}")
+        keys = names | {c.key for c in self.belt_columns} | {""}
+        unknown = [m.key for m in self.diagram if m.key not in keys]
+        if unknown:
+            raise ValueError(f"{self.name}: the diagram names unknown keys {unknown}")
 
     # -- lookups -------------------------------------------------------------------
     @property
@@ -250,7 +300,18 @@ class CellKind:
                 for c in self.belt_columns
             ],
             "equations": list(self.equations),
+            "diagram": [self._mark(m) for m in self.diagram],
         }
+
+    def _mark(self, m: Mark) -> dict[str, Any]:
+        """A diagram mark as JSON data, with its colour and (for a node) its label."""
+        out = {"shape": m.shape, "at": list(m.at), "key": m.key, "text": m.text,
+               "width": m.width, "anchor": m.anchor,
+               "color": self.color_of(m.key or self.belt)}
+        if m.shape == "node":
+            columns = {c.key: c.text for c in self.belt_columns}
+            out["label"] = columns.get(m.key) or self[m.key].text
+        return out
 
 
 def _resolve(target: str) -> Callable[..., Any]:

@@ -28,7 +28,14 @@ from typing import Any
 
 import numpy as np
 
-from lstm_explained.kinds.base import BeltColumn, CellKind, Quantity, hold_masked, previous_state
+from lstm_explained.kinds.base import (
+    BeltColumn,
+    CellKind,
+    Mark,
+    Quantity,
+    hold_masked,
+    previous_state,
+)
 
 
 def _ledger(lt: Any) -> dict[str, np.ndarray]:
@@ -55,6 +62,24 @@ def _ledger(lt: Any) -> dict[str, np.ndarray]:
         "written": (1.0 - z) * np.asarray(lt.candidate),
     }
     return hold_masked(books, lt)
+
+
+#: The inspector's cell diagram: the belt h_{t-1} -> x z_t -> + (1 - z_t) h~_t -> h_t, and
+#: the reset gate r_t feeding the candidate h~_t below it (h_t is also the output).
+_DIAGRAM = (
+    Mark("line", (70, 48, 590, 48), width=4), Mark("arrow", (600, 48)),
+    Mark("node", (36, 12), "previous"),
+    Mark("op", (150, 48), "update", "\u00d7"), Mark("line", (150, 59, 150, 150), "update"),
+    Mark("node", (150, 162), "update"),
+    Mark("node", (222, 12), "kept"), Mark("node", (222, 76), "forgotten"),
+    Mark("op", (300, 48), "written", "+"), Mark("line", (300, 59, 300, 106), "written"),
+    Mark("op", (300, 117), "update", "\u00d7"), Mark("line", (172, 150, 289, 117), "update"),
+    Mark("line", (311, 117, 338, 150), "candidate"),
+    Mark("node", (360, 76), "written", anchor="start"),
+    Mark("node", (370, 162), "candidate"), Mark("line", (455, 156, 400, 156), "reset"),
+    Mark("node", (480, 162), "reset"),
+    Mark("node", (440, 12), "hidden"),
+)
 
 
 GRU = CellKind(
@@ -110,4 +135,5 @@ GRU = CellKind(
         "recurrent_regularizer", "reset_after", "return_sequences", "return_state", "seed",
         "stateful", "trainable", "units", "unroll", "use_bias", "zero_output_for_mask",
     }),
+    diagram=_DIAGRAM,
 )

@@ -19,7 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from lstm_explained.kinds.base import BeltColumn, CellKind, Quantity, hold_masked, previous_state
+from lstm_explained.kinds.base import (
+    BeltColumn,
+    CellKind,
+    Mark,
+    Quantity,
+    hold_masked,
+    previous_state,
+)
 
 
 def _ledger(lt: Any) -> dict[str, np.ndarray]:
@@ -34,6 +41,27 @@ def _ledger(lt: Any) -> dict[str, np.ndarray]:
         "written": np.asarray(lt.input) * np.asarray(lt.candidate),
     }
     return hold_masked(books, lt)
+
+
+#: The inspector's cell diagram: the belt C_{t-1} -> x f_t -> + i_t C~_t -> C_t, then the
+#: output h_t = o_t tanh(C_t) below it.
+_DIAGRAM = (
+    Mark("line", (70, 48, 590, 48), width=4), Mark("arrow", (600, 48)),
+    Mark("node", (36, 12), "previous"),
+    Mark("op", (150, 48), "forget", "\u00d7"), Mark("line", (150, 59, 150, 150), "forget"),
+    Mark("node", (150, 162), "forget"),
+    Mark("node", (222, 12), "kept"), Mark("node", (222, 76), "forgotten"),
+    Mark("op", (300, 48), "written", "+"), Mark("line", (300, 59, 300, 106), "written"),
+    Mark("op", (300, 117), "input", "\u00d7"), Mark("line", (289, 117, 262, 117), "input"),
+    Mark("line", (311, 117, 338, 117), "candidate"),
+    Mark("node", (360, 76), "written", anchor="start"),
+    Mark("node", (230, 162), "input"), Mark("node", (370, 162), "candidate"),
+    Mark("node", (440, 12), "cell"),
+    Mark("line", (500, 48, 500, 96)), Mark("node", (500, 108), "squashed"),
+    Mark("line", (500, 138, 500, 178), "hidden"),
+    Mark("op", (500, 189), "output", "\u00d7"), Mark("node", (440, 196), "output"),
+    Mark("line", (511, 189, 545, 189), "hidden"), Mark("node", (568, 174), "hidden"),
+)
 
 
 LSTM = CellKind(
@@ -87,4 +115,5 @@ LSTM = CellKind(
         r"C_t = f_t \odot C_{t-1} + i_t \odot \tilde{C}_t",
         r"h_t = o_t \odot \tanh(C_t)",
     ),
+    diagram=_DIAGRAM,
 )
