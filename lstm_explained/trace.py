@@ -282,29 +282,33 @@ def load_trace(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYT
 
 
 def toy_trace(samples: int = 3, timesteps: int = 12, units: tuple[int, ...] = (5, 6),
-              seed: int = 0) -> Trace:
+              seed: int = 0, kind: str = "lstm") -> Trace:
     """A small trace of random weights on a sine input, made with numpy only (no TensorFlow):
     for examples, and for trying the views before a model is trained.
 
-    Its layers are ``"lstm"``, ``"lstm_1"``, ... (stacked: each is fed the hidden states
-    of the one before), computed by :func:`lstm_explained.engine.run_lstm`; nothing in it
-    was learned.
+    Its layers are ``"<kind>"``, ``"<kind>_1"``, ... (stacked: each is fed the hidden
+    states of the one before), computed by the kind's engine (``kind``: a name of
+    :data:`lstm_explained.kinds.KINDS`, e.g. ``"gru"``); nothing in it was learned.
 
     Example
     -------
     >>> tr = toy_trace()
     >>> tr.layer_names, tr["lstm"].forget.shape
     (['lstm', 'lstm_1'], (3, 12, 5))
+    >>> toy_trace(kind="gru")["gru_1"].update.shape
+    (3, 12, 6)
     """
-    from lstm_explained.engine import LSTMWeights, run_lstm
+    from lstm_explained.kinds import get_kind
 
+    spec = get_kind(kind)
     x = np.sin(np.linspace(0, 9, samples * timesteps)).reshape(samples, timesteps, 1)
     layers, inputs = [], x
     for i, n in enumerate(units):
-        name = "lstm" if i == 0 else f"lstm_{i}"
-        out = run_lstm(inputs, LSTMWeights.random(inputs.shape[-1], n, seed=seed + i))
-        layers.append(LayerTrace(name=name, layer_name=name, inputs=inputs, arrays=out))
-        inputs = out["hidden"]
+        name = spec.name if i == 0 else f"{spec.name}_{i}"
+        out = spec.run(inputs, spec.random_weights(inputs.shape[-1], n, seed=seed + i))
+        layers.append(LayerTrace(name=name, layer_name=name, kind=spec.name, inputs=inputs,
+                                 arrays=out))
+        inputs = out[spec.output]
     return Trace(layers, info={"source": "toy"})
 
 

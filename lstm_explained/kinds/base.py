@@ -260,6 +260,10 @@ class CellKind:
         """The readable one-step cell (e.g. :func:`lstm_explained.cell.lstm_step`)."""
         return _resolve(self.step)
 
+    def random_weights(self, features: int, units: int, seed: int = 0) -> Any:
+        """Random weights of the kind's container, for examples and toy traces."""
+        return _resolve(self.weights).random(features=features, units=units, seed=seed)
+
     def weights_from(self, **arrays: Any) -> Any:
         """The kind's weights container, from Keras' arrays (``kernel``, ...) and options."""
         return _resolve(self.weights)(**arrays)
