@@ -125,8 +125,12 @@ def check_recurrent(layer: Any, label: str) -> CellKind:
     """The kind of a recurrent layer the numpy cell reproduces exactly; a clear error else."""
     kind = cell_kind(layer)
     if kind is None:
+        what = type(layer).__name__
+        cell = getattr(layer, "cell", None)
+        if what == "RNN" and cell is not None:  # name the cell: the layer's class says little
+            what = f"keras.layers.RNN around a {type(cell).__name__}"
         raise UnsupportedLayerError(
-            f"layer {label!r} is a {type(layer).__name__}; {SUPPORTED} (not SimpleRNN, "
+            f"layer {label!r} is a {what}; {SUPPORTED} (not SimpleRNN, "
             "ConvLSTM, keras.layers.RNN with any other cell, or subclasses of the built-in "
             "layers)."
         )

@@ -321,7 +321,7 @@ def test_refusals_name_the_layer():
 
     for layer, pattern in [
         (MyGRU(3), r"layer 'my_gru\w*' is a MyGRU"),
-        (L.RNN(L.SimpleRNNCell(3)), r"is a RNN"),
+        (L.RNN(L.SimpleRNNCell(3)), r"RNN around a SimpleRNNCell"),
         (L.SimpleRNN(3), r"is a SimpleRNN.*keras\.layers\.GRU"),
     ]:
         with pytest.raises(UnsupportedLayerError, match=pattern):

@@ -301,8 +301,10 @@ REFUSED = {
     "subclassed-called": (UnsupportedLayerError, r"subclassed keras\.Model \(_Subclassed\).*"
                                                  r"keras\.Sequential"),
     "simple-rnn": (UnsupportedLayerError, r"is a SimpleRNN"),
-    "rnn-simplernncell": (UnsupportedLayerError, r"is a RNN.*any other cell"),
-    "rnn-stacked-cells": (UnsupportedLayerError, r"is a RNN.*any other cell"),
+    "rnn-simplernncell": (UnsupportedLayerError,
+                          r"is a keras.layers.RNN around a SimpleRNNCell.*any other cell"),
+    "rnn-stacked-cells": (UnsupportedLayerError,
+                          r"is a keras.layers.RNN around a StackedRNNCells.*any other cell"),
     "gru-initial-state": (UnsupportedLayerError, r"initial_state"),
     "bidirectional-simple-rnn": (UnsupportedLayerError, r"Bidirectional\(SimpleRNN\)"),
     "conv-lstm": (UnsupportedLayerError, r"ConvLSTM2D"),
