@@ -253,15 +253,21 @@ def _mask_probe() -> Any:
     return _MaskProbe
 
 
-def _compile(sub_model: Any) -> Any:
-    """``x -> numpy outputs`` of a Keras model at inference.
+#: A model's first Keras run is eager when its recurrent loops take at most this many
+#: steps in all (timesteps x loops), compiled otherwise. An eager loop costs about 1 ms a
+#: step in Python; building the graph costs a few tenths of a second, whatever the length.
+EAGER_STEPS = 120
 
-    The first call runs Keras eagerly: a model traced once (a student's one trace, every
-    model of a property test) never pays for building a graph, which costs more than the
-    eager run of the few windows the self-check needs. From the second call on, TensorFlow
-    runs a compiled ``tf.function`` (built once), which is several times faster per call for
-    a model traced again and again (the gate lab, the benchmarks). The other backends run
-    eagerly.
+
+def _compile(sub_model: Any, loops: int) -> Any:
+    """``x -> numpy outputs`` of a Keras model at inference, whose graph has ``loops``
+    recurrent loops.
+
+    On TensorFlow, a compiled ``tf.function`` (built once), except on the first call of a
+    short model (timesteps x ``loops`` <= :data:`EAGER_STEPS`): that one runs eagerly, as
+    building a graph would cost more than the run. A model traced once (every small model
+    of a property test) so never builds one; a model traced again (the gate lab, the
+    benchmarks) builds it on its second trace. The other backends run eagerly.
     """
     k = keras()
     eager = lambda x: sub_model(x, training=False)  # noqa: E731
@@ -269,8 +275,10 @@ def _compile(sub_model: Any) -> Any:
 
     def run(xs: list[np.ndarray]) -> Any:
         state["calls"] += 1
+        steps = (xs[0].shape[1] if xs[0].ndim > 1 else 1) * loops
+        first_and_short = state["calls"] == 1 and steps <= EAGER_STEPS
         fn = eager
-        if state["calls"] > 1 and k.backend.backend() == "tensorflow":
+        if not first_and_short and k.backend.backend() == "tensorflow":
             if state["compiled"] is None:
                 import tensorflow as tf
 
@@ -289,8 +297,9 @@ def _make_plan(model: Any, targets: list[Target]) -> Plan:
     ins = [node_input(t.node) for t in targets]
     masks = [probe_cls(name=f"lx_mask_probe_{i}")(x) for i, x in enumerate(ins)]
     plan = Plan(targets=targets, fast=fast)
+    loops = sum(len(t.directions) for t in targets)  # the model's recurrent loops
     if not fast:
-        plan.inputs_fn = _compile(k.Model(model.inputs, [ins, masks]))
+        plan.inputs_fn = _compile(k.Model(model.inputs, [ins, masks]), loops)
     own, seqs = [], []
     for i, t in enumerate(targets):
         outs = t.node.output_tensors
@@ -300,7 +309,7 @@ def _make_plan(model: Any, targets: list[Target]) -> Plan:
                   enumerate(t.directions)]
         seqs.extend(copy(ins[i]) for copy in copies)
         plan.copies.append(copies)
-    plan.check_fn = _compile(k.Model(model.inputs, [ins, masks, own, seqs]))
+    plan.check_fn = _compile(k.Model(model.inputs, [ins, masks, own, seqs]), 2 * loops)
     return plan
 
 

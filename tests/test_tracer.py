@@ -300,24 +300,35 @@ def test_seed_architecture_full_check_and_keys():
     assert tr64["lstm" if "lstm" in tr64 else tr64.layer_names[0]].hidden.dtype == np.float64
 
 
-def test_the_check_runs_keras_eagerly_once_then_compiled_and_measures_the_same():
-    """The first trace of a model runs the check's Keras model eagerly; later ones run the
-    compiled tf.function built on the second. Both check the same values to the same
-    tolerance: the recorded errors agree to float32 rounding."""
+def _check_state(model) -> dict:
+    """The self-check's Keras runner's state: its calls and its compiled function."""
     from lstm_explained._tracer_plan import _PLANS
+
+    return next(c.cell_contents for c in _PLANS[model].check_fn.__closure__
+                if isinstance(c.cell_contents, dict))
+
+
+def test_the_check_runs_keras_eagerly_once_then_compiled_and_measures_the_same():
+    """The first trace of a short model runs the check's Keras model eagerly; later ones
+    run the compiled tf.function built on the second. Both check the same values to the
+    same tolerance: the recorded errors agree to float32 rounding. A long model compiles
+    at once (an eager loop costs about a millisecond a step)."""
+    from lstm_explained._tracer_plan import EAGER_STEPS
 
     model = K.Sequential([K.Input((12, 2)), L.LSTM(5, return_sequences=True), L.GRU(3)])
     x = np.random.default_rng(3).normal(size=(6, 12, 2))
     first, second, third = (trace_gates(model, x) for _ in range(3))
     assert first.verified and second.verified and third.verified
-    state = next(c.cell_contents for c in _PLANS[model].check_fn.__closure__
-                 if isinstance(c.cell_contents, dict))
+    state = _check_state(model)
     assert state["calls"] == 3
     assert state["compiled"] is not None, "the check never built its compiled function"
     for a, b in zip(first.values(), third.values(), strict=True):
         for name in a.spec.names:
             np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
         assert abs(_checked_error(a) - _checked_error(b)) < 1e-6
+    long = K.Sequential([K.Input((EAGER_STEPS, 1)), L.LSTM(2)])
+    assert trace_gates(long, np.zeros((2, EAGER_STEPS, 1))).verified
+    assert _check_state(long)["compiled"] is not None, "a long model ran eagerly"
 
 
 def test_backward_layer_time_order():
