@@ -41,8 +41,8 @@ Example
 >>> found.units.tolist(), found.memory.tolist()
 ([0, 1], [True, False])
 >>> print(found.table(top=1))
-unit  input contrast  forget between  forget after  corr(C, sum)  same marks  memory
-   0           1.000           1.000         1.000         1.000       1.000     yes
+unit  i_t contrast  f_t between  f_t after  corr(C_t, sum)  same marks  memory
+   0         1.000        1.000      1.000           1.000       1.000     yes
 """
 
 from __future__ import annotations
@@ -66,11 +66,13 @@ FORGET_BETWEEN = 0.95
 #: among steps that have seen the same number of marks.
 SUM_CORRELATION = 0.9
 
+#: The table's columns: a title (``{write}``, ``{keep}``, ``{belt}``: the measured layer's
+#: own symbols, see :attr:`MemoryUnits.symbols`) and the field it shows.
 _COLUMNS = (
-    ("input contrast", "input_contrast"),
-    ("forget between", "forget_between"),
-    ("forget after", "forget_after"),
-    ("corr(C, sum)", "sum_correlation"),
+    ("{write} contrast", "input_contrast"),
+    ("{keep} between", "forget_between"),
+    ("{keep} after", "forget_after"),
+    ("corr({belt}, sum)", "sum_correlation"),
     ("same marks", "held_correlation"),
 )
 
@@ -103,6 +105,9 @@ class MemoryUnits:
         and ``|held_correlation| > SUM_CORRELATION``, all three.
     layer : str
         Name of the layer trace measured.
+    symbols : tuple of str
+        The measured layer's symbols for the share written, the share kept and the belt
+        (an LSTM's i_t, f_t, C_t; a GRU's 1−z_t, z_t, h_t): the table's titles use them.
     """
 
     units: np.ndarray
@@ -113,13 +118,15 @@ class MemoryUnits:
     held_correlation: np.ndarray
     memory: np.ndarray
     layer: str = ""
+    symbols: tuple[str, str, str] = ("i_t", "f_t", "C_t")
 
     def __len__(self) -> int:
         return len(self.units)
 
     def table(self, top: int | None = None) -> str:
         """The measures as a plain-text table, the ``top`` best units (all by default)."""
-        rows = [["unit", *(title for title, _ in _COLUMNS), "memory"]]
+        names = dict(zip(("write", "keep", "belt"), self.symbols, strict=True))
+        rows = [["unit", *(title.format(**names) for title, _ in _COLUMNS), "memory"]]
         for k in range(len(self) if top is None else min(top, len(self))):
             numbers = [f"{getattr(self, field)[k]:.3f}" for _, field in _COLUMNS]
             rows.append([str(self.units[k]), *numbers, "yes" if self.memory[k] else "no"])
@@ -153,12 +160,16 @@ def _layer(trace: Any) -> LayerTrace:
     return trace
 
 
-def _write_keep_belt(lt: LayerTrace) -> tuple[np.ndarray, ...]:
-    """(share written, share kept, belt), each (N, T, units) in input order: an LSTM's
-    i, f and C; a GRU's 1 - z, z and h (Keras' z keeps)."""
-    names = ("input", "forget", "cell") if "cell" in lt.arrays else ("update", "update", "hidden")
+def _write_keep_belt(lt: LayerTrace) -> tuple[tuple[np.ndarray, ...], tuple[str, ...]]:
+    """(share written, share kept, belt), each (N, T, units) in input order, and their
+    symbols: an LSTM's i, f and C; a GRU's 1 - z, z and h (Keras' z keeps)."""
+    lstm = "cell" in lt.arrays
+    names = ("input", "forget", "cell") if lstm else ("update", "update", "hidden")
     write, keep, belt = (np.asarray(lt.in_input_order(q), dtype=np.float64) for q in names)
-    return (write, keep, belt) if "cell" in lt.arrays else (1.0 - write, keep, belt)
+    symbols = tuple(lt.spec[q].text for q in names)
+    if lstm:
+        return (write, keep, belt), symbols
+    return (1.0 - write, keep, belt), (f"1−{symbols[0]}", *symbols[1:])
 
 
 def find_memory_units(trace: Any, x: Any = None, top: int | None = None) -> MemoryUnits:
@@ -201,7 +212,7 @@ def find_memory_units(trace: Any, x: Any = None, top: int | None = None) -> Memo
     ):
         raise DataError(f"top must be a whole number >= 1 or None, not {top!r}.")
     lt = _layer(trace)
-    i_gate, f_gate, cell = _write_keep_belt(lt)
+    (i_gate, f_gate, cell), symbols = _write_keep_belt(lt)
     x = np.asarray(lt.in_input_order("inputs") if x is None else x)
     if x.shape[:2] != cell.shape[:2]:
         raise DataError(
@@ -236,6 +247,7 @@ def find_memory_units(trace: Any, x: Any = None, top: int | None = None) -> Memo
         held_correlation=held[order],
         memory=memory[order],
         layer=lt.name,
+        symbols=symbols,
     )
 
 

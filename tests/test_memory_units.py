@@ -126,6 +126,11 @@ def test_a_gru_is_measured_through_one_minus_z_kept_z_and_h():
         np.testing.assert_allclose(getattr(got, field), getattr(want, field), atol=1e-12)
     assert got.units[:2].tolist() == [3, 0] and got.memory.tolist() == [True] * 2 + [False] * 2
     assert got.layer == "gru"
+    # the table is titled with each layer's own symbols, never an LSTM's gate for a GRU
+    assert got.table().splitlines()[0].split()[1:7] == [
+        "1−z_t", "contrast", "z_t", "between", "z_t", "after"]
+    assert "corr(h_t, sum)" in got.table() and "f_t" not in got.table()
+    assert "f_t between" in want.table() and "corr(C_t, sum)" in want.table()
 
 
 def test_reexported_from_analysis():
