@@ -259,35 +259,38 @@ def _mask_probe() -> Any:
 EAGER_STEPS = 120
 
 
-def _compile(sub_model: Any, loops: int) -> Any:
-    """``x -> numpy outputs`` of a Keras model at inference, whose graph has ``loops``
-    recurrent loops.
+class _KerasRun:
+    """``run(xs) -> numpy outputs`` of a Keras model at inference, whose graph has
+    ``loops`` recurrent loops.
 
-    On TensorFlow, a compiled ``tf.function`` (built once), except on the first call of a
-    short model (timesteps x ``loops`` <= :data:`EAGER_STEPS`): that one runs eagerly, as
-    building a graph would cost more than the run. A model traced once (every small model
-    of a property test) so never builds one; a model traced again (the gate lab, the
-    benchmarks) builds it on its second trace. The other backends run eagerly.
+    On TensorFlow, a compiled ``tf.function`` (built once, kept in ``compiled``), except on
+    the first call of a short model (timesteps x ``loops`` <= :data:`EAGER_STEPS`): that
+    one runs eagerly, as building a graph would cost more than the run. A model traced
+    once (every small model of a property test) so never builds one; a model traced again
+    (the gate lab, the benchmarks) builds it on its second trace. The other backends run
+    eagerly.
     """
-    k = keras()
-    eager = lambda x: sub_model(x, training=False)  # noqa: E731
-    state: dict[str, Any] = {"calls": 0, "compiled": None}
 
-    def run(xs: list[np.ndarray]) -> Any:
-        state["calls"] += 1
-        steps = (xs[0].shape[1] if xs[0].ndim > 1 else 1) * loops
-        first_and_short = state["calls"] == 1 and steps <= EAGER_STEPS
-        fn = eager
-        if not first_and_short and k.backend.backend() == "tensorflow":
-            if state["compiled"] is None:
+    def __init__(self, sub_model: Any, loops: int) -> None:
+        self.eager = lambda x: sub_model(x, training=False)
+        self.loops = loops
+        self.calls = 0
+        self.compiled: Any = None
+
+    def __call__(self, xs: list[np.ndarray]) -> Any:
+        self.calls += 1
+        steps = (xs[0].shape[1] if xs[0].ndim > 1 else 1) * self.loops
+        fn = self.eager
+        if keras().backend.backend() == "tensorflow" and not (
+            self.calls == 1 and steps <= EAGER_STEPS
+        ):
+            if self.compiled is None:
                 import tensorflow as tf
 
-                state["compiled"] = tf.function(eager, reduce_retracing=True)
-            fn = state["compiled"]
+                self.compiled = tf.function(self.eager, reduce_retracing=True)
+            fn = self.compiled
         with _inference():
             return to_numpy(fn(list(xs)))  # built on the list model.inputs: feed a list
-
-    return run
 
 
 def _make_plan(model: Any, targets: list[Target]) -> Plan:
@@ -299,7 +302,7 @@ def _make_plan(model: Any, targets: list[Target]) -> Plan:
     plan = Plan(targets=targets, fast=fast)
     loops = sum(len(t.directions) for t in targets)  # the model's recurrent loops
     if not fast:
-        plan.inputs_fn = _compile(k.Model(model.inputs, [ins, masks]), loops)
+        plan.inputs_fn = _KerasRun(k.Model(model.inputs, [ins, masks]), loops)
     own, seqs = [], []
     for i, t in enumerate(targets):
         outs = t.node.output_tensors
@@ -309,7 +312,7 @@ def _make_plan(model: Any, targets: list[Target]) -> Plan:
                   enumerate(t.directions)]
         seqs.extend(copy(ins[i]) for copy in copies)
         plan.copies.append(copies)
-    plan.check_fn = _compile(k.Model(model.inputs, [ins, masks, own, seqs]), 2 * loops)
+    plan.check_fn = _KerasRun(k.Model(model.inputs, [ins, masks, own, seqs]), 2 * loops)
     return plan
 
 

@@ -43,7 +43,8 @@ from functools import partial
 import numpy as np
 
 from lstm_explained._threads import default_threads, single_threaded_blas, split
-from lstm_explained.activations import ROW_WISE, apply_inplace, get_activation
+from lstm_explained._weights import WeightsBase, check_weights
+from lstm_explained.activations import ROW_WISE, apply_inplace
 from lstm_explained.errors import DataError
 from lstm_explained.kinds import LSTM
 
@@ -52,7 +53,7 @@ Hook = Callable[[dict[str, np.ndarray]], None]
 
 
 @dataclass(frozen=True)
-class LSTMWeights:
+class LSTMWeights(WeightsBase):
     """The weights of one LSTM layer, in Keras' layout (gate blocks i, f, c, o).
 
     Parameters
@@ -84,60 +85,7 @@ class LSTMWeights:
     recurrent_activation: str = "sigmoid"
 
     def __post_init__(self) -> None:
-        dtype = np.float32 if np.asarray(self.kernel).dtype == np.float32 else np.float64
-        k = np.asarray(self.kernel, dtype=dtype)
-        r = np.asarray(self.recurrent_kernel, dtype=dtype)
-        units = r.shape[0] if r.ndim == 2 else -1
-        if k.ndim != 2 or r.shape != (units, 4 * units) or k.shape[1] != 4 * units:
-            raise DataError(
-                f"LSTM weights have inconsistent shapes: kernel {k.shape}, recurrent_kernel "
-                f"{r.shape}; expected (features, 4*units) and (units, 4*units)."
-            )
-        object.__setattr__(self, "kernel", k)
-        object.__setattr__(self, "recurrent_kernel", r)
-        if self.bias is not None:
-            b = np.asarray(self.bias, dtype=dtype).reshape(-1)
-            if b.shape != (4 * units,):
-                raise DataError(f"LSTM bias has shape {b.shape}; expected ({4 * units},).")
-            object.__setattr__(self, "bias", b)
-        get_activation(self.activation)  # a bad name fails here, not in the loop
-        get_activation(self.recurrent_activation)
-
-    @property
-    def dtype(self) -> np.dtype:
-        """The weights' float type (float32 or float64); the cell computes in it."""
-        return self.kernel.dtype
-
-    @property
-    def units(self) -> int:
-        """Number of units (the size of h_t and C_t)."""
-        return self.recurrent_kernel.shape[0]
-
-    @property
-    def features(self) -> int:
-        """Number of input features (the size of x_t)."""
-        return self.kernel.shape[0]
-
-    def astype(self, dtype: type | np.dtype) -> LSTMWeights:
-        """The same weights in float32 or float64.
-
-        Example
-        -------
-        >>> LSTMWeights.random(features=1, units=2).astype(np.float32).dtype
-        dtype('float32')
-        """
-        dtype = np.dtype(dtype)
-        if dtype not in (np.float32, np.float64):
-            raise DataError(f"dtype must be float32 or float64; got {dtype}.")
-        if dtype == self.dtype:
-            return self
-        return LSTMWeights(
-            kernel=self.kernel.astype(dtype),
-            recurrent_kernel=self.recurrent_kernel.astype(dtype),
-            bias=None if self.bias is None else self.bias.astype(dtype),
-            activation=self.activation,
-            recurrent_activation=self.recurrent_activation,
-        )
+        check_weights(self, 4, "LSTM")
 
     @classmethod
     def random(

@@ -33,13 +33,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstm_explained._threads import default_threads, single_threaded_blas, split
-from lstm_explained.activations import ROW_WISE, apply_inplace, get_activation
+from lstm_explained._weights import WeightsBase, check_weights
+from lstm_explained.activations import ROW_WISE, apply_inplace
 from lstm_explained.errors import DataError
 from lstm_explained.kinds import GRU
 
 
 @dataclass(frozen=True)
-class GRUWeights:
+class GRUWeights(WeightsBase):
     """The weights of one GRU layer, in Keras' layout (blocks z, r, h).
 
     Parameters
@@ -76,20 +77,10 @@ class GRUWeights:
     def __post_init__(self) -> None:
         if not isinstance(self.reset_after, (bool, np.bool_)):
             raise DataError(f"reset_after must be True or False; got {self.reset_after!r}.")
-        dtype = np.float32 if np.asarray(self.kernel).dtype == np.float32 else np.float64
-        k = np.asarray(self.kernel, dtype=dtype)
-        r = np.asarray(self.recurrent_kernel, dtype=dtype)
-        units = r.shape[0] if r.ndim == 2 else -1
-        if k.ndim != 2 or r.shape != (units, 3 * units) or k.shape[1] != 3 * units:
-            raise DataError(
-                f"GRU weights have inconsistent shapes: kernel {k.shape}, recurrent_kernel "
-                f"{r.shape}; expected (features, 3*units) and (units, 3*units)."
-            )
-        object.__setattr__(self, "kernel", k)
-        object.__setattr__(self, "recurrent_kernel", r)
+        units = check_weights(self, 3, "GRU", bias=False)
         object.__setattr__(self, "reset_after", bool(self.reset_after))
         if self.bias is not None:
-            b = np.asarray(self.bias, dtype=dtype)
+            b = np.asarray(self.bias, dtype=self.dtype)
             want = (2, 3 * units) if self.reset_after else (3 * units,)
             if b.shape != want:
                 raise DataError(
@@ -97,23 +88,6 @@ class GRUWeights:
                     f"stores it as {want}. Pass reset_after as the layer was built with."
                 )
             object.__setattr__(self, "bias", b)
-        get_activation(self.activation)  # a bad name fails here, not in the loop
-        get_activation(self.recurrent_activation)
-
-    @property
-    def dtype(self) -> np.dtype:
-        """The weights' float type (float32 or float64); the cell computes in it."""
-        return self.kernel.dtype
-
-    @property
-    def units(self) -> int:
-        """Number of units (the size of h_t)."""
-        return self.recurrent_kernel.shape[0]
-
-    @property
-    def features(self) -> int:
-        """Number of input features (the size of x_t)."""
-        return self.kernel.shape[0]
 
     @property
     def input_bias(self) -> np.ndarray:
@@ -129,28 +103,6 @@ class GRUWeights:
         if self.bias is None or not self.reset_after:
             return np.zeros(3 * self.units, self.dtype)
         return self.bias[1]
-
-    def astype(self, dtype: type | np.dtype) -> GRUWeights:
-        """The same weights in float32 or float64.
-
-        Example
-        -------
-        >>> GRUWeights.random(features=1, units=2).astype(np.float32).dtype
-        dtype('float32')
-        """
-        dtype = np.dtype(dtype)
-        if dtype not in (np.float32, np.float64):
-            raise DataError(f"dtype must be float32 or float64; got {dtype}.")
-        if dtype == self.dtype:
-            return self
-        return GRUWeights(
-            kernel=self.kernel.astype(dtype),
-            recurrent_kernel=self.recurrent_kernel.astype(dtype),
-            bias=None if self.bias is None else self.bias.astype(dtype),
-            activation=self.activation,
-            recurrent_activation=self.recurrent_activation,
-            reset_after=self.reset_after,
-        )
 
     @classmethod
     def random(

@@ -23,56 +23,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_explained.activations import get_activation
+from lstm_explained._weights import WeightsBase, check_weights
 from lstm_explained.engine import LSTMWeights
 from lstm_explained.errors import DataError
 
 
-def _checked(obj: object, blocks: int, what: str) -> int:
-    """Convert ``obj``'s kernel, recurrent_kernel and bias in place to one float type and
-    check their shapes for ``blocks`` gate blocks; return the number of units."""
-    dtype = np.float32 if np.asarray(obj.kernel).dtype == np.float32 else np.float64
-    k = np.asarray(obj.kernel, dtype=dtype)
-    r = np.asarray(obj.recurrent_kernel, dtype=dtype)
-    units = r.shape[0] if r.ndim == 2 else -1
-    if k.ndim != 2 or r.shape != (units, blocks * units) or k.shape[1] != blocks * units:
-        raise DataError(
-            f"{what} weights have inconsistent shapes: kernel {k.shape}, recurrent_kernel "
-            f"{r.shape}; expected (features, {blocks}*units) and (units, {blocks}*units)."
-        )
-    object.__setattr__(obj, "kernel", k)
-    object.__setattr__(obj, "recurrent_kernel", r)
-    if obj.bias is not None:
-        b = np.asarray(obj.bias, dtype=dtype)
-        if b.shape != (blocks * units,):
-            raise DataError(f"{what} bias has shape {b.shape}; expected ({blocks * units},).")
-        object.__setattr__(obj, "bias", b)
-    get_activation(obj.activation)  # a bad name fails here, not in the loop
-    get_activation(obj.recurrent_activation)
-    return units
-
-
-class _Sizes:
-    """The shared read-only facts of a weights container."""
-
-    @property
-    def dtype(self) -> np.dtype:
-        """The weights' float type (float32 or float64); the cell computes in it."""
-        return self.kernel.dtype
-
-    @property
-    def units(self) -> int:
-        """Number of units (the size of h_t and C_t)."""
-        return self.recurrent_kernel.shape[0]
-
-    @property
-    def features(self) -> int:
-        """Number of input features (the size of x_t)."""
-        return self.kernel.shape[0]
-
-
 @dataclass(frozen=True)
-class PeepholeWeights(_Sizes):
+class PeepholeWeights(WeightsBase):
     """The weights of a peephole LSTM: an LSTM's W, U, b (blocks i, f, c, o) and p_f, p_i, p_o.
 
     Parameters
@@ -104,7 +61,7 @@ class PeepholeWeights(_Sizes):
     recurrent_activation: str = "sigmoid"
 
     def __post_init__(self) -> None:
-        units = _checked(self, 4, "peephole LSTM")
+        units = check_weights(self, 4, "peephole LSTM")
         for name in ("p_f", "p_i", "p_o"):
             p = np.asarray(getattr(self, name), dtype=self.dtype)
             if p.shape != (units,):
@@ -141,7 +98,7 @@ class PeepholeWeights(_Sizes):
 
 
 @dataclass(frozen=True)
-class CoupledWeights(_Sizes):
+class CoupledWeights(WeightsBase):
     """The weights of an LSTM with coupled forget and input gates: blocks i, c, o only.
 
     Parameters
@@ -168,7 +125,7 @@ class CoupledWeights(_Sizes):
     recurrent_activation: str = "sigmoid"
 
     def __post_init__(self) -> None:
-        _checked(self, 3, "coupled LSTM")
+        check_weights(self, 3, "coupled LSTM")
 
     @classmethod
     def from_lstm(cls, weights: LSTMWeights) -> CoupledWeights:

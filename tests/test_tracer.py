@@ -300,12 +300,11 @@ def test_seed_architecture_full_check_and_keys():
     assert tr64["lstm" if "lstm" in tr64 else tr64.layer_names[0]].hidden.dtype == np.float64
 
 
-def _check_state(model) -> dict:
-    """The self-check's Keras runner's state: its calls and its compiled function."""
+def _check_run(model):
+    """The self-check's Keras runner of ``model``: its calls and its compiled function."""
     from lstm_explained._tracer_plan import _PLANS
 
-    return next(c.cell_contents for c in _PLANS[model].check_fn.__closure__
-                if isinstance(c.cell_contents, dict))
+    return _PLANS[model].check_fn
 
 
 def test_the_check_runs_keras_eagerly_once_then_compiled_and_measures_the_same():
@@ -319,16 +318,16 @@ def test_the_check_runs_keras_eagerly_once_then_compiled_and_measures_the_same()
     x = np.random.default_rng(3).normal(size=(6, 12, 2))
     first, second, third = (trace_gates(model, x) for _ in range(3))
     assert first.verified and second.verified and third.verified
-    state = _check_state(model)
-    assert state["calls"] == 3
-    assert state["compiled"] is not None, "the check never built its compiled function"
+    run = _check_run(model)
+    assert run.calls == 3
+    assert run.compiled is not None, "the check never built its compiled function"
     for a, b in zip(first.values(), third.values(), strict=True):
         for name in a.spec.names:
             np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
         assert abs(_checked_error(a) - _checked_error(b)) < 1e-6
     long = K.Sequential([K.Input((EAGER_STEPS, 1)), L.LSTM(2)])
     assert trace_gates(long, np.zeros((2, EAGER_STEPS, 1))).verified
-    assert _check_state(long)["compiled"] is not None, "a long model ran eagerly"
+    assert _check_run(long).compiled is not None, "a long model ran eagerly"
 
 
 def test_backward_layer_time_order():
