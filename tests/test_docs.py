@@ -24,6 +24,7 @@ import json
 import re
 import sys
 import threading
+import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
@@ -58,17 +59,40 @@ def site_url(site):
 
 
 class PageLog:
-    """Console errors, page errors, failed responses and non-local requests of a page."""
+    """Console errors, page errors, failed responses and non-local requests of a page, and
+    the requests still in flight (:meth:`wait_quiet`)."""
 
     def __init__(self, page, base: str) -> None:
         self.errors: list[str] = []
         self.external: list[str] = []
         self.base = base
+        self.in_flight: set = set()
+        self.last_change = time.monotonic()
         page.on("console", self._console)
         page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
-        page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url}"))
+        page.on("requestfailed", self._failed)
+        page.on("requestfinished", self._done)
         page.on("response", self._response)
         page.on("request", self._request)
+
+    def wait_quiet(self, page, quiet_ms: int = 500, timeout_ms: int = 30_000) -> None:
+        """Wait until none of the page's requests (its frames' included) has been in
+        flight for ``quiet_ms``: Playwright's "networkidle", counted from the requests
+        themselves (Chromium's headless shell does not always report that lifecycle
+        event for a page that did go quiet)."""
+        end = time.monotonic() + timeout_ms / 1000
+        while self.in_flight or time.monotonic() - self.last_change < quiet_ms / 1000:
+            assert time.monotonic() < end, (
+                f"still loading after {timeout_ms} ms: {[r.url for r in self.in_flight]}")
+            page.wait_for_timeout(50)
+
+    def _done(self, request) -> None:
+        self.in_flight.discard(request)
+        self.last_change = time.monotonic()
+
+    def _failed(self, request) -> None:
+        self._done(request)
+        self.errors.append(f"request failed: {request.url}")
 
     def _console(self, message) -> None:
         if message.type == "error":
@@ -79,6 +103,8 @@ class PageLog:
             self.errors.append(f"HTTP {response.status}: {response.url}")
 
     def _request(self, request) -> None:
+        self.in_flight.add(request)
+        self.last_change = time.monotonic()
         url = urlparse(request.url)
         if url.scheme in LOCAL_SCHEMES:
             return
@@ -98,7 +124,7 @@ def open_page(browser, site_url):
         page = context.new_page()
         log = PageLog(page, site_url)
         page.goto(site_url + path, wait_until="load")
-        page.wait_for_load_state("networkidle")
+        log.wait_quiet(page)
         page.wait_for_timeout(settle_ms)
         return page, log
 
@@ -276,7 +302,7 @@ def test_every_page_loads_cleanly_and_offline(site, site_url, browser):
                 tab.goto(site_url + path, wait_until="commit")
             for (tab, log, path), (errors, external) in zip(batch, seen, strict=True):
                 tab.wait_for_load_state("load")
-                tab.wait_for_load_state("networkidle")
+                log.wait_quiet(tab)
                 tab.wait_for_timeout(150)
                 problems += [f"{path}: {e}" for e in log.errors[errors:]]
                 problems += [f"{path}: request to another host: {u}"
