@@ -55,6 +55,7 @@ import numpy as np
 from lstm_explained._stats import column_correlations
 from lstm_explained.adding import marked_steps, running_sum
 from lstm_explained.errors import DataError
+from lstm_explained.kinds import KINDS
 from lstm_explained.layer_trace import LayerTrace
 from lstm_explained.trace import Trace
 
@@ -151,10 +152,10 @@ def _layer(trace: Any) -> LayerTrace:
                 f"e.g. find_memory_units(trace[{trace.layer_names[0]!r}], x)."
             )
         trace = trace[trace.layer_names[0]]
-    kinds = ({"input", "forget", "cell"}, {"update", "hidden"})  # an LSTM's, a GRU's
-    if not isinstance(trace, LayerTrace) or not any(k <= set(trace.arrays) for k in kinds):
+    if not isinstance(trace, LayerTrace) or not trace.spec.keep_gate:
+        measured = " or ".join(k.title for k in KINDS.values() if k.keep_gate)
         raise DataError(
-            f"find_memory_units needs an LSTM or GRU layer trace (from lx.trace_gates(model, "
+            f"find_memory_units needs an {measured} layer trace (from lx.trace_gates(model, "
             f"x)); got {type(trace).__name__}."
         )
     return trace
@@ -162,14 +163,19 @@ def _layer(trace: Any) -> LayerTrace:
 
 def _write_keep_belt(lt: LayerTrace) -> tuple[tuple[np.ndarray, ...], tuple[str, ...]]:
     """(share written, share kept, belt), each (N, T, units) in input order, and their
-    symbols: an LSTM's i, f and C; a GRU's 1 - z, z and h (Keras' z keeps)."""
-    lstm = "cell" in lt.arrays
-    names = ("input", "forget", "cell") if lstm else ("update", "update", "hidden")
-    write, keep, belt = (np.asarray(lt.in_input_order(q), dtype=np.float64) for q in names)
-    symbols = tuple(lt.spec[q].text for q in names)
-    if lstm:
-        return (write, keep, belt), symbols
-    return (1.0 - write, keep, belt), (f"1−{symbols[0]}", *symbols[1:])
+    symbols, as the layer's kind declares them (:attr:`CellKind.keep_gate`,
+    ``write_gate``): an LSTM's i, f and C; a GRU's 1 - z, z and h (Keras' z keeps)."""
+    spec = lt.spec
+
+    def numbers(q: str) -> np.ndarray:
+        return np.asarray(lt.in_input_order(q), dtype=np.float64)
+
+    keep, belt = numbers(spec.keep_gate), numbers(spec.belt)
+    if spec.write_gate:
+        write, write_symbol = numbers(spec.write_gate), spec[spec.write_gate].text
+    else:
+        write, write_symbol = 1.0 - keep, f"1−{spec[spec.keep_gate].text}"
+    return (write, keep, belt), (write_symbol, spec[spec.keep_gate].text, spec[spec.belt].text)
 
 
 def find_memory_units(trace: Any, x: Any = None, top: int | None = None) -> MemoryUnits:

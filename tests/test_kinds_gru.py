@@ -14,13 +14,16 @@ import os
 
 import numpy as np
 import pytest
+from _tracing import BOUNDED, GATE_LIKE, TOL, UNBOUNDED
+from _tracing import error as _error
+from _tracing import expected_outputs as _expected
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import lstm_explained as lx
 from lstm_explained._keras import keras
 from lstm_explained._tracer_check import ERROR_FIELD, _cause
-from lstm_explained.activations import ACTIVATIONS, get_activation
+from lstm_explained.activations import get_activation
 from lstm_explained.analysis import ledger
 from lstm_explained.errors import (
     DataError,
@@ -35,7 +38,6 @@ from lstm_explained.layer_trace import LayerTrace
 
 K = keras()
 L = K.layers
-TOL = 1e-5
 OKABE_ITO = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
              "#000000"}
 
@@ -187,13 +189,6 @@ def test_errors():
 # ----------------------------------------------------------------------------------
 # Tracing Keras GRU layers
 # ----------------------------------------------------------------------------------
-def _error(ours, theirs) -> float:
-    ours, theirs = np.asarray(ours, np.float64), np.asarray(theirs, np.float64)
-    if theirs.size == 0:
-        return 0.0
-    return float((np.abs(ours - theirs) / np.maximum(1.0, np.abs(theirs))).max())
-
-
 def _seed_gru_model(reset_after=True):
     return K.Sequential([
         K.Input((50, 1)), L.GRU(50, return_sequences=True, reset_after=reset_after),
@@ -234,23 +229,6 @@ def test_both_conventions_trace_and_replay_through_the_readable_cell(reset_after
         hs.append(h)
     np.testing.assert_allclose(lt.hidden, np.stack(hs, 1), atol=1e-12)
     np.testing.assert_allclose(lt.hidden, np.asarray(model(x)), atol=TOL)
-
-
-@pytest.mark.parametrize("merge_mode", ["concat", "sum", "mul", "ave", None])
-def test_bidirectional_merges_masks_and_the_one_state_are_checked(merge_mode):
-    inp = K.Input((6, 2))
-    layer = L.Bidirectional(L.GRU(3, return_sequences=True, return_state=True),
-                            merge_mode=merge_mode)
-    model = K.Model(inp, layer(L.Masking(0.0)(inp)))
-    x = np.random.default_rng(7).normal(size=(4, 6, 2)).astype(np.float32)
-    x[1, 4:] = 0.0
-    tr = lx.trace_gates(model, x)
-    fwd, bwd = tr[f"{layer.name}/forward"], tr[f"{layer.name}/backward"]
-    assert tr.verified and bwd.go_backwards and not fwd.mask[1, 4:].any()
-    outs = [np.asarray(o) for o in model(x)]
-    assert len(outs) == (2 if merge_mode is None else 1) + 2  # a GRU returns one state each
-    np.testing.assert_allclose(outs[-2], fwd.hidden[:, -1], atol=TOL)
-    np.testing.assert_allclose(outs[-1], bwd.hidden[:, -1], atol=TOL)
 
 
 def test_masked_steps_carry_the_state_and_the_embedding_path():
@@ -363,9 +341,6 @@ def test_a_gru_option_the_cell_does_not_know_is_refused(monkeypatch):
 # ----------------------------------------------------------------------------------
 # The property test: small random models, traced and checked against Keras
 # ----------------------------------------------------------------------------------
-GATE_LIKE = ["sigmoid", "hard_sigmoid", "sparse_sigmoid", "softmax"]
-BOUNDED = GATE_LIKE + ["tanh", "softsign", "hard_tanh"]
-UNBOUNDED = sorted(set(ACTIVATIONS) - set(BOUNDED))
 
 
 @st.composite
@@ -439,28 +414,6 @@ def _build(cfg):
         rnns.append(layer)
         outputs.append(parts)
     return K.Model(inp, h), rnns, outputs
-
-
-def _expected(layer, traces):
-    """The layer's outputs as Keras forms them, rebuilt from the traces (apart from the
-    tracer's own check)."""
-    bi = isinstance(layer, L.Bidirectional)
-    seqs, states = [], []
-    for lt in traces:
-        backward_role = bi and lt.name.endswith("/backward")
-        y = lt.hidden if layer.return_sequences else lt.hidden[:, -1]
-        if layer.return_sequences and lt.mask is not None and (
-                (layer.backward_layer if backward_role else layer.forward_layer)
-                if bi else layer).zero_output_for_mask:
-            y = y * lt.mask[..., None]
-        seqs.append(y[:, ::-1] if backward_role and layer.return_sequences else y)
-        states += [lt.hidden[:, -1]] + ([lt.cell[:, -1]] if lt.kind == "lstm" else [])
-    if bi:
-        merge = {"concat": lambda a, b: [np.concatenate([a, b], -1)], "sum": lambda a, b: [a + b],
-                 "mul": lambda a, b: [a * b], "ave": lambda a, b: [(a + b) / 2],
-                 None: lambda a, b: [a, b]}
-        seqs = merge[layer.merge_mode](*seqs)
-    return seqs + (states if layer.return_state else [])
 
 
 def _check_gru_identities(lt):

@@ -19,6 +19,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _tracing import BOUNDED, GATE_LIKE, TOL, UNBOUNDED
+from _tracing import error as _error
+from _tracing import expected_outputs as _expected
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -32,27 +35,7 @@ from lstm_explained.tracer import trace_gates
 
 K = keras()
 L = K.layers
-TOL = 1e-5
 ROOT = Path(__file__).resolve().parents[1]
-
-# Activations the property test draws from. `activation` may be any built-in one (the
-# unbounded ones get small weights); `recurrent_activation` is drawn from those whose
-# values lie in [0, 1], as a gate's should. With gates outside [0, 1] (or an expansive
-# recurrent kernel) the recurrence amplifies Keras' own float32 rounding: a float64
-# recompute from Keras' exact inputs then differs from Keras by more than 1e-5, and no
-# implementation can be "exact". Recurrent kernels are scaled like Keras' orthogonal
-# initialiser (spectral radius ~ scale); saturation comes from input weights and biases.
-GATE_LIKE = ["sigmoid", "hard_sigmoid", "sparse_sigmoid", "softmax"]
-BOUNDED = GATE_LIKE + ["tanh", "softsign", "hard_tanh"]
-UNBOUNDED = sorted(set(ACTIVATIONS) - set(BOUNDED))
-
-
-def _error(ours, theirs) -> float:
-    ours = np.asarray(ours, np.float64)
-    theirs = np.asarray(theirs, np.float64)
-    if theirs.size == 0:
-        return 0.0
-    return float((np.abs(ours - theirs) / np.maximum(1.0, np.abs(theirs))).max())
 
 
 def _checked_error(lt):
@@ -71,34 +54,6 @@ def _layer_outputs(model, layers, x):
         out.append(flat[pos : pos + len(o)])
         pos += len(o)
     return out
-
-
-def _expected(layer, traces):
-    """The layer's output as Keras forms it, rebuilt from the traces (written apart
-    from the tracer's own check)."""
-    bi = isinstance(layer, L.Bidirectional)
-    seqs, states = [], []
-    for lt in traces:
-        backward_role = bi and lt.name.endswith("/backward")
-        sub = (layer.backward_layer if backward_role else layer.forward_layer) if bi else layer
-        if layer.return_sequences:
-            y = lt.hidden
-            if sub.zero_output_for_mask and lt.mask is not None:
-                y = y * lt.mask[..., None]
-            if backward_role:  # Bidirectional flips its backward layer's output
-                y = y[:, ::-1]
-        else:
-            y = lt.hidden[:, -1]
-        seqs.append(y)
-        states += [lt.hidden[:, -1], lt.cell[:, -1]]
-    if not bi:
-        out = seqs
-    else:
-        merge = {"concat": lambda a, b: [np.concatenate([a, b], -1)], "sum": lambda a, b: [a + b],
-                 "mul": lambda a, b: [a * b], "ave": lambda a, b: [(a + b) / 2],
-                 None: lambda a, b: [a, b]}
-        out = merge[layer.merge_mode](*seqs)
-    return out + (states if layer.return_state else [])
 
 
 def _check_identities(lt):
@@ -534,19 +489,26 @@ def test_a_difference_rounding_cannot_explain_is_not_called_drift():
 
 
 @pytest.mark.parametrize("merge_mode", ["concat", "sum", "mul", "ave", None])
-def test_bidirectional_merges_and_states_are_checked(merge_mode):
+@pytest.mark.parametrize("rnn", ["LSTM", "GRU"])
+def test_bidirectional_merges_masks_and_states_are_checked(rnn, merge_mode):
+    """A masked Bidirectional LSTM or GRU returning its states: checked on every window,
+    the backward direction runs backwards, masked steps are masked, and the final states
+    (an LSTM's h and C, a GRU's one h, per direction) are Keras' own, in Keras' order."""
     inp = K.Input((6, 2))
-    layer = L.Bidirectional(L.LSTM(3, return_sequences=True, return_state=True),
+    layer = L.Bidirectional(getattr(L, rnn)(3, return_sequences=True, return_state=True),
                             merge_mode=merge_mode)
     model = K.Model(inp, layer(L.Masking(0.0)(inp)))
     x = np.random.default_rng(7).normal(size=(4, 6, 2)).astype(np.float32)
     x[1, 4:] = 0.0
     tr = trace_gates(model, x)
     assert tr.verified and tr.info["checked_samples"] == 4
-    outputs = K.tree.flatten(model(x))
     fwd, bwd = tr[f"{layer.name}/forward"], tr[f"{layer.name}/backward"]
-    states = [fwd.hidden[:, -1], fwd.cell[:, -1], bwd.hidden[:, -1], bwd.cell[:, -1]]
-    for ours, theirs in zip(states, outputs[-4:], strict=True):
+    assert bwd.go_backwards and not fwd.mask[1, 4:].any()
+    outputs = K.tree.flatten(model(x))
+    states = [s for lt in (fwd, bwd)
+              for s in [lt.hidden[:, -1]] + ([lt.cell[:, -1]] if rnn == "LSTM" else [])]
+    assert len(outputs) == (2 if merge_mode is None else 1) + len(states)
+    for ours, theirs in zip(states, outputs[-len(states):], strict=True):
         assert _error(ours, np.asarray(theirs)) <= TOL
 
 

@@ -132,6 +132,21 @@ class Mark:
             raise ValueError(f"bad diagram mark: {self.shape!r} at {self.at!r}")
 
 
+def belt_row(keep_gate: str) -> tuple[Mark, ...]:
+    """The top of every kind's cell diagram, drawn at the same places: the belt running
+    from its previous value (left) to its arrow head, multiplied by ``keep_gate`` (drawn
+    below it) into what is ``kept`` and ``forgotten``, then the ``+`` where what is
+    ``written`` joins it from below."""
+    return (
+        Mark("line", (70, 48, 590, 48), width=4), Mark("arrow", (600, 48)),
+        Mark("node", (36, 12), "previous"),
+        Mark("op", (150, 48), keep_gate, "\u00d7"), Mark("line", (150, 59, 150, 150), keep_gate),
+        Mark("node", (150, 162), keep_gate),
+        Mark("node", (222, 12), "kept"), Mark("node", (222, 76), "forgotten"),
+        Mark("op", (300, 48), "written", "+"), Mark("line", (300, 59, 300, 106), "written"),
+    )
+
+
 @dataclass(frozen=True)
 class CellKind:
     """Everything the package needs to know about one kind of recurrent cell.
@@ -180,6 +195,12 @@ class CellKind:
     diagram : tuple of Mark
         The cell diagram of the inspector (what it shows for one unit at the chosen step),
         drawn mark by mark in this order.
+    keep_gate, write_gate : str
+        The gate whose value is the share of the belt kept at a step (an LSTM's forget
+        gate, a GRU's update gate in Keras' convention), and the gate whose value is the
+        share of the candidate written (an LSTM's input gate); ``write_gate`` empty: the
+        share written is ``1 - keep_gate`` (a GRU). The memory-unit measures read them
+        (:mod:`lstm_explained.memory_units`); empty ``keep_gate``: not measured.
     """
 
     name: str
@@ -201,6 +222,8 @@ class CellKind:
     keras_options: tuple[str, ...] = ()
     keras_config: frozenset[str] = frozenset()
     diagram: tuple[Mark, ...] = ()
+    keep_gate: str = ""
+    write_gate: str = ""
     _by_name: Mapping[str, Quantity] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -208,7 +231,9 @@ class CellKind:
         names = set(self._by_name)
         for group, wanted in (("states", self.states), ("keras_blocks", self.keras_blocks),
                               ("saturation_gates", self.saturation_gates),
-                              ("belt", (self.belt, self.output))):
+                              ("belt", (self.belt, self.output)),
+                              ("keep_gate / write_gate",
+                               tuple(g for g in (self.keep_gate, self.write_gate) if g))):
             unknown = [n for n in wanted if n not in names]
             if unknown:
                 raise ValueError(f"{self.name}: {group} names unknown quantities {unknown}")

@@ -33,6 +33,7 @@ from lstm_explained.kinds.base import (
     CellKind,
     Mark,
     Quantity,
+    belt_row,
     hold_masked,
     previous_state,
 )
@@ -67,12 +68,7 @@ def _ledger(lt: Any) -> dict[str, np.ndarray]:
 #: The inspector's cell diagram: the belt h_{t-1} -> x z_t -> + (1 - z_t) h~_t -> h_t, and
 #: the reset gate r_t feeding the candidate h~_t below it (h_t is also the output).
 _DIAGRAM = (
-    Mark("line", (70, 48, 590, 48), width=4), Mark("arrow", (600, 48)),
-    Mark("node", (36, 12), "previous"),
-    Mark("op", (150, 48), "update", "\u00d7"), Mark("line", (150, 59, 150, 150), "update"),
-    Mark("node", (150, 162), "update"),
-    Mark("node", (222, 12), "kept"), Mark("node", (222, 76), "forgotten"),
-    Mark("op", (300, 48), "written", "+"), Mark("line", (300, 59, 300, 106), "written"),
+    *belt_row("update"),
     Mark("op", (300, 117), "update", "\u00d7"), Mark("line", (172, 150, 289, 117), "update"),
     Mark("line", (311, 117, 338, 150), "candidate"),
     Mark("node", (360, 76), "written", anchor="start"),
@@ -104,6 +100,7 @@ GRU = CellKind(
     keras_cell="GRUCell",
     keras_blocks=("update", "reset", "candidate"),
     ledger=_ledger,
+    keep_gate="update",
     step="lstm_explained.gru_cell:gru_step",
     runner="lstm_explained.gru_engine:run_gru",
     weights="lstm_explained.gru_engine:GRUWeights",

@@ -24,6 +24,7 @@ from lstm_explained.kinds.base import (
     CellKind,
     Mark,
     Quantity,
+    belt_row,
     hold_masked,
     previous_state,
 )
@@ -46,12 +47,7 @@ def _ledger(lt: Any) -> dict[str, np.ndarray]:
 #: The inspector's cell diagram: the belt C_{t-1} -> x f_t -> + i_t C~_t -> C_t, then the
 #: output h_t = o_t tanh(C_t) below it.
 _DIAGRAM = (
-    Mark("line", (70, 48, 590, 48), width=4), Mark("arrow", (600, 48)),
-    Mark("node", (36, 12), "previous"),
-    Mark("op", (150, 48), "forget", "\u00d7"), Mark("line", (150, 59, 150, 150), "forget"),
-    Mark("node", (150, 162), "forget"),
-    Mark("node", (222, 12), "kept"), Mark("node", (222, 76), "forgotten"),
-    Mark("op", (300, 48), "written", "+"), Mark("line", (300, 59, 300, 106), "written"),
+    *belt_row("forget"),
     Mark("op", (300, 117), "input", "\u00d7"), Mark("line", (289, 117, 262, 117), "input"),
     Mark("line", (311, 117, 338, 117), "candidate"),
     Mark("node", (360, 76), "written", anchor="start"),
@@ -88,6 +84,8 @@ LSTM = CellKind(
     keras_cell="LSTMCell",
     keras_blocks=("input", "forget", "candidate", "output"),
     ledger=_ledger,
+    keep_gate="forget",
+    write_gate="input",
     step="lstm_explained.cell:lstm_step",
     runner="lstm_explained.engine:run_lstm",
     weights="lstm_explained.engine:LSTMWeights",
