@@ -42,6 +42,7 @@ from functools import partial
 
 import numpy as np
 
+from lstm_explained._buffers import Buffers
 from lstm_explained._threads import default_threads, single_threaded_blas, split
 from lstm_explained._weights import WeightsBase, check_weights
 from lstm_explained.activations import ROW_WISE, apply_inplace
@@ -211,6 +212,7 @@ def run_lstm(
     threads: int | None = None,
     hook: Callable[[int, dict[str, np.ndarray]], None] | None = None,
     hook_rows: slice | None = None,
+    out: Buffers | None = None,
 ) -> dict[str, np.ndarray]:
     """Run the cell over whole sequences and keep every gate and state at every step.
 
@@ -245,6 +247,9 @@ def run_lstm(
         allows two: the windows inside and outside compute bit for bit what they would
         as a batch of their own. The gate lab runs a model and its clamped copy as one
         batch this way (:func:`lstm_explained.lab.intervene`).
+    out : Buffers, optional
+        Write into these (:func:`lstm_buffers` for this batch, or rows of bigger ones)
+        instead of allocating; the returned arrays are views of them.
 
     Returns
     -------
@@ -263,9 +268,10 @@ def run_lstm(
     if hook_rows is not None and not (isinstance(hook_rows, slice) and hook_rows.step in (None, 1)):
         raise DataError(f"hook_rows must be a slice start:stop; got {hook_rows!r}.")
     u = weights.units
-    gates = np.empty((steps, 4, n, u), dtype=dtype)  # W x_t + b, then the activations
-    cells = np.empty((steps, n, u), dtype=dtype)
-    hiddens = np.empty((steps, n, u), dtype=dtype)
+    if out is None:
+        out = lstm_buffers(n, steps, u, dtype)
+    out.fits(n, steps, u, dtype, "run_lstm")
+    gates, cells, hiddens = (out.arrays[a] for a in ("gates", "cells", "hiddens"))
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)
     h = np.zeros((n, u), dtype) if h0 is None else np.asarray(h0, dtype=dtype)
     c = np.zeros((n, u), dtype) if c0 is None else np.asarray(c0, dtype=dtype)
@@ -324,9 +330,32 @@ def run_lstm(
             with ThreadPoolExecutor(min(len(parts), workers)) as pool:
                 for f in [pool.submit(run_part, lo, hi) for lo, hi in parts]:
                     f.result()
-    blocks = {name: gates[:, k].transpose(1, 0, 2) for k, name in enumerate(LSTM.keras_blocks)}
-    states = {LSTM.belt: cells.transpose(1, 0, 2), LSTM.output: hiddens.transpose(1, 0, 2)}
+    return out.quantities()
+
+
+def _views(a: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The (N, T, units) quantities of :func:`lstm_buffers`' time-major arrays."""
+    blocks = {name: a["gates"][:, k].transpose(1, 0, 2)
+              for k, name in enumerate(LSTM.keras_blocks)}
+    states = {LSTM.belt: a["cells"].transpose(1, 0, 2),
+              LSTM.output: a["hiddens"].transpose(1, 0, 2)}
     return {name: (blocks | states)[name] for name in LSTM.names}
 
 
-__all__ = ["LSTMWeights", "by_gate", "run_lstm", "step_inplace"]
+def lstm_buffers(n: int, steps: int, units: int, dtype: type | np.dtype) -> Buffers:
+    """Empty result arrays for :func:`run_lstm` (its ``out``): the gates time-major and
+    gate-major, ``(T, gate, window, unit)`` (W x_t + b, then the activations), the states
+    ``(T, window, unit)``.
+
+    Example
+    -------
+    >>> b = lstm_buffers(n=3, steps=5, units=2, dtype=np.float32)
+    >>> b.quantities()["forget"].shape, b.rows(0, 1).quantities()["cell"].shape
+    ((3, 5, 2), (1, 5, 2))
+    """
+    return Buffers({"gates": (np.empty((steps, 4, n, units), dtype), 2),
+                    "cells": (np.empty((steps, n, units), dtype), 1),
+                    "hiddens": (np.empty((steps, n, units), dtype), 1)}, _views)
+
+
+__all__ = ["LSTMWeights", "by_gate", "lstm_buffers", "run_lstm", "step_inplace"]

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstm_explained._buffers import Buffers
 from lstm_explained._threads import default_threads, single_threaded_blas, split
 from lstm_explained._weights import WeightsBase, check_weights
 from lstm_explained.activations import ROW_WISE, apply_inplace
@@ -192,6 +193,7 @@ def run_gru(
     mask: np.ndarray | None = None,
     dtype: type | np.dtype = np.float64,
     threads: int | None = None,
+    out: Buffers | None = None,
 ) -> dict[str, np.ndarray]:
     """Run the GRU over whole sequences and keep every gate and state at every step.
 
@@ -210,6 +212,9 @@ def run_gru(
         Precision (float32 is what Keras computes in).
     threads : int, optional
         Split the batch over this many threads; None picks :func:`default_threads`.
+    out : Buffers, optional
+        Write into these (:func:`gru_buffers` for this batch, or rows of bigger ones)
+        instead of allocating; the returned arrays are views of them.
 
     Returns
     -------
@@ -224,8 +229,10 @@ def run_gru(
         raise DataError(f"x must have shape (batch, timesteps, {w.features}); got {x.shape}.")
     n, steps, _ = x.shape
     u = w.units
-    gates = np.empty((steps, n, 3 * u), dtype=dtype)  # W x_t + b, then the activations
-    hiddens = np.empty((steps, n, u), dtype=dtype)
+    if out is None:
+        out = gru_buffers(n, steps, u, dtype)
+    out.fits(n, steps, u, dtype, "run_gru")
+    gates, hiddens = out.arrays["gates"], out.arrays["hiddens"]
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2), dtype=dtype)
     h = np.zeros((n, u), dtype) if h0 is None else np.asarray(h0, dtype=dtype)
     skip = None
@@ -270,9 +277,29 @@ def run_gru(
             with ThreadPoolExecutor(min(len(parts), workers)) as pool:
                 for f in [pool.submit(run_part, lo, hi) for lo, hi in parts]:
                     f.result()
-    g = gates.transpose(1, 0, 2)
+    return out.quantities()
+
+
+def _views(a: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The (N, T, units) quantities of :func:`gru_buffers`' time-major arrays."""
+    g, h = a["gates"].transpose(1, 0, 2), a["hiddens"].transpose(1, 0, 2)
+    u = h.shape[2]
     blocks = {name: g[:, :, k * u : (k + 1) * u] for k, name in enumerate(GRU.keras_blocks)}
-    return {name: (blocks | {GRU.output: hiddens.transpose(1, 0, 2)})[name] for name in GRU.names}
+    return {name: (blocks | {GRU.output: h})[name] for name in GRU.names}
 
 
-__all__ = ["GRUWeights", "run_gru"]
+def gru_buffers(n: int, steps: int, units: int, dtype: type | np.dtype) -> Buffers:
+    """Empty result arrays for :func:`run_gru` (its ``out``): the gates time-major,
+    ``(T, window, 3·unit)`` in Keras' block order (W x_t + b, then the activations), the
+    state ``(T, window, unit)``.
+
+    Example
+    -------
+    >>> gru_buffers(n=3, steps=5, units=2, dtype=np.float32).quantities()["reset"].shape
+    (3, 5, 2)
+    """
+    return Buffers({"gates": (np.empty((steps, n, 3 * units), dtype), 1),
+                    "hiddens": (np.empty((steps, n, units), dtype), 1)}, _views)
+
+
+__all__ = ["GRUWeights", "gru_buffers", "run_gru"]

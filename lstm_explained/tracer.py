@@ -19,6 +19,8 @@ How a layer's input is obtained
   (reproduced in numpy) and earlier traced LSTMs returning sequences, the tracer feeds each
   layer from the previous layer's recomputed hidden states: no Keras call over the whole
   data set is needed, which makes tracing faster than a ``model.predict``.
+  The windows are then independent all the way through the model, so each part of them
+  runs through every layer on a thread of its own (:mod:`lstm_explained._tracer_stack`).
 * Otherwise (an ``Embedding``, convolutions, several inputs, ...) one compiled Keras
   sub-model ``keras.Model(model.inputs, [lstm.input, ...])`` computes every LSTM's input
   in a single batched call, together with the mask Keras attaches to it.
@@ -70,6 +72,7 @@ from typing import Any
 import numpy as np
 
 from lstm_explained import _tracer_inputs as inputs
+from lstm_explained import _tracer_stack as stack
 from lstm_explained._progress import progress_bar
 from lstm_explained._tracer_check import decode_mask, keras_side, self_check
 from lstm_explained._tracer_inputs import DEFAULT_MAX_BYTES
@@ -125,32 +128,19 @@ def _estimate(plan: Plan, xs: list[np.ndarray], dtype: np.dtype) -> int:
 # ----------------------------------------------------------------------------------
 # Tracing
 # ----------------------------------------------------------------------------------
-def _apply_masking(x: np.ndarray, mask: np.ndarray | None, maskings: list[Any]) -> tuple:
-    for m in maskings:
-        keep = np.any(x != np.asarray(m.mask_value, dtype=x.dtype), axis=-1)
-        x = x * keep[..., None].astype(x.dtype)
-        mask = keep
-    return x, mask
-
-
 @np.errstate(over="ignore", invalid="ignore")  # an overflow is the self-check's to report
 def _run_direction(
     kind: CellKind, x: np.ndarray, mask: np.ndarray | None, w: Any, chunks: list[slice],
     dtype: np.dtype, bar: Any,
 ) -> dict[str, np.ndarray]:
     """Every (N, T, units) array of one direction, run by its kind's engine a chunk of
-    windows at a time into arrays allocated once (no second copy of the trace)."""
-    if len(chunks) == 1:
-        run = kind.run(x, w, mask=mask, dtype=dtype)
-        bar.update(1)
-        return run
-    out = {q: np.empty((*x.shape[:2], w.units), dtype=dtype) for q in kind.names}
+    windows at a time into result arrays allocated once (no second copy of the trace)."""
+    out = kind.empty_buffers(x.shape[0], x.shape[1], w.units, dtype)
     for c in chunks:
-        run = kind.run(x[c], w, mask=None if mask is None else mask[c], dtype=dtype)
-        for q, arr in out.items():
-            arr[c] = run[q]
+        kind.run(x[c], w, mask=None if mask is None else mask[c], dtype=dtype,
+                 out=out.rows(c.start, c.stop))
         bar.update(1)
-    return out
+    return out.quantities()
 
 
 def trace_gates(
@@ -269,24 +259,32 @@ def trace_gates(
     checker = ThreadPoolExecutor(1) if check else None
     keras_out = None if checker is None else checker.submit(
         keras_side, model, plan, xs, weights, check_samples)
+    stacked = plan.fast and _runner is None
     chunks = [slice(s, min(s + _CHUNK, n)) for s in range(0, n, _CHUNK)]
-    total = sum(len(t.directions) for t in plan.targets) * len(chunks)
+    per_direction = stack.parts_count(plan, n) if stacked else len(chunks)
+    total = sum(len(t.directions) for t in plan.targets) * per_direction
     bar = progress_bar(progress, total, "tracing LSTM gates", "run",
                        big_enough=n >= AUTO_PROGRESS_SAMPLES)
     results: list[list[LayerTrace]] = []
     try:
+        if stacked:  # every part of the windows through every layer, on its own thread
+            layer_inputs, layer_masks, stacked_arrays = stack.run_stack(
+                plan, xs[0].astype(dtype, copy=False), weights, dtype, bar)
         for i, t in enumerate(plan.targets):
-            if plan.fast:
+            if plan.fast and not stacked:
                 layer_inputs[i], layer_masks[i] = _fast_source(t, xs, results, layer_masks,
                                                                dtype)
             x_in, mask = layer_inputs[i], layer_masks[i]
             traces = []
-            for (key, sub), w in zip(t.directions, weights[i], strict=True):
+            for d, ((key, sub), w) in enumerate(zip(t.directions, weights[i], strict=True)):
                 x_proc = x_in[:, ::-1] if sub.go_backwards else x_in
                 m_proc = None if mask is None else (mask[:, ::-1] if sub.go_backwards else mask)
                 kind = cell_kind(sub)
-                run = _run_direction if _runner is None else partial(_runner, i)
-                arrays = run(kind, x_proc, m_proc, w, chunks, dtype, bar)
+                if stacked:
+                    arrays = stacked_arrays[i][d]
+                else:
+                    run = _run_direction if _runner is None else partial(_runner, i)
+                    arrays = run(kind, x_proc, m_proc, w, chunks, dtype, bar)
                 traces.append(
                     LayerTrace(
                         key,
@@ -329,10 +327,10 @@ def _fast_source(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Fast path: a layer's input and mask, from ``x`` or an earlier traced layer."""
     if t.source[0] == "input":
-        return _apply_masking(xs[0].astype(dtype, copy=False), None, t.source[1])
+        return stack.apply_masking(xs[0].astype(dtype, copy=False), None, t.source[1])
     prev = results[t.source[1]][0]
     # the sequence the layer returns, as Keras returns it
-    return _apply_masking(prev.hidden, masks[t.source[1]], t.source[2])
+    return stack.apply_masking(prev.hidden, masks[t.source[1]], t.source[2])
 
 
 __all__ = ["AUTO_PROGRESS_SAMPLES", "DEFAULT_MAX_BYTES", "IDENTITY_AT_INFERENCE", "trace_gates"]

@@ -175,10 +175,11 @@ class CellKind:
         ``ledger(layer_trace) -> dict`` of (N, T, units) arrays: the belt's ``previous``
         value and what was ``kept``, ``forgotten`` and ``written`` at every step (so
         ``previous = kept + forgotten`` and ``belt = kept + written``).
-    step, runner, weights : str
+    step, runner, weights, buffers : str
         ``"module:name"`` of the readable one-step numpy cell (what the tutorials print),
-        of the fast batched runner the tracer uses (see :meth:`run`), and of the weights
-        container both take (see :meth:`weights_from`).
+        of the fast batched runner the tracer uses (see :meth:`run`), of the weights
+        container both take (see :meth:`weights_from`), and of the function that
+        allocates the runner's result arrays (its ``out``, see :meth:`empty_buffers`).
     belt_columns : tuple of BeltColumn
         The belt picture's columns, left to right.
     saturation_gates : tuple of str
@@ -216,6 +217,7 @@ class CellKind:
     step: str = ""
     runner: str = ""
     weights: str = ""
+    buffers: str = ""
     belt_columns: tuple[BeltColumn, ...] = ()
     saturation_gates: tuple[str, ...] = ()
     equations: tuple[str, ...] = ()
@@ -309,6 +311,11 @@ class CellKind:
     def run(self, x: np.ndarray, weights: Any, **kwargs: Any) -> dict[str, np.ndarray]:
         """Run the fast engine over (N, T, features) ``x``: ``{quantity: (N, T, units)}``."""
         return _resolve(self.runner)(x, weights, **kwargs)
+
+    def empty_buffers(self, n: int, steps: int, units: int, dtype: Any) -> Any:
+        """Result arrays for :meth:`run` over ``n`` windows (its ``out``), allocated once:
+        a :class:`~lstm_explained._buffers.Buffers`."""
+        return _resolve(self.buffers)(n, steps, units, dtype)
 
     def describe(self) -> dict[str, Any]:
         """The declaration as plain JSON data (for the browser front end and the docs)."""

@@ -104,6 +104,7 @@ GRU = CellKind(
     step="lstm_explained.gru_cell:gru_step",
     runner="lstm_explained.gru_engine:run_gru",
     weights="lstm_explained.gru_engine:GRUWeights",
+    buffers="lstm_explained.gru_engine:gru_buffers",
     belt_columns=(
         BeltColumn("previous", r"$h_{t-1}$", "h_{t-1}", "hidden", "old belt"),
         BeltColumn("update", r"$z_t$", "z_t", "update", "update: keep"),

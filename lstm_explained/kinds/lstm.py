@@ -89,6 +89,7 @@ LSTM = CellKind(
     step="lstm_explained.cell:lstm_step",
     runner="lstm_explained.engine:run_lstm",
     weights="lstm_explained.engine:LSTMWeights",
+    buffers="lstm_explained.engine:lstm_buffers",
     belt_columns=(
         BeltColumn("previous", r"$C_{t-1}$", "C_{t-1}", "cell", "old belt"),
         BeltColumn("forget", r"$f_t$", "f_t", "forget", "forget: keep or drop"),
