@@ -7,7 +7,10 @@ settings (self-check on), and prints the time as a ratio to the fastest Keras fo
 over the same windows, all measured in this run as medians of several repeats: a warm
 ``model.predict`` with its default batches of 32, ``model.predict`` on one batch of all
 windows, and ``model.predict_on_batch`` (no callbacks, no batching loop: the fastest).
-Goal: <= 1.0x the fastest.
+Goal: <= 1.0x the fastest. Both sides run warm, as in a session that traces again (the
+gate lab, the widget): Keras from its compiled graph and its allocator's kept memory, the
+tracer from its compiled check and the memory of the traces it freed
+(:mod:`lstm_explained._recycle`).
 
 Then the same for a GRU stack of the seed's shape (GRU(50, return_sequences) -> Dropout
 -> GRU(100) -> Dropout -> Dense(1), Keras' default reset_after=True), freshly built with

@@ -43,6 +43,7 @@ from functools import partial
 import numpy as np
 
 from lstm_explained._buffers import Buffers
+from lstm_explained._recycle import empty
 from lstm_explained._threads import default_threads, single_threaded_blas, split
 from lstm_explained._weights import WeightsBase, check_weights
 from lstm_explained.activations import ROW_WISE, apply_inplace
@@ -345,7 +346,8 @@ def _views(a: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 def lstm_buffers(n: int, steps: int, units: int, dtype: type | np.dtype) -> Buffers:
     """Empty result arrays for :func:`run_lstm` (its ``out``): the gates time-major and
     gate-major, ``(T, gate, window, unit)`` (W x_t + b, then the activations), the states
-    ``(T, window, unit)``.
+    ``(T, window, unit)``; big ones in memory recycled from freed traces
+    (:mod:`lstm_explained._recycle`).
 
     Example
     -------
@@ -353,9 +355,9 @@ def lstm_buffers(n: int, steps: int, units: int, dtype: type | np.dtype) -> Buff
     >>> b.quantities()["forget"].shape, b.rows(0, 1).quantities()["cell"].shape
     ((3, 5, 2), (1, 5, 2))
     """
-    return Buffers({"gates": (np.empty((steps, 4, n, units), dtype), 2),
-                    "cells": (np.empty((steps, n, units), dtype), 1),
-                    "hiddens": (np.empty((steps, n, units), dtype), 1)}, _views)
+    return Buffers({"gates": (empty((steps, 4, n, units), dtype), 2),
+                    "cells": (empty((steps, n, units), dtype), 1),
+                    "hiddens": (empty((steps, n, units), dtype), 1)}, _views)
 
 
 __all__ = ["LSTMWeights", "by_gate", "lstm_buffers", "run_lstm", "step_inplace"]

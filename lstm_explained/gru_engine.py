@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstm_explained._buffers import Buffers
+from lstm_explained._recycle import empty
 from lstm_explained._threads import default_threads, single_threaded_blas, split
 from lstm_explained._weights import WeightsBase, check_weights
 from lstm_explained.activations import ROW_WISE, apply_inplace
@@ -291,15 +292,16 @@ def _views(a: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 def gru_buffers(n: int, steps: int, units: int, dtype: type | np.dtype) -> Buffers:
     """Empty result arrays for :func:`run_gru` (its ``out``): the gates time-major,
     ``(T, window, 3·unit)`` in Keras' block order (W x_t + b, then the activations), the
-    state ``(T, window, unit)``.
+    state ``(T, window, unit)``; big ones in memory recycled from freed traces
+    (:mod:`lstm_explained._recycle`).
 
     Example
     -------
     >>> gru_buffers(n=3, steps=5, units=2, dtype=np.float32).quantities()["reset"].shape
     (3, 5, 2)
     """
-    return Buffers({"gates": (np.empty((steps, n, 3 * units), dtype), 1),
-                    "hiddens": (np.empty((steps, n, units), dtype), 1)}, _views)
+    return Buffers({"gates": (empty((steps, n, 3 * units), dtype), 1),
+                    "hiddens": (empty((steps, n, units), dtype), 1)}, _views)
 
 
 __all__ = ["GRUWeights", "gru_buffers", "run_gru"]

@@ -50,7 +50,9 @@ bfloat16 layers (mixed precision).
 Memory
 ------
 A trace holds six (N, T, units) arrays per direction: it is estimated before anything is
-allocated and refused above ``max_bytes`` (:data:`DEFAULT_MAX_BYTES`, 2 GiB).
+allocated and refused above ``max_bytes`` (:data:`DEFAULT_MAX_BYTES`, 2 GiB). The memory
+of traces that were freed is kept (up to 512 MiB) for the next trace of about the same
+size, as TensorFlow's allocator keeps its tensors' (:mod:`lstm_explained._recycle`).
 
 Example
 -------
