@@ -201,11 +201,11 @@ def _check_target(
         )
     for (key, sub), lt, w, seq in zip(t.directions, traces, weights, seqs, strict=True):
         k_states = split_states(seq, lt)
+        ours = {s: getattr(lt, s)[idx] for s in k_states}  # the checked windows, once
         _check_mask(key, lt, idx, keras_mask, tolerance)
-        _check_finite(key, lt, idx, k_states, tolerance)
+        _check_finite(key, lt, idx, k_states, ours, tolerance)
         what, (err, where) = _worst(
-            [own_err] + [(_label(lt, s), rel_error(getattr(lt, s)[idx], k)) for s, k in
-                         k_states.items()]
+            [own_err] + [(_label(lt, s), rel_error(ours[s], k)) for s, k in k_states.items()]
         )
         _record(lt, err, idx.size, tolerance)
         if not lt.checked:
@@ -271,9 +271,9 @@ def _mask_text(mask: np.ndarray | None) -> str:
 
 
 def _check_finite(
-    key: str, lt: LayerTrace, idx: np.ndarray, keras_states: dict, tolerance: float
+    key: str, lt: LayerTrace, idx: np.ndarray, keras_states: dict, ours: dict,
+    tolerance: float,
 ) -> None:
-    ours = {s: getattr(lt, s)[idx] for s in keras_states}
     for who, arrays in (("Keras", keras_states), ("the recompute", ours)):
         for state, arr in arrays.items():
             name = _label(lt, state)
