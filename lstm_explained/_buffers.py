@@ -13,8 +13,8 @@ Example
 >>> import numpy as np
 >>> b = Buffers({"hidden": (np.zeros((5, 4, 3)), 1)}, lambda a: {"h": a["hidden"]})
 >>> part = b.rows(1, 3)
->>> part.n, part.arrays["hidden"].shape
-(2, (5, 2, 3))
+>>> part.arrays["hidden"].shape
+(5, 2, 3)
 >>> part.arrays["hidden"][...] = 1.0
 >>> float(b.quantities()["h"].sum())
 30.0
@@ -48,10 +48,6 @@ class Buffers:
         self._axes = {name: axis for name, (_, axis) in arrays.items()}
         self.arrays = {name: a for name, (a, _) in arrays.items()}
         self._views = views
-        sizes = {a.shape[self._axes[name]] for name, a in self.arrays.items()}
-        if len(sizes) != 1:
-            raise DataError(f"buffers disagree on the number of windows: {sorted(sizes)}")
-        self.n = sizes.pop()
 
     def rows(self, lo: int, hi: int) -> Buffers:
         """Windows ``lo:hi``: views into the same memory."""

@@ -78,7 +78,7 @@ def _give(size: int, block: mmap.mmap) -> None:
     """A block no array uses any more: keep it, releasing the oldest beyond KEEP_BYTES."""
     with _lock:
         _free.append((size, block))
-        while sum(s for s, _ in _free) > KEEP_BYTES:
+        while kept_bytes() > KEEP_BYTES:
             _free.pop(0)  # dropped: unmapped once nothing refers to it
 
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 _BLAS_LIBRARIES: list[Any] | None = None
@@ -89,4 +90,21 @@ def split(n: int, parts: int) -> list[tuple[int, int]]:
     return [(lo, hi) for lo, hi in zip(edges, edges[1:], strict=False) if hi > lo]
 
 
-__all__ = ["MIN_GATES_PER_THREAD", "default_threads", "single_threaded_blas", "split"]
+def run_parts(
+    run_part: Callable[[int, int], None], parts: list[tuple[int, int]], workers: int
+) -> None:
+    """``run_part(lo, hi)`` for every part, on up to ``workers`` threads (in this one when
+    there is one part or one worker), each product on one BLAS thread; a part's error is
+    raised here."""
+    with single_threaded_blas():
+        if len(parts) == 1 or workers < 2:
+            for lo, hi in parts:
+                run_part(lo, hi)
+            return
+        with ThreadPoolExecutor(min(len(parts), workers)) as pool:
+            for f in [pool.submit(run_part, lo, hi) for lo, hi in parts]:
+                f.result()
+
+
+__all__ = ["MIN_GATES_PER_THREAD", "default_threads", "run_parts", "single_threaded_blas",
+           "split"]

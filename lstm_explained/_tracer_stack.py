@@ -15,12 +15,11 @@ paces the progress bar); there are at least as many parts as threads.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
-from lstm_explained._threads import default_threads, single_threaded_blas, split
+from lstm_explained._threads import default_threads, run_parts, split
 from lstm_explained._tracer_plan import Plan
 from lstm_explained.keras_layers import cell_kind
 
@@ -38,28 +37,36 @@ def apply_masking(x: np.ndarray, mask: np.ndarray | None, maskings: list[Any]) -
     return x, mask
 
 
-def stack_threads(plan: Plan, n: int) -> int:
-    """Threads for ``n`` windows: as many as the widest layer is worth
-    (:func:`~lstm_explained._threads.default_threads`)."""
+def _cut(plan: Plan, n: int) -> tuple[list[tuple[int, int]], int]:
+    """The parts ``n`` windows are run in, and the threads: as many as the widest layer
+    is worth (:func:`~lstm_explained._threads.default_threads`), and at least one part
+    each, of at most :data:`PART` windows."""
     units = max(sub.cell.units for t in plan.targets for _, sub in t.directions)
-    return default_threads(n, units)
+    workers = default_threads(n, units)
+    return split(n, max(workers, -(-n // PART))), workers
 
 
 def run_stack(
-    plan: Plan, x: np.ndarray, weights: list[list[Any]], dtype: np.dtype, bar: Any,
-    threads: int | None = None,
+    plan: Plan, x: np.ndarray, weights: list[list[Any]], dtype: np.dtype, bar: Any
 ) -> tuple[list[np.ndarray], list[np.ndarray | None], list[list[dict[str, np.ndarray]]]]:
-    """Run every traced layer of a fast plan over the windows ``x``.
+    """Run every traced layer of a fast plan over the windows ``x``, part by part.
 
-    Args:
-        plan: a plan with ``fast`` set (every layer's ``source`` resolved).
-        x: the model's input (N, T, features), already cast to ``dtype``.
-        weights: each target's weights, per direction.
-        dtype: the engine's float type.
-        bar: a progress bar, advanced once per layer direction and part.
-        threads: threads to run the parts on; None: :func:`stack_threads`.
+    Parameters
+    ----------
+    plan : Plan
+        A plan with ``fast`` set (every layer's ``source`` resolved).
+    x : ndarray
+        The model's input (N, T, features), already in ``dtype``.
+    weights : list of list
+        Each target's weights, per direction.
+    dtype : numpy dtype
+        The engine's float type.
+    bar : progress bar
+        Advanced once per layer direction and part (:func:`parts_count` parts).
 
-    Returns:
+    Returns
+    -------
+    tuple
         ``(inputs, masks, arrays)``: per target, its input (N, T, features) as Keras
         feeds it and its mask (N, T) or None, and per direction the engine's
         ``{quantity: (N, T, units)}`` in processing order.
@@ -106,16 +113,8 @@ def run_stack(
                     out=out.rows(lo, hi))
                 bar.update(1)
 
-    workers = stack_threads(plan, n) if threads is None else threads
-    parts = split(n, max(workers, -(-n // PART)))
-    with single_threaded_blas():
-        if workers < 2 or len(parts) == 1:
-            for lo, hi in parts:
-                run_part(lo, hi)
-        else:
-            with ThreadPoolExecutor(min(workers, len(parts))) as pool:
-                for f in [pool.submit(run_part, lo, hi) for lo, hi in parts]:
-                    f.result()
+    parts, workers = _cut(plan, n)
+    run_parts(run_part, parts, workers)
     arrays = [[b.quantities() for b in bs] for bs in buffers]
     return ins, masks, arrays
 
@@ -131,7 +130,7 @@ def _output(plan: Plan, buffers: list[list[Any]], j: int, lo: int = 0,
 
 def parts_count(plan: Plan, n: int) -> int:
     """How many parts :func:`run_stack` cuts ``n`` windows into (for the progress bar)."""
-    return len(split(n, max(stack_threads(plan, n), -(-n // PART))))
+    return len(_cut(plan, n)[0])
 
 
-__all__ = ["PART", "apply_masking", "parts_count", "run_stack", "stack_threads"]
+__all__ = ["PART", "apply_masking", "parts_count", "run_stack"]

@@ -36,7 +36,6 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
@@ -44,7 +43,7 @@ import numpy as np
 
 from lstm_explained._buffers import Buffers
 from lstm_explained._recycle import empty
-from lstm_explained._threads import default_threads, single_threaded_blas, split
+from lstm_explained._threads import default_threads, run_parts, split
 from lstm_explained._weights import WeightsBase, check_weights
 from lstm_explained.activations import ROW_WISE, apply_inplace
 from lstm_explained.errors import DataError
@@ -323,14 +322,7 @@ def run_lstm(
 
     workers = default_threads(n, u) if threads is None else threads
     parts = split(n, workers) if hook_rows is None else _parts_at(hook_rows, n)
-    with single_threaded_blas():
-        if len(parts) == 1 or workers < 2:
-            for lo, hi in parts:
-                run_part(lo, hi)
-        else:
-            with ThreadPoolExecutor(min(len(parts), workers)) as pool:
-                for f in [pool.submit(run_part, lo, hi) for lo, hi in parts]:
-                    f.result()
+    run_parts(run_part, parts, workers)
     return out.quantities()
 
 

@@ -87,7 +87,6 @@ from lstm_explained.trace import LayerTrace, Trace
 #: ``progress="auto"`` shows a bar from this many windows on (never under pytest).
 AUTO_PROGRESS_SAMPLES = 5000
 
-_CHUNK = 2048  # windows per numpy run: bounds memory and paces the progress bar
 
 
 # ----------------------------------------------------------------------------------
@@ -262,7 +261,7 @@ def trace_gates(
     keras_out = None if checker is None else checker.submit(
         keras_side, model, plan, xs, weights, check_samples)
     stacked = plan.fast and _runner is None
-    chunks = [slice(s, min(s + _CHUNK, n)) for s in range(0, n, _CHUNK)]
+    chunks = [slice(s, min(s + stack.PART, n)) for s in range(0, n, stack.PART)]
     per_direction = stack.parts_count(plan, n) if stacked else len(chunks)
     total = sum(len(t.directions) for t in plan.targets) * per_direction
     bar = progress_bar(progress, total, "tracing LSTM gates", "run",

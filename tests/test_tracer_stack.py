@@ -44,7 +44,7 @@ def test_every_cut_gives_each_window_what_one_run_over_all_windows_gives(
     monkeypatch, part, threads
 ):
     monkeypatch.setattr(stack, "PART", part)
-    monkeypatch.setattr(stack, "stack_threads", lambda plan, n: threads)
+    monkeypatch.setattr(stack, "default_threads", lambda n, units: threads)
     model = _stack_model()
     x = _windows(40)
     trace = trace_gates(model, x, dtype="float64", check_samples=None)

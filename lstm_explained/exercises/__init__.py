@@ -93,9 +93,11 @@ from lstm_explained.exercises.sp500 import lag_correlations
 def exercises(kind: str | None = None) -> list[str]:
     """The ids of every exercise, in tutorial order (within a tutorial, as registered).
 
-    Args:
-        kind: ``"concept"`` for the exercises that ask for a prediction or a design choice,
-            ``"compute"`` for those that ask to compute or read off a value; all when None.
+    Parameters
+    ----------
+    kind : str or None
+        ``"concept"`` for the exercises that ask for a prediction or a design choice,
+        ``"compute"`` for those that ask to compute or read off a value; all when None.
 
     Example
     -------
@@ -159,17 +161,25 @@ def solution(exercise: str, **context: Any) -> Any:
 def check(exercise: str, answer: Any, **context: Any) -> Result:
     """Check an answer to an exercise against the right answer computed from ``context``.
 
-    Args:
-        exercise: the exercise id, e.g. ``"01.cell_state"`` (see :func:`exercises`).
-        answer: the student's answer; ``None`` or ``...`` means "not answered yet".
-        **context: what the answer was computed from (see :func:`question`), plus optional
-            tolerances (``tolerance``, ``rtol``, ``atol``).
+    Parameters
+    ----------
+    exercise : str
+        The exercise id, e.g. ``"01.cell_state"`` (see :func:`exercises`).
+    answer : any
+        The student's answer; ``None`` or ``...`` means "not answered yet".
+    **context
+        What the answer was computed from (see :func:`question`), plus optional
+        tolerances (``tolerance``, ``rtol``, ``atol``).
 
-    Returns:
-        A :class:`Result`: truthy when right; its message is a hint when wrong.
+    Returns
+    -------
+    Result
+        Truthy when right; its message is a hint when wrong.
 
-    Raises:
-        DataError: for an unknown exercise or missing context.
+    Raises
+    ------
+    DataError
+        For an unknown exercise or missing context.
     """
     ex = _get(exercise)
     _context(ex, context)

@@ -61,7 +61,9 @@ def unit_correlations(trace: Any, layer: str | None = None, quantity: str = "hid
     trace's first layer (so a second LSTM layer is compared with the model's input, not
     with the hidden states it is fed).
 
-    Returns:
+    Returns
+    -------
+    dict
         ``{"value": r, "slope": r}``, each (units,).
 
     Example
