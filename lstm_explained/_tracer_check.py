@@ -84,10 +84,13 @@ def rel_error(ours: Any, theirs: Any) -> tuple[float, tuple[int, ...]]:
     with np.errstate(invalid="ignore", over="ignore"):
         err = np.subtract(ours, theirs)
         np.abs(err, out=err)
-        err /= np.maximum(np.abs(theirs), 1.0)
-    err[~np.isfinite(err)] = np.inf
+        scale = np.abs(theirs)
+        np.maximum(scale, 1.0, out=scale)
+        err /= scale
+    # argmax stops at the first NaN, so a non-finite value anywhere is found here
     where = np.unravel_index(int(np.argmax(err)), err.shape)
-    return float(err[where]), tuple(int(i) for i in where)
+    worst = float(err[where])
+    return (worst if math.isfinite(worst) else math.inf), tuple(int(i) for i in where)
 
 
 def decode_mask(m: np.ndarray) -> np.ndarray | None:
@@ -104,24 +107,27 @@ def checked_windows(n: int, check_samples: int | None) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, check_samples).round().astype(int))
 
 
-def expected_outputs(t: Any, traces: list[LayerTrace], idx: np.ndarray) -> list[np.ndarray]:
+def expected_outputs(
+    t: Any, traces: list[LayerTrace], idx: np.ndarray,
+    hidden: list[np.ndarray] | None = None,
+) -> list[np.ndarray]:
     """What the Keras layer (``t.layer``) should output on windows ``idx``, from the
-    recompute: its sequence or last output, the Bidirectional merge, its final states."""
+    recompute: its sequence or last output, the Bidirectional merge, its final states.
+    ``hidden``: each direction's ``hidden[idx]``, when the caller has gathered it."""
     layer = t.layer
     seqs, states = [], []
     for role, ((_, sub), lt) in enumerate(zip(t.directions, traces, strict=True)):
-        h = lt.hidden[idx]
         if layer.return_sequences:
-            y = h
+            y = lt.hidden[idx] if hidden is None else hidden[role]
             if sub.zero_output_for_mask and lt.mask is not None:
                 y = np.where(lt.mask[idx][..., None], y, 0.0)
             if role == 1:  # Bidirectional flips its backward_layer's sequence, however it ran
                 y = y[:, ::-1]
         else:
-            y = h[:, -1]
+            y = lt.hidden[idx, -1]
         seqs.append(y)
         # Keras' order: the output first (an LSTM's h, then C; a GRU's h)
-        states.extend(getattr(lt, s)[idx][:, -1] for s in lt.spec.keras_states)
+        states.extend(getattr(lt, s)[idx, -1] for s in lt.spec.keras_states)
     out = [seqs[0]] if not t.bidirectional else _merge(layer.merge_mode, *seqs)
     if layer.return_state:
         out.extend(states)
@@ -191,7 +197,11 @@ def _check_target(
     """Check the directions of one layer against Keras' (own outputs, mask, every state
     at every step of each direction); record, and raise on the first mismatch."""
     own, keras_mask, seqs = keras_out
-    expected = expected_outputs(t, traces, idx)
+    k_states = [split_states(seq, lt) for seq, lt in zip(seqs, traces, strict=True)]
+    # the checked windows' states, gathered once from the time-major arrays
+    ours = [{s: getattr(lt, s)[idx] for s in k} for lt, k in zip(traces, k_states, strict=True)]
+    expected = expected_outputs(t, traces, idx, [o[lt.spec.output] for o, lt in
+                                                 zip(ours, traces, strict=True)])
     if len(expected) != len(own):
         own_err = (f"the outputs of layer {t.layer.name!r}", (math.inf, ()))
     else:
@@ -199,14 +209,13 @@ def _check_target(
             (f"output {j} of layer {t.layer.name!r}", rel_error(e, o))
             for j, (e, o) in enumerate(zip(expected, own, strict=True))
         )
-    for (key, sub), lt, w, seq in zip(t.directions, traces, weights, seqs, strict=True):
-        k_states = split_states(seq, lt)
-        ours = {s: getattr(lt, s)[idx] for s in k_states}  # the checked windows, once
+    for (key, sub), lt, w, keras_st, our_st in zip(t.directions, traces, weights, k_states,
+                                                    ours, strict=True):
         _check_mask(key, lt, idx, keras_mask, tolerance)
-        _check_finite(key, lt, idx, k_states, ours, tolerance)
-        what, (err, where) = _worst(
-            [own_err] + [(_label(lt, s), rel_error(ours[s], k)) for s, k in k_states.items()]
-        )
+        errors = [(_label(lt, s), rel_error(our_st[s], k)) for s, k in keras_st.items()]
+        if not math.isfinite(_worst(errors)[1][0]):  # a NaN or inf on either side
+            _check_finite(key, lt, idx, keras_st, our_st, tolerance)
+        what, (err, where) = _worst([own_err, *errors])
         _record(lt, err, idx.size, tolerance)
         if not lt.checked:
             raise TraceMismatchError(
@@ -214,7 +223,7 @@ def _check_target(
                 f"(tolerance {tolerance:g}), in {_where(what, where, idx)}; measured as "
                 f"|ours - keras| / max(1, |keras|) over {_labels(lt)} at every step and the "
                 f"layer's outputs, on {idx.size} checked windows. "
-                + _cause(lt, idx, sub, w, k_states, tolerance)
+                + _cause(lt, idx, sub, w, keras_st, tolerance)
             )
 
 

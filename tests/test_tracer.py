@@ -407,6 +407,23 @@ def test_rel_error_is_relative_to_each_value_and_fails_on_non_finite():
     assert rel_error([0.5], [0.5004])[0] == pytest.approx(4e-4)  # absolute within [-1, 1]
     assert rel_error([np.nan], [np.nan])[0] == np.inf
     assert rel_error([np.inf], [np.inf])[0] == np.inf
+    assert rel_error([[5.0, 0.0]], [[1.0, np.nan]]) == (np.inf, (0, 1))  # behind a bigger one
+
+
+_VALUES = st.one_of(st.floats(-1e6, 1e6, width=32), st.sampled_from([np.nan, np.inf, -np.inf]))
+
+
+@given(pairs=st.lists(st.tuples(_VALUES, _VALUES), min_size=1, max_size=40))
+def test_property_rel_error_is_the_largest_relative_error_and_inf_when_not_finite(pairs):
+    ours, theirs = (np.array(side, np.float32) for side in zip(*pairs, strict=True))
+    with np.errstate(invalid="ignore", over="ignore"):
+        each = np.abs(ours - theirs) / np.maximum(np.abs(theirs), 1.0)
+    finite = np.isfinite(each)
+    err, where = rel_error(ours, theirs)
+    if finite.all():
+        assert err == each.max() and each[where] == err
+    else:
+        assert err == np.inf and not finite[where]
 
 
 def _keras_cell_states(layer, x):
@@ -597,9 +614,9 @@ def test_memory_budget_is_estimated_before_tracing(n):
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_tracer_on_other_keras_backends(backend, other_backend):
     """The tracer on six model shapes (tests/_backend_checks.py, a GRU stack among them),
-    run by the backend."""
+    and on one of them again with new weights, run by the backend."""
     results = other_backend(backend)["tracer"]
-    assert len(results) == 6
+    assert len(results) == 7
     for name, r in results.items():
         assert r["verified"] and all(n == 5 for n in r["checked"]), (name, r)
         assert r["error"] is None or r["error"] <= TOL, (name, r)
