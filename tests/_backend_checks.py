@@ -46,8 +46,12 @@ TRACER = textwrap.dedent("""
                      "checked": [lt.checked_samples for lt in tr.values()], "error": err}
 
 
-    run("stack", K.Sequential([K.Input((7, 2)), L.LSTM(4, return_sequences=True),
-                               L.Dropout(0.1), L.LSTM(3)]), x)
+    stack = K.Sequential([K.Input((7, 2)), L.LSTM(4, return_sequences=True), L.Dropout(0.1),
+                          L.LSTM(3)])
+    run("stack", stack, x)
+    # traced again with new weights: a compiled Keras run must not keep the old ones
+    stack.set_weights([1.5 * w for w in stack.get_weights()])
+    run("stack, new weights", stack, x)
     inp = K.Input((7, 2))
     bi = L.Bidirectional(L.LSTM(3, return_sequences=True, return_state=True), merge_mode="ave")
     seq, *states = bi(L.Masking(0.0)(inp))
