@@ -39,16 +39,28 @@ def test_import_does_not_import_tensorflow():
     assert out.stderr == ""
 
 
-def test_keras_import_is_quiet():
+def test_keras_import_is_quiet_and_leaves_its_objects_to_the_permanent_generation():
+    """Nothing on stderr; what the import made is frozen (gc.freeze: the final collections
+    at exit skip it), and what is made afterwards is still collected."""
     out = run_python(
         """
+        import gc, weakref
         import lstm_explained as lx
+        before = gc.get_freeze_count()
         model = lx.model.load_pretrained("sine")
-        print(type(model).__name__)
+        class Node: pass
+        a, b = Node(), Node()
+        a.other, b.other = b, a  # a cycle, made after the import
+        gone = weakref.ref(a)
+        del a, b
+        gc.collect()
+        print(type(model).__name__, before, gc.get_freeze_count(), gone() is None)
         """
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "Sequential"
+    name, before, after, collected = out.stdout.split()
+    assert name == "Sequential" and collected == "True"
+    assert int(before) == 0 and int(after) > 100_000, (before, after)
     noisy = [line for line in out.stderr.splitlines() if line.strip()]
     assert noisy == [], noisy
 
