@@ -70,6 +70,10 @@ def _checking_cell(sub: Any, cfg: dict[str, Any]) -> Any:
     return cell_cls(implementation=sub.cell.implementation, **cfg)
 
 
+#: The cell options that only choose a layer's first weights.
+_INITIALIZERS = ("kernel_initializer", "recurrent_initializer", "bias_initializer")
+
+
 def checking_copy(sub: Any, name: str, dtype: Any = None) -> Any:
     """A Keras RNN that computes what recurrent layer ``sub`` (an LSTM or a GRU) computes,
     returning every state at every step (:attr:`CellKind.keras_states`, side by side), in
@@ -78,6 +82,13 @@ def checking_copy(sub: Any, name: str, dtype: Any = None) -> Any:
     k = keras()
     cfg = sub.cell.get_config()
     cfg.update(name=f"{name}_cell", dropout=0.0, recurrent_dropout=0.0)
+    # Its weights are always the layer's (set_weights): zeros to start with spare the
+    # initialisers' work (an orthogonal matrix; on JAX, each op compiled); and it has no
+    # dropout to seed. So making it draws no random numbers: unseeded, Keras would draw
+    # them from the generators a user seeds (Python's for a cell, its own for weights).
+    cfg.update({key: "zeros" for key in _INITIALIZERS if key in cfg})
+    if "seed" in cfg:
+        cfg["seed"] = 0
     if dtype is not None:
         cfg["dtype"] = dtype
     return k.layers.RNN(

@@ -285,6 +285,20 @@ def test_the_check_runs_keras_eagerly_once_then_compiled_and_measures_the_same()
     assert _check_run(long).compiled is not None, "a long model ran eagerly"
 
 
+def test_tracing_draws_no_random_numbers():
+    """The checking copies start from zeros (their weights are always the layer's): a
+    trace leaves Keras' global generator, and so the next model's weights, as they were."""
+    def next_weights(trace_between: bool) -> list[np.ndarray]:
+        K.utils.set_random_seed(7)
+        model = K.Sequential([K.Input((5, 2)), L.LSTM(3, return_sequences=True), L.GRU(2)])
+        if trace_between:
+            trace_gates(model, np.ones((2, 5, 2), np.float32))
+        return K.Sequential([K.Input((5, 2)), L.LSTM(3)]).get_weights()
+
+    for ours, alone in zip(next_weights(True), next_weights(False), strict=True):
+        np.testing.assert_array_equal(ours, alone)
+
+
 def test_backward_layer_time_order():
     inp = K.Input((6, 2))
     lstm = L.LSTM(3, go_backwards=True, return_sequences=True)
