@@ -286,8 +286,9 @@ def test_the_check_runs_keras_eagerly_once_then_compiled_and_measures_the_same()
 
 
 def test_tracing_draws_no_random_numbers():
-    """The checking copies start from zeros (their weights are always the layer's): a
-    trace leaves Keras' global generator, and so the next model's weights, as they were."""
+    """The checking copies start from zero weights (always replaced by the layer's) and a
+    fixed seed (no dropout): a trace leaves Keras' and Python's generators, and so the next
+    model's weights, as they were."""
     def next_weights(trace_between: bool) -> list[np.ndarray]:
         K.utils.set_random_seed(7)
         model = K.Sequential([K.Input((5, 2)), L.LSTM(3, return_sequences=True), L.GRU(2)])
