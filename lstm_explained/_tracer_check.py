@@ -108,17 +108,16 @@ def checked_windows(n: int, check_samples: int | None) -> np.ndarray:
 
 
 def expected_outputs(
-    t: Any, traces: list[LayerTrace], idx: np.ndarray,
-    hidden: list[np.ndarray] | None = None,
+    t: Any, traces: list[LayerTrace], idx: np.ndarray, hidden: list[np.ndarray]
 ) -> list[np.ndarray]:
     """What the Keras layer (``t.layer``) should output on windows ``idx``, from the
     recompute: its sequence or last output, the Bidirectional merge, its final states.
-    ``hidden``: each direction's ``hidden[idx]``, when the caller has gathered it."""
+    ``hidden``: each direction's ``hidden[idx]``, as the check gathered it."""
     layer = t.layer
     seqs, states = [], []
     for role, ((_, sub), lt) in enumerate(zip(t.directions, traces, strict=True)):
         if layer.return_sequences:
-            y = lt.hidden[idx] if hidden is None else hidden[role]
+            y = hidden[role]
             if sub.zero_output_for_mask and lt.mask is not None:
                 y = np.where(lt.mask[idx][..., None], y, 0.0)
             if role == 1:  # Bidirectional flips its backward_layer's sequence, however it ran

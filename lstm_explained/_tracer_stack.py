@@ -37,6 +37,17 @@ def apply_masking(x: np.ndarray, mask: np.ndarray | None, maskings: list[Any]) -
     return x, mask
 
 
+def source(
+    t: Any, x: np.ndarray, outputs: list[np.ndarray], masks: list[np.ndarray | None]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """What feeds target ``t`` on the fast path, before its Masking layers, and its mask:
+    the model's input ``x`` (no mask), or earlier target j's output sequence
+    ``outputs[j]`` and mask ``masks[j]``."""
+    if t.source[0] == "input":
+        return x, None
+    return outputs[t.source[1]], masks[t.source[1]]
+
+
 def _cut(plan: Plan, n: int) -> tuple[list[tuple[int, int]], int]:
     """The parts ``n`` windows are run in, and the threads: as many as the widest layer
     is worth (:func:`~lstm_explained._threads.default_threads`), and at least one part
@@ -75,30 +86,25 @@ def run_stack(
     ins: list[np.ndarray] = []
     masks: list[np.ndarray | None] = []
     buffers: list[list[Any]] = []
+    outputs: list[np.ndarray] = []  # each target's output sequence, as Keras returns it
     for t, ws in zip(plan.targets, weights, strict=True):
         maskings = t.source[-1]
-        if t.source[0] == "input":
-            src, src_mask = x, None
-        else:
-            j = t.source[1]
-            src, src_mask = _output(plan, buffers, j), masks[j]
+        src, src_mask = source(t, x, outputs, masks)
         # a Masking layer computes a new input; else the source itself is the input
         ins.append(np.empty(src.shape, dtype) if maskings else src)
         has_mask = bool(maskings) or src_mask is not None
         masks.append(np.empty((n, steps), bool) if has_mask else None)
         buffers.append([cell_kind(sub).empty_buffers(n, steps, w.units, dtype)
                         for (_, sub), w in zip(t.directions, ws, strict=True)])
+        # its (only) direction's output quantity, in processing order
+        outputs.append(buffers[-1][0].quantities()[cell_kind(t.directions[0][1]).output])
 
     @np.errstate(over="ignore", invalid="ignore")  # the self-check reports an overflow
     def run_part(lo: int, hi: int) -> None:
         for i, (t, ws) in enumerate(zip(plan.targets, weights, strict=True)):
             maskings = t.source[-1]
-            if t.source[0] == "input":
-                part, m = x[lo:hi], None
-            else:
-                j = t.source[1]
-                part = _output(plan, buffers, j, lo, hi)
-                m = None if masks[j] is None else masks[j][lo:hi]
+            src, m = source(t, x, outputs, masks)  # rows lo:hi are this part's own
+            part, m = src[lo:hi], None if m is None else m[lo:hi]
             if maskings:
                 part, m = apply_masking(part, m, maskings)
                 ins[i][lo:hi] = part
@@ -119,18 +125,9 @@ def run_stack(
     return ins, masks, arrays
 
 
-def _output(plan: Plan, buffers: list[list[Any]], j: int, lo: int = 0,
-            hi: int | None = None) -> np.ndarray:
-    """Target ``j``'s output sequence (windows ``lo:hi``), as Keras returns it: its
-    (only) direction's output quantity, in processing order."""
-    b = buffers[j][0]
-    b = b if hi is None else b.rows(lo, hi)
-    return b.quantities()[cell_kind(plan.targets[j].directions[0][1]).output]
-
-
 def parts_count(plan: Plan, n: int) -> int:
     """How many parts :func:`run_stack` cuts ``n`` windows into (for the progress bar)."""
     return len(_cut(plan, n)[0])
 
 
-__all__ = ["PART", "apply_masking", "parts_count", "run_stack"]
+__all__ = ["PART", "apply_masking", "parts_count", "run_stack", "source"]

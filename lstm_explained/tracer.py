@@ -267,14 +267,14 @@ def trace_gates(
     bar = progress_bar(progress, total, "tracing LSTM gates", "run",
                        big_enough=n >= AUTO_PROGRESS_SAMPLES)
     results: list[list[LayerTrace]] = []
+    x_fast = xs[0].astype(dtype, copy=False) if plan.fast else None  # what numpy runs on
     try:
         if stacked:  # every part of the windows through every layer, on its own thread
             layer_inputs, layer_masks, stacked_arrays = stack.run_stack(
-                plan, xs[0].astype(dtype, copy=False), weights, dtype, bar)
+                plan, x_fast, weights, dtype, bar)
         for i, t in enumerate(plan.targets):
             if plan.fast and not stacked:
-                layer_inputs[i], layer_masks[i] = _fast_source(t, xs, results, layer_masks,
-                                                               dtype)
+                layer_inputs[i], layer_masks[i] = _fast_source(t, x_fast, results, layer_masks)
             x_in, mask = layer_inputs[i], layer_masks[i]
             traces = []
             for d, ((key, sub), w) in enumerate(zip(t.directions, weights[i], strict=True)):
@@ -323,15 +323,13 @@ def trace_gates(
 
 
 def _fast_source(
-    t: Target, xs: list[np.ndarray], results: list[list[LayerTrace]],
-    masks: list[np.ndarray | None], dtype: np.dtype,
+    t: Target, x: np.ndarray, results: list[list[LayerTrace]],
+    masks: list[np.ndarray | None],
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Fast path: a layer's input and mask, from ``x`` or an earlier traced layer."""
-    if t.source[0] == "input":
-        return stack.apply_masking(xs[0].astype(dtype, copy=False), None, t.source[1])
-    prev = results[t.source[1]][0]
-    # the sequence the layer returns, as Keras returns it
-    return stack.apply_masking(prev.hidden, masks[t.source[1]], t.source[2])
+    """Fast path: a layer's input and mask, from ``x`` or an earlier traced layer (the
+    sequence it returns, as Keras returns it)."""
+    outputs = [traces[0].hidden for traces in results]
+    return stack.apply_masking(*stack.source(t, x, outputs, masks), t.source[-1])
 
 
 __all__ = ["AUTO_PROGRESS_SAMPLES", "DEFAULT_MAX_BYTES", "IDENTITY_AT_INFERENCE", "trace_gates"]
