@@ -122,10 +122,24 @@ def keras_float64(sub: Any, lt: LayerTrace, idx: np.ndarray) -> dict[str, np.nda
     copy = checking_copy(sub, "lx_check_float64", dtype="float64")
     x = np.asarray(lt.in_input_order("inputs")[idx], dtype=np.float64)
     mask = None if lt.mask is None else lt.in_input_order("mask")[idx]
-    copy(x[:1], mask=None if mask is None else mask[:1])  # build it
+    copy.build(x.shape)  # its weights, without running it
     copy.set_weights([np.asarray(v, dtype=np.float64) for v in sub.get_weights()])
-    seq = np.asarray(to_numpy(copy(x, mask=mask)), dtype=np.float64)
+    seq = np.asarray(to_numpy(_long_run(copy, x.shape[1])(x, mask=mask)), dtype=np.float64)
     return split_states(seq, lt)
+
+
+def _long_run(copy: Any, steps: int) -> Any:
+    """``copy``, or on TensorFlow for more than :data:`~lstm_explained._tracer_plan.EAGER_STEPS`
+    steps a ``tf.function`` of it, as the self-check's own Keras runs decide
+    (:class:`~lstm_explained._tracer_plan._KerasRun`): an eager loop costs about 1 ms a step
+    in Python (2.5 s for 1,000 steps), building the graph a few tenths of a second."""
+    from lstm_explained._tracer_plan import EAGER_STEPS  # it imports this module
+
+    if steps <= EAGER_STEPS or keras().backend.backend() != "tensorflow":
+        return copy
+    import tensorflow as tf
+
+    return tf.function(lambda x, mask: copy(x, mask=mask))
 
 
 __all__ = ["checking_copy", "keras_float64", "split_states"]
