@@ -109,10 +109,12 @@ def test_wheel_installs_and_works_from_another_folder(tmp_path):
     )
     wheel = next(dist.glob("lstm_explained-*.whl"))
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    # no pip of its own (ensurepip takes ~5 s): this pip installs into it (pip --python)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     py = str(venv / "bin" / "python")
     subprocess.run(
-        [py, "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True, capture_output=True
+        [sys.executable, "-m", "pip", "--python", py, "install", "-q", "--no-deps", str(wheel)],
+        check=True, capture_output=True,
     )
     site = subprocess.run(
         [py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
