@@ -129,13 +129,12 @@ def keras_float64(sub: Any, lt: LayerTrace, idx: np.ndarray) -> dict[str, np.nda
 
 
 def _long_run(copy: Any, steps: int) -> Any:
-    """``copy``, or on TensorFlow for more than :data:`~lstm_explained._tracer_plan.EAGER_STEPS`
-    steps a ``tf.function`` of it, as the self-check's own Keras runs decide
-    (:class:`~lstm_explained._tracer_plan._KerasRun`): an eager loop costs about 1 ms a step
-    in Python (2.5 s for 1,000 steps), building the graph a few tenths of a second."""
-    from lstm_explained._tracer_plan import EAGER_STEPS  # it imports this module
+    """``copy``, or on TensorFlow a ``tf.function`` of it when that is worth building for a
+    run of ``steps`` steps, by the policy of the self-check's own Keras runs
+    (:func:`lstm_explained._tracer_plan.worth_compiling`; this copy runs once)."""
+    from lstm_explained._tracer_plan import worth_compiling  # it imports this module
 
-    if steps <= EAGER_STEPS or keras().backend.backend() != "tensorflow":
+    if keras().backend.backend() != "tensorflow" or not worth_compiling(steps, True):
         return copy
     import tensorflow as tf
 

@@ -328,7 +328,7 @@ def _fast_source(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Fast path: a layer's input and mask, from ``x`` or an earlier traced layer (the
     sequence it returns, as Keras returns it)."""
-    outputs = [traces[0].hidden for traces in results]
+    outputs = [getattr(traces[0], traces[0].spec.output) for traces in results]
     return stack.apply_masking(*stack.source(t, x, outputs, masks), t.source[-1])
 
 
