@@ -111,6 +111,9 @@ def test_numpy_rollout_equals_keras_rollout(config):
     fast = rollout(model, x, 13)
     slow = _rollout_keras(model, x, 13)[..., 0]
     np.testing.assert_allclose(fast, slow, atol=1e-5)
+    # one step ahead, in the numpy cell, 3 windows at a time (the last part holds one)
+    np.testing.assert_allclose(point_by_point(model, x, batch_size=3),
+                               model.predict(x.astype("float32"), verbose=0)[:, 0], atol=1e-6)
 
 
 def test_other_models_fall_back_to_keras():
@@ -123,6 +126,8 @@ def test_other_models_fall_back_to_keras():
     x = np.random.default_rng(1).normal(size=(3, 8, 2))
     out = rollout(model, x, 5)
     assert out.shape == (3, 5, 2)
+    np.testing.assert_allclose(point_by_point(model, x, batch_size=2),
+                               model.predict(x.astype("float32"), verbose=0), atol=1e-6)
     # step 1 of the fed-back forecast is the model's own prediction on the first window
     np.testing.assert_allclose(out[:, 0], model.predict(x.astype("float32"), verbose=0), atol=1e-6)
     # the second step sees the window shifted by one with the prediction appended
