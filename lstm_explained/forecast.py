@@ -289,8 +289,9 @@ def point_by_point(model: Any, x: np.ndarray, batch_size: int = 1024) -> np.ndar
     x = _check_windows(x, model)
     if isinstance(model, LinearAR):
         return model.predict(x)
-    stack = numpy_stack(model)
-    if stack is not None and int(model.outputs[0].shape[-1]) == x.shape[2]:
+    # the numpy loop holds predictions in the windows' width: a model whose output matches
+    stack = numpy_stack(model) if int(model.outputs[0].shape[-1]) == x.shape[2] else None
+    if stack is not None:
         with single_threaded_blas():
             pred = np.concatenate([_rollout_numpy(*stack, x[s : s + batch_size], 1)[:, 0]
                                    for s in range(0, len(x), batch_size)])

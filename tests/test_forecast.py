@@ -45,8 +45,8 @@ def seed_full_sequence(model, data, steps):
 
 
 @pytest.mark.parametrize("name", ["sine", "sp500"])
-def test_predict_on_batch_is_predict_on_one_frame(name, sine_model, sp500_model):
-    model = {"sine": sine_model, "sp500": sp500_model}[name]
+def test_predict_on_batch_is_predict_on_one_frame(name, request):
+    model = request.getfixturevalue(f"{name}_model")
     frames = np.random.default_rng(0).normal(size=(3, 1, 50, 1)).astype(np.float32) * 0.3
     for frame in frames:
         assert np.array_equal(model.predict(frame, verbose=0), PerBatch(model).predict(frame))
