@@ -3,20 +3,22 @@
 The tracer and the forecasts run this; tutorial 01 reads :mod:`lstm_explained.cell`, and a
 test checks the two agree to 1e-12 in float64. Same arithmetic, written for speed:
 
-* the input half of every gate, ``W x_t + b``, is one matrix product for all steps;
-* the loop then does one small product ``h_{t-1} U`` per step, on one BLAS thread
-  (:func:`single_threaded_blas`), writing the activations in place into time-major,
-  gate-major result buffers ``(T, gate, window, unit)``: every gate of a step is one
-  contiguous block, so each element-wise operation runs over contiguous memory;
+* a step's pre-activations ``W x_t + U h_{t-1} + b`` are one small matrix product,
+  ``[h_{t-1}, x_t, 1] · [U; W; b]``, on one BLAS thread (:func:`single_threaded_blas`),
+  written straight into time-major, gate-major result buffers ``(T, gate, window,
+  unit)``, where the activations then overwrite them in place: every gate of a step is
+  one contiguous block, so each element-wise operation runs over contiguous memory;
 * the windows are independent, so a big enough batch is split over two threads, one
   part of the buffers each (:func:`default_threads`);
-* sigmoid and tanh are computed from numpy's vectorised ``exp``
-  (:data:`lstm_explained.activations.INPLACE`), within 2e-7 of the exact values;
-* for the usual pair (sigmoid gates, tanh candidate) the four gates take one ``exp``
-  pass together: the weights of each gate are scaled once by -1 (sigmoid gates) or -2
-  (the candidate), exactly (a power of two), so that ``1 / (1 + exp(z'))`` is every
-  gate's sigmoid at once, and ``tanh(z) = 2 sigmoid(2 z) - 1`` the candidate
-  (:func:`step_fused`).
+* the gate blocks are kept in the order i, f, o, C̃ (:data:`ORDER`: Keras' i, f, c, o with
+  the candidate moved last), so the three sigmoid gates are one contiguous block;
+* for the usual pair (sigmoid gates, tanh candidate) the four gates take one numpy
+  ``tanh`` call together: the weights of the sigmoid gates are scaled once by 1/2,
+  exactly (a power of two), so that ``tanh`` of the step's pre-activations is
+  ``tanh(z / 2)`` for i, f, o, which ``(1 + t) / 2`` turns into ``sigmoid(z)``, and
+  ``tanh(z)`` for the candidate (:func:`activate_fused`): three calls for all four gates,
+  two for ``h_t = o_t ⊙ tanh(C_t)``. numpy's float32 and float64 ``tanh`` are vectorised
+  (SIMD on AVX2, AVX-512 and ARM's NEON).
 
 Weights use Keras' layout, the four blocks in the order i, f, c, o
 (:data:`lstm_explained.kinds.LSTM.keras_blocks`).
@@ -51,6 +53,11 @@ from lstm_explained.kinds import LSTM
 
 #: A step's hook: called with the four gates (views) after their activations.
 Hook = Callable[[dict[str, np.ndarray]], None]
+
+#: The gate blocks of the engine's buffers and of :func:`by_gate`: Keras' i, f, c, o with
+#: the candidate last, so that the three sigmoid gates are one contiguous block.
+ORDER: tuple[str, ...] = ("input", "forget", "output", "candidate")
+_FROM_KERAS = [LSTM.keras_blocks.index(gate) for gate in ORDER]
 
 
 @dataclass(frozen=True)
@@ -112,25 +119,34 @@ def step_inplace(
 ) -> None:
     """One batched step, in place: :func:`lstm_explained.cell.lstm_step`, for speed.
 
-    ``z`` (4, batch, units) holds ``W x_t + b`` gate by gate (i, f, c, o) and receives the
-    four gate activations; ``recurrent`` is ``U`` as (4, units, units), gate by gate;
-    ``c_t`` and ``h_t`` receive the new states (they may be ``c_prev`` and ``h_prev``: the
-    update is element-wise); ``scratch`` is a (4, batch, units) buffer.
+    ``z`` (4, batch, units) holds ``W x_t + b`` gate by gate (:data:`ORDER`: i, f, o, c)
+    and receives the four gate activations; ``recurrent`` is ``U`` as (4, units, units),
+    gate by gate (:func:`by_gate`); ``c_t`` and ``h_t`` receive the new states (they may
+    be ``c_prev`` and ``h_prev``: the update is element-wise); ``scratch`` is a (4, batch,
+    units) buffer.
     """
     np.matmul(h_prev, recurrent, out=scratch)  # U h_{t-1}, gate by gate
     z += scratch  # z = W x_t + U h_{t-1} + b
-    i_t, f_t, c_tilde_t, o_t = z
+    activate_inplace(z, c_prev, weights, c_t, h_t, scratch[0], hook)
+
+
+def activate_inplace(
+    z: np.ndarray, c_prev: np.ndarray, weights: LSTMWeights, c_t: np.ndarray,
+    h_t: np.ndarray, written: np.ndarray, hook: Hook | None = None,
+) -> None:
+    """The rest of a step once ``z`` (4, batch, units) holds the pre-activations ``W x_t +
+    U h_{t-1} + b`` (:data:`ORDER`): the gates in place, then ``C_t`` and ``h_t``;
+    ``written`` is a (batch, units) buffer."""
+    i_t, f_t, o_t, c_tilde_t = z
     sigma, act = weights.recurrent_activation, weights.activation
     if sigma in ROW_WISE:  # e.g. softmax: each gate's block on its own, as Keras does
         for gate in (i_t, f_t, o_t):
             apply_inplace(sigma, gate)
     else:
-        apply_inplace(sigma, z[:2])  # i_t and f_t, one block
-        apply_inplace(sigma, o_t)
+        apply_inplace(sigma, z[:3])  # i_t, f_t and o_t, one block
     apply_inplace(act, c_tilde_t)
     if hook is not None:  # e.g. the gate lab's clamps, before the gates act
         hook({"input": i_t, "forget": f_t, "candidate": c_tilde_t, "output": o_t})
-    written = scratch[0]
     np.multiply(i_t, c_tilde_t, out=written)  # i_t ⊙ C̃_t
     np.multiply(f_t, c_prev, out=c_t)  # f_t ⊙ C_{t-1}
     c_t += written  # C_t
@@ -140,57 +156,51 @@ def step_inplace(
 
 
 def _fused_scales(weights: LSTMWeights) -> np.ndarray | None:
-    """(4, 1, 1) gate scales for :func:`step_fused` (-1 for the sigmoid gates i, f, o, -2
-    for the tanh candidate), or None for other activations."""
+    """(4, 1, 1) gate scales for :func:`activate_fused`, in :data:`ORDER` (1/2 for the sigmoid
+    gates i, f, o, 1 for the tanh candidate), or None for other activations."""
     if (weights.recurrent_activation, weights.activation) != ("sigmoid", "tanh"):
         return None
-    return np.array([-1.0, -1.0, -2.0, -1.0], weights.dtype).reshape(4, 1, 1)
+    return np.array([0.5, 0.5, 0.5, 1.0], weights.dtype).reshape(4, 1, 1)
 
 
 def by_gate(a: np.ndarray, units: int) -> np.ndarray:
-    """Keras' (rows, 4·units) blocks i, f, c, o as (4, rows, units), gate by gate.
+    """Keras' (rows, 4·units) blocks i, f, c, o as (4, rows, units), gate by gate, in the
+    engine's :data:`ORDER` (i, f, o, c).
 
     Example
     -------
     >>> by_gate(np.arange(8.0).reshape(1, 8), units=2)[:, 0]
     array([[0., 1.],
            [2., 3.],
-           [4., 5.],
-           [6., 7.]])
+           [6., 7.],
+           [4., 5.]])
     """
-    return np.ascontiguousarray(a.reshape(-1, 4, units).transpose(1, 0, 2))
+    return np.ascontiguousarray(a.reshape(-1, 4, units)[:, _FROM_KERAS].transpose(1, 0, 2))
 
 
-def step_fused(
-    z: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, recurrent: np.ndarray,
-    c_t: np.ndarray, h_t: np.ndarray, scratch: np.ndarray, hook: Hook | None = None,
+def activate_fused(
+    z: np.ndarray, c_prev: np.ndarray, c_t: np.ndarray, h_t: np.ndarray,
+    written: np.ndarray, hook: Hook | None = None,
 ) -> None:
-    """:func:`step_inplace` for sigmoid gates and a tanh candidate, with scaled weights.
+    """:func:`activate_inplace` for sigmoid gates and a tanh candidate, from scaled
+    pre-activations.
 
-    ``z`` (4, batch, units) holds ``s ⊙ (W x_t + b)`` and ``recurrent`` (4, units, units) is
-    ``U`` scaled by ``s`` = (-1, -1, -2, -1) per gate (i, f, c, o), so that ``z + h U'`` is
-    ``s ⊙ z``: one exp, one add and one reciprocal give ``sigmoid(z)`` for i, f, o and
-    ``sigmoid(2 z)`` for the candidate, which ``2 r - 1`` turns into ``tanh(z)``.
+    ``z`` (4, batch, units) holds ``s ⊙ (W x_t + U h_{t-1} + b)`` with ``s`` = (1/2, 1/2,
+    1/2, 1) per gate (i, f, o, c: :data:`ORDER`; the weights are scaled, exactly): one
+    ``tanh`` gives ``tanh(z / 2)`` for i, f, o, which ``(1 + t) / 2`` turns into
+    ``sigmoid(z)``, and the candidate's ``tanh(z)``.
     """
-    np.matmul(h_prev, recurrent, out=scratch)
-    z += scratch
-    np.exp(z, out=z)
-    z += 1.0
-    np.reciprocal(z, out=z)  # every gate's sigmoid; sigmoid(2 z) for the candidate
-    i_t, f_t, c_tilde_t, o_t = z
-    c_tilde_t *= 2.0
-    c_tilde_t -= 1.0  # tanh(z) = 2 sigmoid(2 z) - 1
+    np.tanh(z, out=z)  # tanh(z / 2) for i, f, o; the candidate's tanh(z)
+    sigmoids = z[:3]
+    sigmoids *= 0.5
+    sigmoids += 0.5  # sigmoid(z) = (1 + tanh(z / 2)) / 2
+    i_t, f_t, o_t, c_tilde_t = z
     if hook is not None:  # e.g. the gate lab's clamps, before the gates act
         hook({"input": i_t, "forget": f_t, "candidate": c_tilde_t, "output": o_t})
-    written = scratch[0]
     np.multiply(i_t, c_tilde_t, out=written)  # i_t ⊙ C̃_t
     np.multiply(f_t, c_prev, out=c_t)  # f_t ⊙ C_{t-1}
     c_t += written  # C_t
-    np.multiply(c_t, -2.0, out=h_t)  # tanh(C_t) = 2 / (1 + exp(-2 C_t)) - 1
-    np.exp(h_t, out=h_t)
-    h_t += 1.0
-    np.divide(2.0, h_t, out=h_t)
-    h_t -= 1.0
+    np.tanh(c_t, out=h_t)
     h_t *= o_t  # h_t = o_t ⊙ tanh(C_t)
 
 
@@ -281,43 +291,42 @@ def run_lstm(
         if keep.shape != (n, steps):
             raise DataError(f"mask must have shape {(n, steps)}; got {keep.shape}.")
         skip = np.ascontiguousarray(~keep.T)[:, :, None]  # (T, N, 1): True where skipped
-    # For the fused step every column is scaled (exactly: by -1 or -2) in the weights,
-    # not in the result.
+    # Every gate's pre-activation in one product: [h_{t-1}, x_t, 1] · [U; W; b], gate by
+    # gate; for the fused activations the sigmoid gates' columns are scaled (exactly: by
+    # 1/2) in the weights, not in the result.
+    blocks = [by_gate(weights.recurrent_kernel, u), by_gate(weights.kernel, u)]
+    if weights.bias is not None:
+        blocks.append(by_gate(weights.bias[None], u))
+    stacked = np.concatenate(blocks, axis=1)  # (4, units + features [+ 1], units)
     fused = _fused_scales(weights)
-    kernel = by_gate(weights.kernel, u)  # (4, features, units)
-    recurrent = by_gate(weights.recurrent_kernel, u)  # (4, units, units)
-    bias = None if weights.bias is None else weights.bias.reshape(4, 1, u)
     if fused is not None:
-        kernel, recurrent = kernel * fused, recurrent * fused
-        bias = None if bias is None else bias * fused
+        stacked *= fused
+    features = weights.features
 
     def run_part(lo: int, hi: int) -> None:
         """Windows lo:hi, every step: their slices of the time-major buffers are
         contiguous blocks, and no other part reads or writes them."""
-        part = gates[:, :, lo:hi]
-        # W x_t + b for every t at once (for one feature, a broadcast beats BLAS 3x)
-        if weights.features == 1:
-            np.multiply(x_tm[:, None, lo:hi], kernel, out=part)
-        else:
-            for k in range(4):
-                np.matmul(x_tm[:, lo:hi], kernel[k], out=part[:, k])
-        if bias is not None:
-            part += bias
-        scratch = np.empty((4, hi - lo, u), dtype)
+        hx = np.empty((hi - lo, stacked.shape[1]), dtype)  # [h_{t-1}, x_t, 1]
+        hx[:, :u] = h[lo:hi]
+        hx[:, u + features :] = 1.0
+        written = np.empty((hi - lo, u), dtype)
         h_t, c_t = h[lo:hi], c[lo:hi]
         # with hook_rows the parts are cut at its edges: a part is all in it or all out
         hooked = hook is not None and (hook_rows is None or lo in range(*hook_rows.indices(n)))
-        with np.errstate(over="ignore"):  # exp may overflow to inf, which is right
+        with np.errstate(over="ignore"):  # an in-place sigmoid's exp may overflow to inf
             for t in range(steps):
                 z, c_out, h_out = gates[t, :, lo:hi], cells[t, lo:hi], hiddens[t, lo:hi]
+                np.copyto(hx[:, u : u + features], x_tm[t, lo:hi])
+                np.matmul(hx, stacked, out=z)  # W x_t + U h_{t-1} + b, gate by gate
                 at_t = partial(hook, t) if hooked else None
                 if fused is None:
-                    step_inplace(z, h_t, c_t, weights, recurrent, c_out, h_out, scratch, at_t)
+                    activate_inplace(z, c_t, weights, c_out, h_out, written, at_t)
                 else:
-                    step_fused(z, h_t, c_t, recurrent, c_out, h_out, scratch, at_t)
+                    activate_fused(z, c_t, c_out, h_out, written, at_t)
                 if skip is not None and skip[t, lo:hi].any():  # carry the states over
                     np.copyto(c_out, c_t, where=skip[t, lo:hi])
                     np.copyto(h_out, h_t, where=skip[t, lo:hi])
+                np.copyto(hx[:, :u], h_out)
                 h_t, c_t = h_out, c_out
 
     workers = default_threads(n, u) if threads is None else threads
@@ -328,8 +337,7 @@ def run_lstm(
 
 def _views(a: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The (N, T, units) quantities of :func:`lstm_buffers`' time-major arrays."""
-    blocks = {name: a["gates"][:, k].transpose(1, 0, 2)
-              for k, name in enumerate(LSTM.keras_blocks)}
+    blocks = {name: a["gates"][:, k].transpose(1, 0, 2) for k, name in enumerate(ORDER)}
     states = {LSTM.belt: a["cells"].transpose(1, 0, 2),
               LSTM.output: a["hiddens"].transpose(1, 0, 2)}
     return {name: (blocks | states)[name] for name in LSTM.names}
@@ -337,7 +345,8 @@ def _views(a: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def lstm_buffers(n: int, steps: int, units: int, dtype: type | np.dtype) -> Buffers:
     """Empty result arrays for :func:`run_lstm` (its ``out``): the gates time-major and
-    gate-major, ``(T, gate, window, unit)`` (W x_t + b, then the activations), the states
+    gate-major, ``(T, gate, window, unit)`` in :data:`ORDER` (W x_t + b, then the
+    activations), the states
     ``(T, window, unit)``; big ones in memory recycled from freed traces
     (:mod:`lstm_explained._recycle`).
 
@@ -352,4 +361,5 @@ def lstm_buffers(n: int, steps: int, units: int, dtype: type | np.dtype) -> Buff
                     "hiddens": (empty((steps, n, units), dtype), 1)}, _views)
 
 
-__all__ = ["LSTMWeights", "by_gate", "lstm_buffers", "run_lstm", "step_inplace"]
+__all__ = ["ORDER", "LSTMWeights", "activate_fused", "activate_inplace", "by_gate",
+           "lstm_buffers", "run_lstm", "step_inplace"]

@@ -231,11 +231,12 @@ def _rollout_numpy(
     # which the cell step updates in place.
     h = [np.zeros((steps, n_seq, w.units), dtype=dtype) for w in lstms]
     c = [np.zeros((steps, n_seq, w.units), dtype=dtype) for w in lstms]
-    # the engine's gate-major layout: (4, windows, units), gate by gate (i, f, c, o)
+    # the engine's gate-major layout: (4, windows, units), gate by gate (engine.ORDER)
     z = [np.empty((4, steps * n_seq, w.units), dtype=dtype) for w in lstms]
     scratch = [np.empty_like(zz) for zz in z]
     kernels = [by_gate(w.kernel, w.units) for w in lstms]
     recurrents = [by_gate(w.recurrent_kernel, w.units) for w in lstms]
+    biases = [None if w.bias is None else by_gate(w.bias[None], w.units) for w in lstms]
     for a in range(steps + width - 1):
         lo, hi = max(0, a - width + 1), min(a, steps - 1) + 1  # windows that contain position a
         rows = (hi - lo) * n_seq
@@ -246,8 +247,8 @@ def _rollout_numpy(
                 x_proj.reshape(4, hi - lo, n_seq, -1)[:] = (value @ kernels[0])[:, None]
             else:
                 np.matmul(h[layer - 1][lo:hi].reshape(rows, -1), kernels[layer], out=x_proj)
-            if w.bias is not None:
-                x_proj += w.bias.reshape(4, 1, w.units)
+            if biases[layer] is not None:
+                x_proj += biases[layer]
             h_live = h[layer][lo:hi].reshape(rows, w.units)
             c_live = c[layer][lo:hi].reshape(rows, w.units)
             step_inplace(x_proj, h_live, c_live, w, recurrents[layer], c_live, h_live,

@@ -146,7 +146,7 @@ def _step(
 
     ``mats`` is ``(U, U_zr, U_h)``. ``fused``: every column of the weights (and so of
     ``g``) is scaled by -1 (z, r) or -2 (h̃), so that one exp pass gives the sigmoids and
-    ``2 sigmoid(2 a) - 1`` the tanh, as in the LSTM's :func:`~lstm_explained.engine.step_fused`.
+    ``2 sigmoid(2 a) - 1`` the tanh.
     """
     u = h_t.shape[1]
     u_all, u_zr, u_h = mats
