@@ -175,9 +175,12 @@ UNSUPPORTED = {
 
 
 def _sigmoid_inplace(z: np.ndarray) -> None:
-    """1 / (1 + exp(-z)): one exp and three cheap passes, about 1.6x faster than numpy's
-    tanh form in float32 (within 1e-7 of the exact value; an overflow of exp to inf is
-    intended and gives 0). Run it under ``np.errstate(over="ignore")``.
+    """1 / (1 + exp(-z)): one exp and three cheap passes (within 1e-7 of the exact value;
+    an overflow of exp to inf is intended and gives 0). Run it under
+    ``np.errstate(over="ignore")``. The tanh form ``(1 + tanh(z / 2)) / 2`` was 1.2x faster
+    in float32 and 1.3x slower in float64 (numpy 2.4, 206 x 150 values); the engine's fused
+    step uses it, with the 1/2 folded into the weights
+    (:func:`lstm_explained.engine.activate_fused`).
 
     ``z * -1`` rather than ``np.negative``: numpy 2.4's in-place ``negative`` reads the
     wrong elements of a strided float32 view such as ``z[:, 2:3]`` (a gate's block of
@@ -190,13 +193,10 @@ def _sigmoid_inplace(z: np.ndarray) -> None:
 
 
 def _tanh_inplace(z: np.ndarray) -> None:
-    """2 / (1 + exp(-2 z)) - 1: numpy's float32 exp is vectorised, its tanh is not (about
-    1.5x faster, within 2e-7 of the exact value). Run it under ``np.errstate(over="ignore")``."""
-    np.multiply(z, -2.0, out=z)
-    np.exp(z, out=z)
-    np.add(z, 1.0, out=z)
-    np.divide(2.0, z, out=z)
-    np.subtract(z, 1.0, out=z)
+    """numpy's own ``tanh``, vectorised for float32 and float64 (SIMD on AVX2, AVX-512 and
+    NEON): measured with numpy 2.4 on 206 x 150 values, 2.4x faster than the exp form
+    ``2 / (1 + exp(-2 z)) - 1`` in float32, 1.1x in float64."""
+    np.tanh(z, out=z)
 
 
 def _hard_sigmoid_inplace(z: np.ndarray) -> None:
