@@ -7,7 +7,8 @@ settings (self-check on), and prints the time as a ratio to the fastest Keras fo
 over the same windows, all measured in this run as medians of several repeats: a warm
 ``model.predict`` with its default batches of 32, ``model.predict`` on one batch of all
 windows, and ``model.predict_on_batch`` (no callbacks, no batching loop: the fastest).
-Goal: <= 1.0x the fastest. Both sides run warm, as in a session that traces again (the
+Goals: the LSTM at most 1.0x the fastest (issue 10), the GRU at most 1.0x a warm
+``model.predict`` (issue 14). Both sides run warm, as in a session that traces again (the
 gate lab, the widget): Keras from its compiled graph and its allocator's kept memory, the
 tracer from its compiled check and the memory of the traces it freed
 (:mod:`lstm_explained._recycle`).
@@ -88,12 +89,14 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         print()
         ratios["gru"] = _measure(_seed_stack("GRU"), x, "GRU stack of the seed's shape, "
                                  "seeded fresh weights, " + source.split(", ", 1)[1],
-                                 args.repeats)
+                                 args.repeats, goal="model.predict (batches of 32)")
     return ratios
 
 
-def _measure(model: object, x: np.ndarray, source: str, repeats: int) -> float:
-    """Print and return the ratio of ``trace_gates`` to the fastest warm Keras pass."""
+def _measure(model: object, x: np.ndarray, source: str, repeats: int,
+             goal: str | None = None) -> float:
+    """Print the ratio of ``trace_gates`` to every warm Keras pass; return it against
+    ``goal`` (one of them; None: the fastest), whose ratio the goal bounds by 1.0x."""
     x32 = np.asarray(x, dtype=np.float32)
     alternatives = {
         "model.predict (batches of 32)": lambda: model.predict(x32, verbose=0),
@@ -116,8 +119,12 @@ def _measure(model: object, x: np.ndarray, source: str, repeats: int) -> float:
         print(f"{name:31} (warm, median of {repeats}): {t * 1000:7.1f} ms; "
               f"trace / this = {t_trace / t:.2f}x")
     print(f"{'trace_gates':31} (warm, median of {repeats}): {t_trace * 1000:7.1f} ms")
-    print(f"ratio trace / fastest ({fastest}): {ratio:.2f}x (goal <= 1.0x)")
-    return ratio
+    if goal is None:
+        print(f"ratio trace / fastest ({fastest}): {ratio:.2f}x (goal <= 1.0x)")
+        return ratio
+    print(f"ratio trace / fastest ({fastest}): {ratio:.2f}x")
+    print(f"ratio trace / {goal}: {t_trace / times[goal]:.2f}x (goal <= 1.0x)")
+    return t_trace / times[goal]
 
 
 if __name__ == "__main__":

@@ -2,12 +2,13 @@
 
 The tracer runs this for ``keras.layers.GRU`` layers; a test checks it agrees with the
 readable cell to 1e-12 in float64. It is built like the LSTM's
-(:mod:`lstm_explained.engine`): the input half of every gate, ``W x_t + b``, is one
-product for all steps into time-major buffers; the loop does the small recurrent
+(:mod:`lstm_explained.engine`), except that the input half of every gate, ``W x_t + b``,
+is one product for all steps into time-major buffers, apart from the recurrent half (the
+reset gate multiplies the candidate's recurrent half only); the loop does the small recurrent
 products on one BLAS thread each and writes the activations in place; a big enough batch
-is split over two threads; for the usual pair (sigmoid gates, tanh candidate) the weights'
-columns are scaled by -1 or -2 (exactly) so that one ``exp`` pass per block gives the
-gates (within 2e-7 of the exact values in float32).
+is split over two threads; for the usual pair (sigmoid gates, tanh candidate) the gates'
+columns of the weights are scaled by 1/2 (exactly) so that one numpy ``tanh`` call gives
+both gates, ``sigmoid(a) = (1 + tanh(a / 2)) / 2``, and one more the candidate.
 
 Weights use Keras' layout: the blocks in the order z, r, h
 (:data:`lstm_explained.kinds.GRU.keras_blocks`), the bias (2, 3·units) with
@@ -123,18 +124,18 @@ class GRUWeights(WeightsBase):
 
 
 def _fused_scales(w: GRUWeights) -> np.ndarray | None:
-    """(3·units,) column scales for the fused step: -1 for the sigmoid gates z and r, -2
+    """(3·units,) column scales for the fused step: 1/2 for the sigmoid gates z and r, 1
     for the tanh candidate (exact: powers of two), or None for other activations."""
     if (w.recurrent_activation, w.activation) != ("sigmoid", "tanh"):
         return None
-    return np.repeat(np.array([-1.0, -1.0, -2.0], w.dtype), w.units)
+    return np.repeat(np.array([0.5, 0.5, 1.0], w.dtype), w.units)
 
 
-def _sigmoid_of_scaled(a: np.ndarray) -> None:
-    """``1 / (1 + exp(a))`` in place: sigmoid(z) of ``a = -z`` (tanh's half when -2 z)."""
-    np.exp(a, out=a)
-    a += 1.0
-    np.reciprocal(a, out=a)
+def _sigmoid_of_halved(a: np.ndarray) -> None:
+    """``(1 + tanh(a)) / 2`` in place: sigmoid(z) of ``a = z / 2``."""
+    np.tanh(a, out=a)
+    a *= 0.5
+    a += 0.5
 
 
 def _step(
@@ -144,9 +145,9 @@ def _step(
     """One batched step in place: ``g`` (batch, 3·units) holds ``W x_t + b`` and receives
     z, r and h̃; ``h_t`` receives the new state; ``scratch`` is (batch, 3·units).
 
-    ``mats`` is ``(U, U_zr, U_h)``. ``fused``: every column of the weights (and so of
-    ``g``) is scaled by -1 (z, r) or -2 (h̃), so that one exp pass gives the sigmoids and
-    ``2 sigmoid(2 a) - 1`` the tanh.
+    ``mats`` is ``(U, U_zr, U_h)``. ``fused``: the columns of z and r in the weights (and
+    so in ``g``) are scaled by 1/2, so that one ``tanh`` gives both sigmoids, and the
+    candidate takes numpy's ``tanh`` as it is.
     """
     u = h_t.shape[1]
     u_all, u_zr, u_h = mats
@@ -159,7 +160,7 @@ def _step(
         np.matmul(h_prev, u_zr, out=scratch[:, : 2 * u])
     zr += scratch[:, : 2 * u]
     if fused:
-        _sigmoid_of_scaled(zr)
+        _sigmoid_of_halved(zr)
     elif w.recurrent_activation in ROW_WISE:  # e.g. softmax: each gate's block on its own
         apply_inplace(w.recurrent_activation, zr[:, :u])
         apply_inplace(w.recurrent_activation, zr[:, u:])
@@ -174,9 +175,7 @@ def _step(
         np.matmul(scratch[:, :u], u_h, out=rec_h)  # U_h (r ⊙ h_{t-1})
     cand += rec_h
     if fused:
-        _sigmoid_of_scaled(cand)
-        cand *= 2.0
-        cand -= 1.0  # tanh(a) = 2 sigmoid(2 a) - 1
+        np.tanh(cand, out=cand)
     else:
         apply_inplace(w.activation, cand)
     written = scratch[:, :u]
@@ -241,7 +240,7 @@ def run_gru(
         if keep.shape != (n, steps):
             raise DataError(f"mask must have shape {(n, steps)}; got {keep.shape}.")
         skip = np.ascontiguousarray(~keep.T)[:, :, None]  # (T, N, 1): True where skipped
-    # For the fused step every column is scaled (exactly: by -1 or -2) in the weights.
+    # For the fused step the gates' columns are scaled (exactly: by 1/2) in the weights.
     scales = _fused_scales(w)
     s = 1.0 if scales is None else scales
     kernel, u_all = w.kernel * s, w.recurrent_kernel * s
@@ -259,7 +258,7 @@ def run_gru(
             part += b_x
         scratch = np.empty((hi - lo, 3 * u), dtype)
         h_t = h[lo:hi]
-        with np.errstate(over="ignore"):  # exp may overflow to inf, which is right
+        with np.errstate(over="ignore"):  # an in-place sigmoid's exp may overflow to inf
             for t in range(steps):
                 h_out = hiddens[t, lo:hi]
                 _step(gates[t, lo:hi], h_t, w, mats, b_h, h_out, scratch, scales is not None)
