@@ -345,10 +345,9 @@ def _views(a: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def lstm_buffers(n: int, steps: int, units: int, dtype: type | np.dtype) -> Buffers:
     """Empty result arrays for :func:`run_lstm` (its ``out``): the gates time-major and
-    gate-major, ``(T, gate, window, unit)`` in :data:`ORDER` (W x_t + b, then the
-    activations), the states
-    ``(T, window, unit)``; big ones in memory recycled from freed traces
-    (:mod:`lstm_explained._recycle`).
+    gate-major, ``(T, gate, window, unit)`` in :data:`ORDER` (each step's pre-activations,
+    then its activations), the states ``(T, window, unit)``; big ones in memory recycled
+    from freed traces (:mod:`lstm_explained._recycle`).
 
     Example
     -------
