@@ -47,7 +47,7 @@ from lstm_explained._buffers import Buffers
 from lstm_explained._recycle import empty
 from lstm_explained._threads import default_threads, run_parts, split
 from lstm_explained._weights import WeightsBase, check_weights
-from lstm_explained.activations import ROW_WISE, apply_inplace
+from lstm_explained.activations import ROW_WISE, apply_inplace, sigmoid_from_half_tanh
 from lstm_explained.errors import DataError
 from lstm_explained.kinds import LSTM
 
@@ -155,6 +155,20 @@ def activate_inplace(
     h_t *= o_t  # h_t = o_t ⊙ tanh(C_t)
 
 
+def gate_blocks(weights: LSTMWeights) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``W``, ``U`` and ``b`` gate by gate in :data:`ORDER`: (4, features, units),
+    (4, units, units) and (4, 1, units), or None for a layer without bias.
+
+    Example
+    -------
+    >>> [a.shape for a in gate_blocks(LSTMWeights.random(features=2, units=3))]
+    [(4, 2, 3), (4, 3, 3), (4, 1, 3)]
+    """
+    u = weights.units
+    bias = None if weights.bias is None else by_gate(weights.bias[None], u)
+    return by_gate(weights.kernel, u), by_gate(weights.recurrent_kernel, u), bias
+
+
 def _fused_scales(weights: LSTMWeights) -> np.ndarray | None:
     """(4, 1, 1) gate scales for :func:`activate_fused`, in :data:`ORDER` (1/2 for the sigmoid
     gates i, f, o, 1 for the tanh candidate), or None for other activations."""
@@ -191,9 +205,7 @@ def activate_fused(
     ``sigmoid(z)``, and the candidate's ``tanh(z)``.
     """
     np.tanh(z, out=z)  # tanh(z / 2) for i, f, o; the candidate's tanh(z)
-    sigmoids = z[:3]
-    sigmoids *= 0.5
-    sigmoids += 0.5  # sigmoid(z) = (1 + tanh(z / 2)) / 2
+    sigmoid_from_half_tanh(z[:3])
     i_t, f_t, o_t, c_tilde_t = z
     if hook is not None:  # e.g. the gate lab's clamps, before the gates act
         hook({"input": i_t, "forget": f_t, "candidate": c_tilde_t, "output": o_t})
@@ -294,9 +306,8 @@ def run_lstm(
     # Every gate's pre-activation in one product: [h_{t-1}, x_t, 1] · [U; W; b], gate by
     # gate; for the fused activations the sigmoid gates' columns are scaled (exactly: by
     # 1/2) in the weights, not in the result.
-    blocks = [by_gate(weights.recurrent_kernel, u), by_gate(weights.kernel, u)]
-    if weights.bias is not None:
-        blocks.append(by_gate(weights.bias[None], u))
+    kernel, recurrent, bias = gate_blocks(weights)
+    blocks = [recurrent, kernel] if bias is None else [recurrent, kernel, bias]
     stacked = np.concatenate(blocks, axis=1)  # (4, units + features [+ 1], units)
     fused = _fused_scales(weights)
     if fused is not None:
@@ -307,10 +318,11 @@ def run_lstm(
         """Windows lo:hi, every step: their slices of the time-major buffers are
         contiguous blocks, and no other part reads or writes them."""
         hx = np.empty((hi - lo, stacked.shape[1]), dtype)  # [h_{t-1}, x_t, 1]
-        hx[:, :u] = h[lo:hi]
+        h_prev = hx[:, :u]
+        h_prev[:] = h[lo:hi]
         hx[:, u + features :] = 1.0
         written = np.empty((hi - lo, u), dtype)
-        h_t, c_t = h[lo:hi], c[lo:hi]
+        c_t = c[lo:hi]
         # with hook_rows the parts are cut at its edges: a part is all in it or all out
         hooked = hook is not None and (hook_rows is None or lo in range(*hook_rows.indices(n)))
         with np.errstate(over="ignore"):  # an in-place sigmoid's exp may overflow to inf
@@ -325,9 +337,9 @@ def run_lstm(
                     activate_fused(z, c_t, c_out, h_out, written, at_t)
                 if skip is not None and skip[t, lo:hi].any():  # carry the states over
                     np.copyto(c_out, c_t, where=skip[t, lo:hi])
-                    np.copyto(h_out, h_t, where=skip[t, lo:hi])
-                np.copyto(hx[:, :u], h_out)
-                h_t, c_t = h_out, c_out
+                    np.copyto(h_out, h_prev, where=skip[t, lo:hi])
+                np.copyto(h_prev, h_out)
+                c_t = c_out
 
     workers = default_threads(n, u) if threads is None else threads
     parts = split(n, workers) if hook_rows is None else _parts_at(hook_rows, n)
@@ -361,4 +373,4 @@ def lstm_buffers(n: int, steps: int, units: int, dtype: type | np.dtype) -> Buff
 
 
 __all__ = ["ORDER", "LSTMWeights", "activate_fused", "activate_inplace", "by_gate",
-           "lstm_buffers", "run_lstm", "step_inplace"]
+           "gate_blocks", "lstm_buffers", "run_lstm", "step_inplace"]

@@ -34,7 +34,7 @@ import numpy as np
 from lstm_explained._threads import single_threaded_blas
 from lstm_explained.activations import get_activation
 from lstm_explained.baselines import LinearAR, linear_ar  # noqa: F401  (re-exported)
-from lstm_explained.engine import LSTMWeights, by_gate, step_inplace
+from lstm_explained.engine import LSTMWeights, gate_blocks, step_inplace
 from lstm_explained.errors import DataError, ModelError, UnsupportedLayerError
 from lstm_explained.keras_layers import (
     activation_name,
@@ -234,9 +234,7 @@ def _rollout_numpy(
     # the engine's gate-major layout: (4, windows, units), gate by gate (engine.ORDER)
     z = [np.empty((4, steps * n_seq, w.units), dtype=dtype) for w in lstms]
     scratch = [np.empty_like(zz) for zz in z]
-    kernels = [by_gate(w.kernel, w.units) for w in lstms]
-    recurrents = [by_gate(w.recurrent_kernel, w.units) for w in lstms]
-    biases = [None if w.bias is None else by_gate(w.bias[None], w.units) for w in lstms]
+    kernels, recurrents, biases = zip(*(gate_blocks(w) for w in lstms), strict=True)
     for a in range(steps + width - 1):
         lo, hi = max(0, a - width + 1), min(a, steps - 1) + 1  # windows that contain position a
         rows = (hi - lo) * n_seq
@@ -290,7 +288,8 @@ def point_by_point(model: Any, x: np.ndarray, batch_size: int = 1024) -> np.ndar
     x = _check_windows(x, model)
     if isinstance(model, LinearAR):
         return model.predict(x)
-    # the numpy loop holds predictions in the windows' width: a model whose output matches
+    # the numpy loop feeds predictions back as inputs: only a model whose output is as wide
+    # as its windows runs there
     stack = numpy_stack(model) if int(model.outputs[0].shape[-1]) == x.shape[2] else None
     if stack is not None:
         with single_threaded_blas():

@@ -2,13 +2,14 @@
 
 The tracer runs this for ``keras.layers.GRU`` layers; a test checks it agrees with the
 readable cell to 1e-12 in float64. It is built like the LSTM's
-(:mod:`lstm_explained.engine`), except that the input half of every gate, ``W x_t + b``,
-is one product for all steps into time-major buffers, apart from the recurrent half (the
-reset gate multiplies the candidate's recurrent half only); the loop does the small recurrent
-products on one BLAS thread each and writes the activations in place; a big enough batch
-is split over two threads; for the usual pair (sigmoid gates, tanh candidate) the gates'
-columns of the weights are scaled by 1/2 (exactly) so that one numpy ``tanh`` call gives
-both gates, ``sigmoid(a) = (1 + tanh(a / 2)) / 2``, and one more the candidate.
+(:mod:`lstm_explained.engine`), but keeps the two halves of a step apart, since the reset
+gate multiplies only the candidate's recurrent half: the input half of every gate,
+``W x_t + b``, is one product for all steps into time-major buffers; the loop does the
+small recurrent products on one BLAS thread each and writes the activations in place;
+a big enough batch is split over two threads; for the usual pair (sigmoid gates, tanh
+candidate) the gates' columns of the weights are scaled by 1/2 (exactly) so that one numpy
+``tanh`` call gives both gates, ``sigmoid(a) = (1 + tanh(a / 2)) / 2``, and one more the
+candidate.
 
 Weights use Keras' layout: the blocks in the order z, r, h
 (:data:`lstm_explained.kinds.GRU.keras_blocks`), the bias (2, 3·units) with
@@ -36,7 +37,7 @@ from lstm_explained._buffers import Buffers
 from lstm_explained._recycle import empty
 from lstm_explained._threads import default_threads, run_parts, split
 from lstm_explained._weights import WeightsBase, check_weights
-from lstm_explained.activations import ROW_WISE, apply_inplace
+from lstm_explained.activations import ROW_WISE, apply_inplace, sigmoid_from_half_tanh
 from lstm_explained.errors import DataError
 from lstm_explained.kinds import GRU
 
@@ -131,13 +132,6 @@ def _fused_scales(w: GRUWeights) -> np.ndarray | None:
     return np.repeat(np.array([0.5, 0.5, 1.0], w.dtype), w.units)
 
 
-def _sigmoid_of_halved(a: np.ndarray) -> None:
-    """``(1 + tanh(a)) / 2`` in place: sigmoid(z) of ``a = z / 2``."""
-    np.tanh(a, out=a)
-    a *= 0.5
-    a += 0.5
-
-
 def _step(
     g: np.ndarray, h_prev: np.ndarray, w: GRUWeights, mats: tuple, b_h: np.ndarray | None,
     h_t: np.ndarray, scratch: np.ndarray, fused: bool,
@@ -159,8 +153,9 @@ def _step(
     else:
         np.matmul(h_prev, u_zr, out=scratch[:, : 2 * u])
     zr += scratch[:, : 2 * u]
-    if fused:
-        _sigmoid_of_halved(zr)
+    if fused:  # zr holds z / 2: sigmoid from its tanh
+        np.tanh(zr, out=zr)
+        sigmoid_from_half_tanh(zr)
     elif w.recurrent_activation in ROW_WISE:  # e.g. softmax: each gate's block on its own
         apply_inplace(w.recurrent_activation, zr[:, :u])
         apply_inplace(w.recurrent_activation, zr[:, u:])
